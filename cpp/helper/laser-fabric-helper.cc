@@ -1,0 +1,225 @@
+#include "laser-fabric-helper.h"
+
+#include "ns3/abort.h"
+#include "ephemeris-mobility-model.h"
+#include "ns3/internet-stack-helper.h"
+#include "ns3/ipv4-static-routing-helper.h"
+#include "ns3/ipv4.h"
+#include "ns3/queue-size.h"
+
+namespace ns3
+{
+
+LaserFabricHelper::LaserFabricHelper()
+{
+    m_deviceFactory.SetTypeId("ns3::LaserNetDevice");
+    m_queueFactory.SetTypeId("ns3::DropTailQueue<Packet>");
+    m_store = CreateObject<EphemerisStore>();
+    m_table = CreateObject<ForwardingTable>();
+}
+
+void
+LaserFabricHelper::SetDeviceAttribute(std::string name, const AttributeValue& value)
+{
+    m_deviceFactory.Set(name, value);
+}
+
+void
+LaserFabricHelper::SetQueueAttribute(std::string name, const AttributeValue& value)
+{
+    m_queueFactory.Set(name, value);
+}
+
+NodeContainer
+LaserFabricHelper::CreateNodes(uint32_t n, uint32_t ports, bool forwarding)
+{
+    NS_ABORT_MSG_IF(ports > ForwardingTable::NO_ROUTE, "at most 254 ports per node");
+    NodeContainer created;
+    for (uint32_t i = 0; i < n; ++i)
+    {
+        const uint32_t index = m_nodes.GetN();
+        Ptr<Node> node = CreateObject<Node>();
+        Ptr<EphemerisMobilityModel> mobility = CreateObject<EphemerisMobilityModel>();
+        mobility->SetStore(m_store, index);
+        node->AggregateObject(mobility);
+
+        std::vector<Ptr<LaserNetDevice>> nodePorts;
+        nodePorts.reserve(ports);
+        for (uint32_t p = 0; p < ports; ++p)
+        {
+            Ptr<LaserNetDevice> dev = m_deviceFactory.Create<LaserNetDevice>();
+            dev->SetAddress(Mac48Address::Allocate());
+            dev->SetQueue(m_queueFactory.Create<Queue<Packet>>());
+            node->AddDevice(dev);
+            nodePorts.push_back(dev);
+        }
+        Ptr<SatelliteForwarder> forwarder;
+        if (forwarding)
+        {
+            forwarder = CreateObject<SatelliteForwarder>();
+            forwarder->Setup(m_table, index, nodePorts);
+            node->AggregateObject(forwarder);
+        }
+        m_nodes.Add(node);
+        m_ports.push_back(std::move(nodePorts));
+        m_forwarders.push_back(forwarder);
+        created.Add(node);
+    }
+    return created;
+}
+
+void
+LaserFabricHelper::SetDestinationCount(uint32_t nDestinations)
+{
+    // One row per node keeps node index == row; ground rows are simply unused.
+    m_table->Resize(m_nodes.GetN(), nDestinations);
+}
+
+void
+LaserFabricHelper::InstallGroundStack(uint32_t node, Ipv4Address addr, uint32_t dest)
+{
+    NS_ABORT_MSG_IF(m_forwarders.at(node), "node " << node << " is a satellite");
+    Ptr<Node> n = m_nodes.Get(node);
+    InternetStackHelper stack;
+    stack.Install(n);
+    Ptr<Ipv4> ipv4 = n->GetObject<Ipv4>();
+    const int32_t iface = ipv4->AddInterface(m_ports[node].at(0));
+    ipv4->AddAddress(iface, Ipv4InterfaceAddress(addr, Ipv4Mask("255.255.255.255")));
+    ipv4->SetUp(iface);
+    Ipv4StaticRoutingHelper routing;
+    routing.GetStaticRouting(ipv4)->AddNetworkRouteTo(Ipv4Address("0.0.0.0"),
+                                                      Ipv4Mask("0.0.0.0"),
+                                                      iface);
+    m_table->AddDestination(addr, dest);
+}
+
+void
+LaserFabricHelper::ConnectPorts(Ptr<LaserNetDevice> a, Ptr<LaserNetDevice> b)
+{
+    for (auto& dev : {a, b})
+    {
+        if (Ptr<Channel> old = dev->GetChannel())
+        {
+            Ptr<LaserChannel> channel = DynamicCast<LaserChannel>(old);
+            channel->Disconnect();
+            m_freeChannels.push_back(channel);
+        }
+    }
+    Ptr<LaserChannel> channel;
+    if (m_freeChannels.empty())
+    {
+        channel = CreateObject<LaserChannel>();
+    }
+    else
+    {
+        channel = m_freeChannels.back();
+        m_freeChannels.pop_back();
+    }
+    channel->Connect(a, b);
+}
+
+void
+LaserFabricHelper::Connect(const uint32_t* nodeA,
+                           const uint32_t* portA,
+                           const uint32_t* nodeB,
+                           const uint32_t* portB,
+                           uint32_t n)
+{
+    for (uint32_t i = 0; i < n; ++i)
+    {
+        ConnectPorts(GetPort(nodeA[i], portA[i]), GetPort(nodeB[i], portB[i]));
+    }
+}
+
+void
+LaserFabricHelper::Disconnect(const uint32_t* node, const uint32_t* port, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; ++i)
+    {
+        Ptr<LaserNetDevice> dev = GetPort(node[i], port[i]);
+        if (Ptr<Channel> old = dev->GetChannel())
+        {
+            Ptr<LaserChannel> channel = DynamicCast<LaserChannel>(old);
+            channel->Disconnect();
+            m_freeChannels.push_back(channel);
+        }
+    }
+}
+
+void
+LaserFabricHelper::SetEphemerisWindow(double startS,
+                                      double stepS,
+                                      uint32_t nSamples,
+                                      const double* posM,
+                                      const double* velMps)
+{
+    m_store->SetWindow(startS, stepS, nSamples, m_nodes.GetN(), posM, velMps);
+}
+
+void
+LaserFabricHelper::ApplyForwarding(const uint32_t* node,
+                                   const uint32_t* dest,
+                                   const uint8_t* port,
+                                   uint32_t n)
+{
+    m_table->Apply(node, dest, port, n);
+}
+
+Ptr<Node>
+LaserFabricHelper::GetNode(uint32_t node) const
+{
+    return m_nodes.Get(node);
+}
+
+Ptr<LaserNetDevice>
+LaserFabricHelper::GetPort(uint32_t node, uint32_t port) const
+{
+    NS_ABORT_MSG_IF(node >= m_ports.size() || port >= m_ports[node].size(),
+                    "no laser port " << port << " on node " << node);
+    return m_ports[node][port];
+}
+
+uint32_t
+LaserFabricHelper::GetNNodes() const
+{
+    return m_nodes.GetN();
+}
+
+Ptr<EphemerisStore>
+LaserFabricHelper::GetEphemerisStore() const
+{
+    return m_store;
+}
+
+Ptr<ForwardingTable>
+LaserFabricHelper::GetForwardingTable() const
+{
+    return m_table;
+}
+
+Ptr<SatelliteForwarder>
+LaserFabricHelper::GetForwarder(uint32_t node) const
+{
+    return m_forwarders.at(node);
+}
+
+void
+LaserFabricHelper::EnablePcapInternal(std::string prefix,
+                                      Ptr<NetDevice> nd,
+                                      bool,
+                                      bool explicitFilename)
+{
+    Ptr<LaserNetDevice> device = nd->GetObject<LaserNetDevice>();
+    if (!device)
+    {
+        return;
+    }
+    PcapHelper pcapHelper;
+    const std::string filename =
+        explicitFilename ? prefix : pcapHelper.GetFilenameFromDevice(prefix, device);
+    Ptr<PcapFileWrapper> file =
+        pcapHelper.CreateFile(filename, std::ios::out, PcapHelper::DLT_PPP);
+    pcapHelper.HookDefaultSink<LaserNetDevice>(device, "PromiscSniffer", file);
+}
+
+} // namespace ns3

@@ -1,0 +1,105 @@
+#ifndef NETSIM_LASER_FABRIC_HELPER_H
+#define NETSIM_LASER_FABRIC_HELPER_H
+
+#include "ephemeris-store.h"
+#include "forwarding-table.h"
+#include "ns3/ipv4-address.h"
+#include "laser-channel.h"
+#include "laser-net-device.h"
+#include "ns3/node-container.h"
+#include "ns3/object-factory.h"
+#include "satellite-forwarder.h"
+#include "ns3/trace-helper.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace ns3
+{
+
+/**
+ * @brief Builds and drives a fabric of satellites and ground stations joined by laser
+ * links, in bulk.
+ *
+ * Nodes are numbered 0..n-1 in the order they are created (satellites first, then
+ * ground stations); each has a fixed set of laser ports (LaserNetDevice). Every call
+ * that changes state takes arrays, so Python changes thousands of links or forwarding
+ * entries in one call rather than one call per satellite.
+ */
+class LaserFabricHelper : public PcapHelperForDevice
+{
+  public:
+    LaserFabricHelper();
+
+    /** Set an attribute of every LaserNetDevice created afterwards. */
+    void SetDeviceAttribute(std::string name, const AttributeValue& value);
+    /** Set an attribute of every transmit queue created afterwards (type DropTailQueue). */
+    void SetQueueAttribute(std::string name, const AttributeValue& value);
+
+    /**
+     * Create n nodes, each with an ephemeris row and `ports` laser ports.
+     * Satellites (forwarding = true) get a SatelliteForwarder on a row of the
+     * forwarding table; ground stations get an IP stack later (InstallGroundStack).
+     * @return the new nodes
+     */
+    NodeContainer CreateNodes(uint32_t n, uint32_t ports, bool forwarding);
+
+    /** Size the forwarding table after all nodes exist. */
+    void SetDestinationCount(uint32_t nDestinations);
+
+    /**
+     * Give a ground station an IPv4 stack: its port 0 gets address/32 and a default
+     * route, and addr becomes forwarding destination `dest`.
+     */
+    void InstallGroundStack(uint32_t node, Ipv4Address addr, uint32_t dest);
+
+    /** Connect n port pairs (nodeA[i], portA[i]) <-> (nodeB[i], portB[i]). */
+    void Connect(const uint32_t* nodeA,
+                 const uint32_t* portA,
+                 const uint32_t* nodeB,
+                 const uint32_t* portB,
+                 uint32_t n);
+    /** Disconnect the links on n ports (and their peers). */
+    void Disconnect(const uint32_t* node, const uint32_t* port, uint32_t n);
+
+    /** Replace the ephemeris window; see EphemerisStore::SetWindow. */
+    void SetEphemerisWindow(double startS,
+                            double stepS,
+                            uint32_t nSamples,
+                            const double* posM,
+                            const double* velMps);
+
+    /** Set n forwarding entries; see ForwardingTable::Apply. */
+    void ApplyForwarding(const uint32_t* node, const uint32_t* dest, const uint8_t* port, uint32_t n);
+
+    Ptr<Node> GetNode(uint32_t node) const;
+    Ptr<LaserNetDevice> GetPort(uint32_t node, uint32_t port) const;
+    uint32_t GetNNodes() const;
+    Ptr<EphemerisStore> GetEphemerisStore() const;
+    Ptr<ForwardingTable> GetForwardingTable() const;
+    /** @return the forwarder of a satellite (null for ground stations) */
+    Ptr<SatelliteForwarder> GetForwarder(uint32_t node) const;
+
+  private:
+    void EnablePcapInternal(std::string prefix,
+                            Ptr<NetDevice> nd,
+                            bool promiscuous,
+                            bool explicitFilename) override;
+
+    /** Connect two ports, reusing a released channel when there is one. */
+    void ConnectPorts(Ptr<LaserNetDevice> a, Ptr<LaserNetDevice> b);
+
+    ObjectFactory m_deviceFactory;
+    ObjectFactory m_queueFactory;
+    Ptr<EphemerisStore> m_store;
+    Ptr<ForwardingTable> m_table;
+    NodeContainer m_nodes;
+    std::vector<std::vector<Ptr<LaserNetDevice>>> m_ports;
+    std::vector<Ptr<SatelliteForwarder>> m_forwarders;
+    /** Channels released by Disconnect, reused because ns-3 never frees a Channel. */
+    std::vector<Ptr<LaserChannel>> m_freeChannels;
+};
+
+} // namespace ns3
+
+#endif

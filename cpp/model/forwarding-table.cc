@@ -1,0 +1,71 @@
+#include "forwarding-table.h"
+
+#include "ns3/abort.h"
+
+namespace ns3
+{
+
+NS_OBJECT_ENSURE_REGISTERED(ForwardingTable);
+
+TypeId
+ForwardingTable::GetTypeId()
+{
+    static TypeId tid = TypeId("ns3::ForwardingTable")
+                            .SetParent<Object>()
+                            .SetGroupName("Netsim")
+                            .AddConstructor<ForwardingTable>();
+    return tid;
+}
+
+void
+ForwardingTable::Resize(uint32_t nNodes, uint32_t nDestinations)
+{
+    m_nNodes = nNodes;
+    m_nDestinations = nDestinations;
+    m_port.assign(std::size_t(nNodes) * nDestinations, NO_ROUTE);
+}
+
+void
+ForwardingTable::AddDestination(Ipv4Address addr, uint32_t dest)
+{
+    NS_ABORT_MSG_IF(dest >= m_nDestinations, "destination " << dest << " out of range");
+    m_destinationByAddress[addr.Get()] = dest;
+}
+
+void
+ForwardingTable::Apply(const uint32_t* node, const uint32_t* dest, const uint8_t* port, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; ++i)
+    {
+        NS_ABORT_MSG_IF(node[i] >= m_nNodes || dest[i] >= m_nDestinations,
+                        "forwarding entry (" << node[i] << ", " << dest[i] << ") out of range");
+        m_port[std::size_t(node[i]) * m_nDestinations + dest[i]] = port[i];
+    }
+}
+
+int64_t
+ForwardingTable::FindDestination(Ipv4Address addr) const
+{
+    auto it = m_destinationByAddress.find(addr.Get());
+    return it == m_destinationByAddress.end() ? -1 : int64_t(it->second);
+}
+
+uint8_t
+ForwardingTable::Lookup(uint32_t node, uint32_t dest) const
+{
+    return m_port[std::size_t(node) * m_nDestinations + dest];
+}
+
+uint32_t
+ForwardingTable::GetNNodes() const
+{
+    return m_nNodes;
+}
+
+uint32_t
+ForwardingTable::GetNDestinations() const
+{
+    return m_nDestinations;
+}
+
+} // namespace ns3

@@ -1,0 +1,52 @@
+#ifndef NETSIM_FORWARDING_TABLE_H
+#define NETSIM_FORWARDING_TABLE_H
+
+#include "ns3/ipv4-address.h"
+#include "ns3/object.h"
+
+#include <cstdint>
+#include <unordered_map>
+#include <vector>
+
+namespace ns3
+{
+
+/**
+ * @brief Next-hop ports of every forwarding node toward every destination, one byte each.
+ *
+ * Routing runs in Python at each update interval and pushes only the entries that
+ * changed (Apply). Destinations are the IPv4 addresses of traffic endpoints, numbered
+ * 0..n-1; a row per node keeps the lookup a single array access.
+ */
+class ForwardingTable : public Object
+{
+  public:
+    static TypeId GetTypeId();
+
+    /** Port value meaning "no route": the packet is dropped. */
+    static constexpr uint8_t NO_ROUTE = 0xFF;
+
+    /** Size the table; every entry starts as NO_ROUTE. */
+    void Resize(uint32_t nNodes, uint32_t nDestinations);
+    /** Make packets addressed to addr use destination column dest. */
+    void AddDestination(Ipv4Address addr, uint32_t dest);
+    /** Set n entries: table[node[i]][dest[i]] = port[i]. */
+    void Apply(const uint32_t* node, const uint32_t* dest, const uint8_t* port, uint32_t n);
+
+    /** @return the destination column for addr, or -1 if addr is not an endpoint */
+    int64_t FindDestination(Ipv4Address addr) const;
+    uint8_t Lookup(uint32_t node, uint32_t dest) const;
+
+    uint32_t GetNNodes() const;
+    uint32_t GetNDestinations() const;
+
+  private:
+    uint32_t m_nNodes{0};
+    uint32_t m_nDestinations{0};
+    std::vector<uint8_t> m_port;
+    std::unordered_map<uint32_t, uint32_t> m_destinationByAddress;
+};
+
+} // namespace ns3
+
+#endif

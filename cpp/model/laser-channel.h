@@ -1,0 +1,63 @@
+#ifndef NETSIM_LASER_CHANNEL_H
+#define NETSIM_LASER_CHANNEL_H
+
+#include "ns3/channel.h"
+#include "ns3/mobility-model.h"
+#include "ns3/nstime.h"
+#include "ns3/packet.h"
+#include "ns3/traced-callback.h"
+
+namespace ns3
+{
+
+class LaserNetDevice;
+
+/**
+ * @brief A free-space laser link between two terminals, with a propagation delay
+ * computed from the two ends' positions at the moment each packet is sent.
+ *
+ * The ends are re-pointable: a handover connects the same channel to another peer.
+ * Positions come from each node's MobilityModel (EphemerisMobilityModel for satellites
+ * and ground stations), in m; the delay is the straight-line distance over c, since in
+ * vacuum the group index is 1.
+ */
+class LaserChannel : public Channel
+{
+  public:
+    static TypeId GetTypeId();
+
+    /** Speed of light in vacuum, m/s (SI definition). */
+    static constexpr double SPEED_OF_LIGHT_MPS = 299792458.0;
+
+    /** Point this channel's two ends at devices a and b (each must be free). */
+    void Connect(Ptr<LaserNetDevice> a, Ptr<LaserNetDevice> b);
+    /** Release both ends; the devices see their link go down. */
+    void Disconnect();
+    bool IsConnected() const;
+
+    /** @return the device at the other end from dev, or null */
+    Ptr<LaserNetDevice> GetPeer(Ptr<const LaserNetDevice> dev) const;
+    /** @return distance between the ends now, m */
+    double GetDistance() const;
+
+    /**
+     * Start sending p from src; the peer receives it after txTime plus the
+     * propagation delay at this instant.
+     * @return false if the channel is not connected
+     */
+    bool TransmitStart(Ptr<const Packet> p, Ptr<LaserNetDevice> src, Time txTime);
+
+    std::size_t GetNDevices() const override;
+    Ptr<NetDevice> GetDevice(std::size_t i) const override;
+
+  private:
+    Ptr<LaserNetDevice> m_end[2];
+    Ptr<MobilityModel> m_mobility[2];
+
+    /** packet, source device, sink device, transmission time, propagation delay */
+    TracedCallback<Ptr<const Packet>, Ptr<NetDevice>, Ptr<NetDevice>, Time, Time> m_txrxTrace;
+};
+
+} // namespace ns3
+
+#endif

@@ -1,0 +1,428 @@
+#include "laser-net-device.h"
+
+#include "laser-channel.h"
+
+#include "ns3/abort.h"
+#include "ns3/data-rate.h"
+#include "ns3/drop-tail-queue.h"
+#include "ns3/log.h"
+#include "ns3/pointer.h"
+#include "ns3/ppp-header.h"
+#include "ns3/simulator.h"
+#include "ns3/uinteger.h"
+
+namespace ns3
+{
+
+NS_LOG_COMPONENT_DEFINE("LaserNetDevice");
+NS_OBJECT_ENSURE_REGISTERED(LaserNetDevice);
+
+TypeId
+LaserNetDevice::GetTypeId()
+{
+    static TypeId tid =
+        TypeId("ns3::LaserNetDevice")
+            .SetParent<NetDevice>()
+            .SetGroupName("Netsim")
+            .AddConstructor<LaserNetDevice>()
+            .AddAttribute("Mtu",
+                          "The MAC-level maximum transmission unit, bytes.",
+                          UintegerValue(1500),
+                          MakeUintegerAccessor(&LaserNetDevice::SetMtu, &LaserNetDevice::GetMtu),
+                          MakeUintegerChecker<uint16_t>())
+            .AddAttribute("Address",
+                          "The MAC address of this device.",
+                          Mac48AddressValue(Mac48Address("ff:ff:ff:ff:ff:ff")),
+                          MakeMac48AddressAccessor(&LaserNetDevice::m_address),
+                          MakeMac48AddressChecker())
+            .AddAttribute("DataRate",
+                          "Line rate of the laser (on-off keying, one bit per symbol).",
+                          DataRateValue(DataRate("10Gbps")),
+                          MakeDataRateAccessor(&LaserNetDevice::m_bps),
+                          MakeDataRateChecker())
+            .AddAttribute("TxQueue",
+                          "The transmit queue in front of the laser.",
+                          PointerValue(),
+                          MakePointerAccessor(&LaserNetDevice::m_queue),
+                          MakePointerChecker<Queue<Packet>>())
+            .AddTraceSource("MacTx",
+                            "A packet arrived from above for transmission.",
+                            MakeTraceSourceAccessor(&LaserNetDevice::m_macTxTrace),
+                            "ns3::Packet::TracedCallback")
+            .AddTraceSource("MacTxDrop",
+                            "A packet was dropped before transmission: link down or queue full.",
+                            MakeTraceSourceAccessor(&LaserNetDevice::m_macTxDropTrace),
+                            "ns3::Packet::TracedCallback")
+            .AddTraceSource("MacRx",
+                            "A packet was received and passed up the stack.",
+                            MakeTraceSourceAccessor(&LaserNetDevice::m_macRxTrace),
+                            "ns3::Packet::TracedCallback")
+            .AddTraceSource("PhyTxBegin",
+                            "The laser started sending a packet.",
+                            MakeTraceSourceAccessor(&LaserNetDevice::m_phyTxBeginTrace),
+                            "ns3::Packet::TracedCallback")
+            .AddTraceSource("PhyTxEnd",
+                            "The laser finished sending a packet.",
+                            MakeTraceSourceAccessor(&LaserNetDevice::m_phyTxEndTrace),
+                            "ns3::Packet::TracedCallback")
+            .AddTraceSource("PhyTxDrop",
+                            "A packet was lost at the transmitter because the channel "
+                            "had no peer.",
+                            MakeTraceSourceAccessor(&LaserNetDevice::m_phyTxDropTrace),
+                            "ns3::Packet::TracedCallback")
+            .AddTraceSource("PhyRxEnd",
+                            "The last bit of a packet arrived.",
+                            MakeTraceSourceAccessor(&LaserNetDevice::m_phyRxEndTrace),
+                            "ns3::Packet::TracedCallback")
+            .AddTraceSource("Sniffer",
+                            "Non-promiscuous packet sniffer (pcap).",
+                            MakeTraceSourceAccessor(&LaserNetDevice::m_snifferTrace),
+                            "ns3::Packet::TracedCallback")
+            .AddTraceSource("PromiscSniffer",
+                            "Promiscuous packet sniffer (pcap).",
+                            MakeTraceSourceAccessor(&LaserNetDevice::m_promiscSnifferTrace),
+                            "ns3::Packet::TracedCallback");
+    return tid;
+}
+
+LaserNetDevice::LaserNetDevice()
+    : m_bps(DataRate("10Gbps")),
+      m_mtu(1500)
+{
+}
+
+LaserNetDevice::~LaserNetDevice() = default;
+
+void
+LaserNetDevice::DoDispose()
+{
+    m_node = nullptr;
+    m_channel = nullptr;
+    m_queue = nullptr;
+    m_currentPkt = nullptr;
+    m_rxCallback = MakeNullCallback<bool, Ptr<NetDevice>, Ptr<const Packet>, uint16_t,
+                                    const Address&>();
+    m_promiscCallback = MakeNullCallback<bool, Ptr<NetDevice>, Ptr<const Packet>, uint16_t,
+                                         const Address&, const Address&, PacketType>();
+    NetDevice::DoDispose();
+}
+
+void
+LaserNetDevice::SetDataRate(DataRate bps)
+{
+    m_bps = bps;
+}
+
+DataRate
+LaserNetDevice::GetDataRate() const
+{
+    return m_bps;
+}
+
+void
+LaserNetDevice::SetQueue(Ptr<Queue<Packet>> queue)
+{
+    m_queue = queue;
+}
+
+Ptr<Queue<Packet>>
+LaserNetDevice::GetQueue() const
+{
+    return m_queue;
+}
+
+void
+LaserNetDevice::Attach(Ptr<LaserChannel> channel)
+{
+    m_channel = channel;
+    UpdateLinkState();
+}
+
+void
+LaserNetDevice::Detach()
+{
+    m_channel = nullptr;
+    UpdateLinkState();
+}
+
+void
+LaserNetDevice::SetTerminalReady(bool ready)
+{
+    m_terminalReady = ready;
+    UpdateLinkState();
+}
+
+void
+LaserNetDevice::UpdateLinkState()
+{
+    const bool up = m_channel && m_terminalReady;
+    if (up == m_linkUp)
+    {
+        return;
+    }
+    m_linkUp = up;
+    if (!up && m_queue)
+    {
+        // Frames waiting for a link that is gone would leave late on the next one.
+        while (Ptr<Packet> p = m_queue->Dequeue())
+        {
+            m_macTxDropTrace(p);
+        }
+    }
+    m_linkChangeCallbacks();
+    if (up)
+    {
+        StartNextTransmission();
+    }
+}
+
+uint16_t
+LaserNetDevice::EtherToPpp(uint16_t proto)
+{
+    switch (proto)
+    {
+    case 0x0800:
+        return 0x0021;
+    case 0x86DD:
+        return 0x0057;
+    }
+    NS_ABORT_MSG("LaserNetDevice carries IPv4 and IPv6 only, not EtherType " << proto);
+    return 0;
+}
+
+uint16_t
+LaserNetDevice::PppToEther(uint16_t proto)
+{
+    switch (proto)
+    {
+    case 0x0021:
+        return 0x0800;
+    case 0x0057:
+        return 0x86DD;
+    }
+    NS_ABORT_MSG("unknown PPP protocol " << proto);
+    return 0;
+}
+
+bool
+LaserNetDevice::Send(Ptr<Packet> packet, const Address&, uint16_t protocolNumber)
+{
+    NS_LOG_FUNCTION(this << packet << protocolNumber);
+    if (!m_linkUp)
+    {
+        m_macTxDropTrace(packet);
+        return false;
+    }
+    PppHeader ppp;
+    ppp.SetProtocol(EtherToPpp(protocolNumber));
+    packet->AddHeader(ppp);
+    m_macTxTrace(packet);
+    if (!m_queue->Enqueue(packet))
+    {
+        m_macTxDropTrace(packet);
+        return false;
+    }
+    if (!m_currentPkt)
+    {
+        StartNextTransmission();
+    }
+    return true;
+}
+
+bool
+LaserNetDevice::SendFrom(Ptr<Packet> packet,
+                         const Address&,
+                         const Address& dest,
+                         uint16_t protocolNumber)
+{
+    return Send(packet, dest, protocolNumber);
+}
+
+void
+LaserNetDevice::StartNextTransmission()
+{
+    if (m_currentPkt || !m_linkUp)
+    {
+        return;
+    }
+    Ptr<Packet> p = m_queue->Dequeue();
+    if (!p)
+    {
+        return;
+    }
+    m_snifferTrace(p);
+    m_promiscSnifferTrace(p);
+    m_currentPkt = p;
+    m_phyTxBeginTrace(p);
+    const Time txTime = m_bps.CalculateBytesTxTime(p->GetSize());
+    Simulator::Schedule(txTime, &LaserNetDevice::TransmitComplete, this);
+    if (!m_channel->TransmitStart(p, this, txTime))
+    {
+        m_phyTxDropTrace(p);
+    }
+}
+
+void
+LaserNetDevice::TransmitComplete()
+{
+    m_phyTxEndTrace(m_currentPkt);
+    m_currentPkt = nullptr;
+    StartNextTransmission();
+}
+
+void
+LaserNetDevice::Receive(Ptr<Packet> packet)
+{
+    NS_LOG_FUNCTION(this << packet);
+    m_snifferTrace(packet);
+    m_promiscSnifferTrace(packet);
+    m_phyRxEndTrace(packet);
+    Ptr<Packet> original = packet->Copy();
+    PppHeader ppp;
+    packet->RemoveHeader(ppp);
+    const uint16_t protocol = PppToEther(ppp.GetProtocol());
+    if (!m_promiscCallback.IsNull())
+    {
+        m_promiscCallback(this, packet, protocol, GetAddress(), GetAddress(), PACKET_HOST);
+    }
+    m_macRxTrace(original);
+    if (!m_rxCallback.IsNull())
+    {
+        m_rxCallback(this, packet, protocol, GetAddress());
+    }
+}
+
+void
+LaserNetDevice::SetIfIndex(const uint32_t index)
+{
+    m_ifIndex = index;
+}
+
+uint32_t
+LaserNetDevice::GetIfIndex() const
+{
+    return m_ifIndex;
+}
+
+Ptr<Channel>
+LaserNetDevice::GetChannel() const
+{
+    return m_channel;
+}
+
+void
+LaserNetDevice::SetAddress(Address address)
+{
+    m_address = Mac48Address::ConvertFrom(address);
+}
+
+Address
+LaserNetDevice::GetAddress() const
+{
+    return m_address;
+}
+
+bool
+LaserNetDevice::SetMtu(const uint16_t mtu)
+{
+    m_mtu = mtu;
+    return true;
+}
+
+uint16_t
+LaserNetDevice::GetMtu() const
+{
+    return m_mtu;
+}
+
+bool
+LaserNetDevice::IsLinkUp() const
+{
+    return m_linkUp;
+}
+
+void
+LaserNetDevice::AddLinkChangeCallback(Callback<void> callback)
+{
+    m_linkChangeCallbacks.ConnectWithoutContext(callback);
+}
+
+bool
+LaserNetDevice::IsBroadcast() const
+{
+    return true;
+}
+
+Address
+LaserNetDevice::GetBroadcast() const
+{
+    return Mac48Address("ff:ff:ff:ff:ff:ff");
+}
+
+bool
+LaserNetDevice::IsMulticast() const
+{
+    return true;
+}
+
+Address
+LaserNetDevice::GetMulticast(Ipv4Address) const
+{
+    return Mac48Address("01:00:5e:00:00:00");
+}
+
+Address
+LaserNetDevice::GetMulticast(Ipv6Address) const
+{
+    return Mac48Address("33:33:00:00:00:00");
+}
+
+bool
+LaserNetDevice::IsPointToPoint() const
+{
+    return true;
+}
+
+bool
+LaserNetDevice::IsBridge() const
+{
+    return false;
+}
+
+Ptr<Node>
+LaserNetDevice::GetNode() const
+{
+    return m_node;
+}
+
+void
+LaserNetDevice::SetNode(Ptr<Node> node)
+{
+    m_node = node;
+}
+
+bool
+LaserNetDevice::NeedsArp() const
+{
+    return false;
+}
+
+void
+LaserNetDevice::SetReceiveCallback(NetDevice::ReceiveCallback cb)
+{
+    m_rxCallback = cb;
+}
+
+void
+LaserNetDevice::SetPromiscReceiveCallback(NetDevice::PromiscReceiveCallback cb)
+{
+    m_promiscCallback = cb;
+}
+
+bool
+LaserNetDevice::SupportsSendFrom() const
+{
+    return false;
+}
+
+} // namespace ns3

@@ -1,0 +1,119 @@
+#ifndef NETSIM_LASER_NET_DEVICE_H
+#define NETSIM_LASER_NET_DEVICE_H
+
+#include "ns3/data-rate.h"
+#include "ns3/mac48-address.h"
+#include "ns3/net-device.h"
+#include "ns3/node.h"
+#include "ns3/nstime.h"
+#include "ns3/packet.h"
+#include "ns3/queue.h"
+#include "ns3/traced-callback.h"
+
+namespace ns3
+{
+
+class LaserChannel;
+
+/**
+ * @brief A laser terminal seen as a network device: a transmit queue feeding an
+ * on-off-keyed laser at a fixed line rate (10 Gbps by default) over a LaserChannel.
+ *
+ * Frames carry a PPP header so pcap traces open in Wireshark as DLT_PPP, like ns-3's
+ * point-to-point device. The link is up while the device is attached to a connected
+ * channel and not administratively down (a terminal that is slewing or acquiring).
+ */
+class LaserNetDevice : public NetDevice
+{
+  public:
+    static TypeId GetTypeId();
+
+    LaserNetDevice();
+    ~LaserNetDevice() override;
+
+    void SetDataRate(DataRate bps);
+    DataRate GetDataRate() const;
+    void SetQueue(Ptr<Queue<Packet>> queue);
+    Ptr<Queue<Packet>> GetQueue() const;
+
+    /** Called by LaserChannel::Connect. */
+    void Attach(Ptr<LaserChannel> channel);
+    /** Called by LaserChannel::Disconnect; the link goes down. */
+    void Detach();
+    /** Mark the terminal usable or not (e.g. down while acquiring its peer). */
+    void SetTerminalReady(bool ready);
+
+    /** Called by the channel when the last bit of p arrives. */
+    void Receive(Ptr<Packet> p);
+
+    // NetDevice
+    void SetIfIndex(const uint32_t index) override;
+    uint32_t GetIfIndex() const override;
+    Ptr<Channel> GetChannel() const override;
+    void SetAddress(Address address) override;
+    Address GetAddress() const override;
+    bool SetMtu(const uint16_t mtu) override;
+    uint16_t GetMtu() const override;
+    bool IsLinkUp() const override;
+    void AddLinkChangeCallback(Callback<void> callback) override;
+    bool IsBroadcast() const override;
+    Address GetBroadcast() const override;
+    bool IsMulticast() const override;
+    Address GetMulticast(Ipv4Address multicastGroup) const override;
+    Address GetMulticast(Ipv6Address addr) const override;
+    bool IsPointToPoint() const override;
+    bool IsBridge() const override;
+    bool Send(Ptr<Packet> packet, const Address& dest, uint16_t protocolNumber) override;
+    bool SendFrom(Ptr<Packet> packet,
+                  const Address& source,
+                  const Address& dest,
+                  uint16_t protocolNumber) override;
+    Ptr<Node> GetNode() const override;
+    void SetNode(Ptr<Node> node) override;
+    bool NeedsArp() const override;
+    void SetReceiveCallback(NetDevice::ReceiveCallback cb) override;
+    void SetPromiscReceiveCallback(NetDevice::PromiscReceiveCallback cb) override;
+    bool SupportsSendFrom() const override;
+
+  protected:
+    void DoDispose() override;
+
+  private:
+    /** Put the next queued frame on the wire, if the transmitter is idle. */
+    void StartNextTransmission();
+    void TransmitComplete();
+    void UpdateLinkState();
+
+    /** PPP protocol field for an EtherType (RFC 1661; IPv4 0x0021, IPv6 0x0057). */
+    static uint16_t EtherToPpp(uint16_t proto);
+    static uint16_t PppToEther(uint16_t proto);
+
+    Ptr<Node> m_node;
+    Ptr<LaserChannel> m_channel;
+    Ptr<Queue<Packet>> m_queue;
+    Ptr<Packet> m_currentPkt;
+    DataRate m_bps;
+    Mac48Address m_address;
+    uint32_t m_ifIndex{0};
+    uint16_t m_mtu;
+    bool m_terminalReady{true};
+    bool m_linkUp{false};
+
+    NetDevice::ReceiveCallback m_rxCallback;
+    NetDevice::PromiscReceiveCallback m_promiscCallback;
+    TracedCallback<> m_linkChangeCallbacks;
+
+    TracedCallback<Ptr<const Packet>> m_macTxTrace;
+    TracedCallback<Ptr<const Packet>> m_macTxDropTrace;
+    TracedCallback<Ptr<const Packet>> m_macRxTrace;
+    TracedCallback<Ptr<const Packet>> m_phyTxBeginTrace;
+    TracedCallback<Ptr<const Packet>> m_phyTxEndTrace;
+    TracedCallback<Ptr<const Packet>> m_phyTxDropTrace;
+    TracedCallback<Ptr<const Packet>> m_phyRxEndTrace;
+    TracedCallback<Ptr<const Packet>> m_snifferTrace;
+    TracedCallback<Ptr<const Packet>> m_promiscSnifferTrace;
+};
+
+} // namespace ns3
+
+#endif

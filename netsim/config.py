@@ -1,0 +1,269 @@
+"""Scenario files: YAML -> a validated, immutable model of the run.
+
+Units are in the key names (km, deg, s, gbps, mbps, bytes). Every error names the file,
+the key as a dotted path and what is allowed; see ScenarioError.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from netsim.errors import ScenarioError
+
+
+class _Section(BaseModel):
+    # strict: "550" is not a number; unknown keys are typos, not extensions.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class Shell(_Section):
+    """One Walker shell: `planes` x `sats_per_plane` satellites on circular orbits."""
+
+    name: str | None = None
+    altitude_km: float = Field(gt=0, le=100_000)
+    inclination_deg: float = Field(ge=0, le=180)
+    planes: int = Field(ge=1)
+    sats_per_plane: int = Field(ge=1)
+    phasing: int = Field(default=0, ge=0)
+    pattern: Literal["delta", "star"] = "delta"
+    raan_spread_deg: float | None = Field(default=None, gt=0, le=360)
+
+    @property
+    def total(self) -> int:
+        return self.planes * self.sats_per_plane
+
+    @property
+    def raan_spread(self) -> float:
+        """Spread of the ascending nodes, deg: 360 for Walker delta, 180 for star."""
+        if self.raan_spread_deg is not None:
+            return self.raan_spread_deg
+        return 360.0 if self.pattern == "delta" else 180.0
+
+
+class Tier(_Section):
+    name: str
+    shells: list[Shell] = Field(min_length=1)
+
+
+class Constellation(_Section):
+    tiers: list[Tier] = Field(min_length=1)
+
+
+class GroundStation(_Section):
+    name: str
+    lat_deg: float = Field(ge=-90, le=90)
+    lon_deg: float = Field(ge=-180, le=180)
+    alt_km: float = Field(default=0.0, ge=-0.5, le=10)
+
+
+class GroundLinks(_Section):
+    elevation_mask_deg: float = Field(default=25.0, ge=0, lt=90)
+    terminals_per_satellite: int = Field(default=2, ge=1, le=16)
+    # Tier whose satellites serve the ground; the first tier when not given.
+    tier: str | None = None
+
+
+class Laser(_Section):
+    data_rate_gbps: float = Field(default=10.0, gt=0, le=1000)
+    queue_packets: int = Field(default=1000, ge=1)
+
+
+class Routing(_Section):
+    update_interval_s: float = Field(default=0.1, gt=0)
+    metric: Literal["delay", "hops"] = "delay"
+
+
+class UdpCbrFlow(_Section):
+    name: str
+    kind: Literal["udp_cbr"] = "udp_cbr"
+    src: str
+    dst: str
+    rate_mbps: float = Field(gt=0)
+    # 12 bytes hold the sequence number and send timestamp; 1472 fills a 1500-byte MTU.
+    packet_bytes: int = Field(default=1000, ge=12, le=1472)
+    start_s: float = Field(default=0.0, ge=0)
+    stop_s: float | None = Field(default=None, gt=0)
+
+
+class Outputs(_Section):
+    # Nodes (ground station or satellite names) whose laser ports write pcap files.
+    pcap_nodes: list[str] = Field(default_factory=list)
+
+
+class Scenario(_Section):
+    name: str
+    seed: int = Field(default=1, ge=0, lt=2**31)
+    duration_s: float = Field(gt=0)
+    epoch: str = "2026-01-01T00:00:00"
+    constellation: Constellation
+    ground_stations: list[GroundStation] = Field(default_factory=list)
+    ground_links: GroundLinks = GroundLinks()
+    laser: Laser = Laser()
+    routing: Routing = Routing()
+    traffic: list[UdpCbrFlow] = Field(default_factory=list)
+    outputs: Outputs = Outputs()
+
+    @field_validator("epoch")
+    @classmethod
+    def _iso_epoch(cls, value: str) -> str:
+        try:
+            dt.datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError("must be an ISO 8601 UTC time such as 2026-01-01T00:00:00") from None
+        return value
+
+    @property
+    def shells(self) -> list[tuple[str, Shell]]:
+        """(tier name, shell) for every shell, in file order."""
+        return [(tier.name, shell) for tier in self.constellation.tiers for shell in tier.shells]
+
+    @property
+    def satellite_count(self) -> int:
+        return sum(shell.total for _, shell in self.shells)
+
+    @property
+    def serving_tier(self) -> str:
+        return self.ground_links.tier or self.constellation.tiers[0].name
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario file; raise ScenarioError naming what is wrong."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except FileNotFoundError:
+        raise ScenarioError(path, "", "file not found") from None
+    except OSError as err:
+        raise ScenarioError(path, "", f"cannot read: {err.strerror}") from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise ScenarioError(path, "", f"not valid YAML{where}: {getattr(err, 'problem', err)}") from None
+    return scenario_from_dict(raw, path)
+
+
+def scenario_from_dict(raw: Any, path: str | Path = "<scenario>") -> Scenario:
+    """Validate an already-parsed scenario (used by load_scenario and sweeps)."""
+    if not isinstance(raw, dict):
+        raise ScenarioError(path, "", "must be a mapping of keys such as name, duration_s, constellation")
+    raw = _name_shells(raw)
+    try:
+        scenario = Scenario.model_validate(raw)
+    except ValidationError as err:
+        first = err.errors()[0]
+        raise ScenarioError(path, _dotted(first["loc"]), _describe(first, raw)) from None
+    _check_references(scenario, path)
+    return scenario
+
+
+def _name_shells(raw: dict) -> dict:
+    """Give unnamed shells a name: the tier's, or tier-k when a tier has several."""
+    tiers = (raw.get("constellation") or {}).get("tiers") if isinstance(raw.get("constellation"), dict) else None
+    if not isinstance(tiers, list):
+        return raw
+    for tier in tiers:
+        shells = tier.get("shells") if isinstance(tier, dict) else None
+        if not isinstance(shells, list):
+            continue
+        for k, shell in enumerate(shells):
+            if isinstance(shell, dict) and "name" not in shell and isinstance(tier.get("name"), str):
+                shell["name"] = tier["name"] if len(shells) == 1 else f"{tier['name']}-{k}"
+    return raw
+
+
+def _dotted(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _describe(error: dict, raw: dict) -> str:
+    kind = error["type"]
+    if kind == "missing":
+        return "required key is missing"
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(error["loc"][:-1])
+        return "unknown key; allowed keys: " + ", ".join(allowed)
+    message = error["msg"][0].lower() + error["msg"][1:]
+    message = message.removeprefix("value error, ")
+    return f"{message} (got {error['input']!r})"
+
+
+def _allowed_keys(loc: tuple) -> list[str]:
+    """Field names of the section at loc, found by walking the models."""
+    model: Any = Scenario
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        annotation = model.model_fields[part].annotation
+        model = _section_type(annotation)
+    return list(model.model_fields)
+
+
+def _section_type(annotation: Any) -> Any:
+    args = getattr(annotation, "__args__", None)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in args or ():
+        found = _section_type(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _check_references(scenario: Scenario, path) -> None:
+    """Cross-key rules the per-key types cannot express."""
+    _unique([t.name for t in scenario.constellation.tiers], "constellation.tiers", path)
+    _unique([s.name for _, s in scenario.shells], "constellation.tiers[].shells", path)
+    _unique([g.name for g in scenario.ground_stations], "ground_stations", path)
+    _unique([f.name for f in scenario.traffic], "traffic", path)
+    for ti, tier in enumerate(scenario.constellation.tiers):
+        for si, shell in enumerate(tier.shells):
+            if shell.phasing >= max(shell.planes, 1) and shell.planes > 1:
+                raise ScenarioError(path, f"constellation.tiers[{ti}].shells[{si}].phasing",
+                                    f"must be between 0 and planes - 1 = {shell.planes - 1} (got {shell.phasing})")
+    tiers = [t.name for t in scenario.constellation.tiers]
+    if scenario.ground_links.tier is not None and scenario.ground_links.tier not in tiers:
+        raise ScenarioError(path, "ground_links.tier",
+                            f"no tier named {scenario.ground_links.tier!r}; tiers: {', '.join(tiers)}")
+    stations = [g.name for g in scenario.ground_stations]
+    for i, flow in enumerate(scenario.traffic):
+        for end in ("src", "dst"):
+            if getattr(flow, end) not in stations:
+                raise ScenarioError(path, f"traffic[{i}].{end}",
+                                    f"no ground station named {getattr(flow, end)!r}; ground stations: {', '.join(stations) or 'none'}")
+        if flow.src == flow.dst:
+            raise ScenarioError(path, f"traffic[{i}].dst", "must differ from src")
+        stop = flow.stop_s if flow.stop_s is not None else scenario.duration_s
+        if not flow.start_s < stop <= scenario.duration_s:
+            raise ScenarioError(path, f"traffic[{i}].stop_s",
+                                f"need start_s < stop_s <= duration_s = {scenario.duration_s} (got {flow.start_s} .. {stop})")
+    shells = [s.name for _, s in scenario.shells]
+    for i, node in enumerate(scenario.outputs.pcap_nodes):
+        if node not in stations and not _is_satellite_name(node, scenario):
+            raise ScenarioError(path, f"outputs.pcap_nodes[{i}]",
+                                f"no node named {node!r}; use a ground station ({', '.join(stations) or 'none'}) "
+                                f"or a satellite SHELL-PLANE-INDEX with SHELL in {', '.join(shells)}")
+
+
+def _unique(names: list[str], key: str, path) -> None:
+    seen = set()
+    for name in names:
+        if name in seen:
+            raise ScenarioError(path, key, f"name {name!r} is used twice; names must be unique")
+        seen.add(name)
+
+
+def _is_satellite_name(node: str, scenario: Scenario) -> bool:
+    shell_name, _, rest = node.rpartition("-")
+    shell_name, _, plane = shell_name.rpartition("-")
+    for _, shell in scenario.shells:
+        if shell.name == shell_name and plane.isdigit() and rest.isdigit():
+            return int(plane) < shell.planes and int(rest) < shell.sats_per_plane
+    return False

@@ -1,0 +1,82 @@
+"""The netsim C++ core inside Python: find the built library, load it after ns-3, and
+drive a LaserFabricHelper with numpy arrays (one call per batch, never per satellite)."""
+
+from __future__ import annotations
+
+import importlib.util
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+from netsim.engine.ns3_loader import load_core_library
+
+LIBRARY_NAME = "libnetsim-core.so"
+
+
+def core_dir() -> Path:
+    """Folder holding the built library and its headers (netsim/_core, from the install)."""
+    spec = importlib.util.find_spec("netsim")
+    for root in spec.submodule_search_locations or ():
+        candidate = Path(root) / "_core"
+        if (candidate / LIBRARY_NAME).is_file():
+            return candidate
+    # Editable installs keep compiled files in site-packages, beside the source tree.
+    import sysconfig
+
+    candidate = Path(sysconfig.get_paths()["platlib"]) / "netsim" / "_core"
+    if (candidate / LIBRARY_NAME).is_file():
+        return candidate
+    raise RuntimeError(f"the netsim C++ core ({LIBRARY_NAME}) is not built: run pip install -e .")
+
+
+@cache
+def load_core():
+    """ns-3 plus the netsim models; returns the `ns` namespace (ns.LaserFabricHelper, ...)."""
+    folder = core_dir()
+    return load_core_library(folder / LIBRARY_NAME, folder / "include", ["netsim-module.h"])
+
+
+def u32(values) -> np.ndarray:
+    """A C-contiguous uint32 array, never empty (cppyy needs a valid pointer)."""
+    arr = np.ascontiguousarray(values, dtype=np.uint32)
+    return arr if arr.size else np.zeros(1, dtype=np.uint32)
+
+
+class Fabric:
+    """Python face of ns3::LaserFabricHelper: nodes, laser ports, links, ephemeris and
+    forwarding state, all changed in bulk."""
+
+    def __init__(self, ns, data_rate_gbps: float, queue_packets: int):
+        self.ns = ns
+        self.helper = ns.LaserFabricHelper()
+        self.helper.SetDeviceAttribute("DataRate", ns.DataRateValue(ns.DataRate(int(data_rate_gbps * 1e9))))
+        self.helper.SetQueueAttribute("MaxSize", ns.QueueSizeValue(ns.QueueSize(f"{queue_packets}p")))
+
+    def create_nodes(self, count: int, ports: int, forwarding: bool) -> None:
+        self.helper.CreateNodes(count, ports, forwarding)
+
+    def connect(self, node_a, port_a, node_b, port_b) -> None:
+        n = len(node_a)
+        if n:
+            self.helper.Connect(u32(node_a), u32(port_a), u32(node_b), u32(port_b), n)
+
+    def disconnect(self, node, port) -> None:
+        n = len(node)
+        if n:
+            self.helper.Disconnect(u32(node), u32(port), n)
+
+    def set_ephemeris_window(self, start_s: float, step_s: float, pos_m: np.ndarray, vel_mps: np.ndarray) -> None:
+        """pos_m, vel_mps: (samples, nodes, 3) arrays."""
+        pos = np.ascontiguousarray(pos_m, dtype=np.float64)
+        vel = np.ascontiguousarray(vel_mps, dtype=np.float64)
+        self.helper.SetEphemerisWindow(start_s, step_s, pos.shape[0], pos, vel)
+
+    def apply_forwarding(self, node, dest, port) -> None:
+        n = len(node)
+        if n:
+            port = np.ascontiguousarray(port, dtype=np.uint8)
+            self.helper.ApplyForwarding(u32(node), u32(dest), port, n)
+
+    def port(self, node: int, port: int):
+        return self.helper.GetPort(node, port)
