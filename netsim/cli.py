@@ -49,6 +49,9 @@ def _run(args) -> int:
     except KeyboardInterrupt:
         print("netsim: interrupted; the run folder is marked failed", file=sys.stderr)
         return EXIT_FAILED
+    except NetsimError as err:
+        print(f"netsim: error: {err}", file=sys.stderr)
+        return EXIT_FAILED
     except Exception as err:  # the manifest holds the traceback
         print(f"netsim: error: run failed: {type(err).__name__}: {err} (details in {args.out}/manifest.json)",
               file=sys.stderr)

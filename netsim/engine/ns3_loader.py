@@ -40,10 +40,12 @@ import subprocess
 import sys
 import threading
 
+from netsim.errors import NetsimError
+
 __all__ = ["Ns3LoadError", "build_precompiled_header", "load_core_library", "load_ns3"]
 
 
-class Ns3LoadError(RuntimeError):
+class Ns3LoadError(NetsimError, RuntimeError):
     """ns-3 could not be loaded; the message says why in one line."""
 
 

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Set up a fresh machine for netsim: a virtualenv in .venv with netsim, ns-3 and the
+# C++ core built (pip install -e ".[test]"), tshark for reading pcaps when we can
+# install it, and the ns-3 precompiled header built once before anything runs in parallel.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+case "$PWD" in
+  *test*) echo "netsim: error: the checkout path '$PWD' contains 'test'; the ns3 wheel ignores libraries under such paths. Move it." >&2; exit 2;;
+esac
+
+if ! command -v tshark >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections 2>/dev/null || true
+  (DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tshark >/dev/null) \
+    || echo "netsim: warning: could not install tshark; pcap checks with tshark will be skipped" >&2
+fi
+
+PYTHON=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e ".[test]"
+.venv/bin/python -c "from netsim.engine.ns3_loader import build_precompiled_header as b; print('ns-3 precompiled header:', b())"

@@ -1,0 +1,35 @@
+"""Shared fixtures: one in-process packet-level run per test session (ns-3 loads once)."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+
+from netsim.config import scenario_from_dict
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_SCENARIO = ROOT / "topologies" / "default.yaml"
+
+
+def default_scenario_dict(**overrides) -> dict:
+    raw = yaml.safe_load(DEFAULT_SCENARIO.read_text())
+    raw = copy.deepcopy(raw)
+    raw.update(overrides)
+    return raw
+
+
+@pytest.fixture(scope="session")
+def short_run(tmp_path_factory):
+    """The default scenario shortened to 3 s, with every routing state kept."""
+    from netsim.runner import run
+
+    raw = default_scenario_dict(duration_s=3.0)
+    for flow in raw["traffic"]:
+        flow["start_s"], flow["stop_s"] = 0.2, 2.8
+    scenario = scenario_from_dict(raw)
+    run_dir = tmp_path_factory.mktemp("short-run")
+    result = run(scenario, run_dir, keep_next_hops=True)
+    return scenario, result
