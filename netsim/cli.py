@@ -22,8 +22,25 @@ def main(argv: list[str] | None = None) -> int:
     run_cmd.add_argument("--out", type=Path, required=True, help="run folder to write")
     run_cmd.add_argument("--seed", type=int, help="override the scenario's seed")
     run_cmd.add_argument("--quiet", action="store_true", help="no progress bar")
+    from netsim import linkbudget_cli
+
+    linkbudget_cli.add_parser(commands)
     args = parser.parse_args(argv)
+    if args.command == "link-budget":
+        return _link_budget(args)
     return _run(args)
+
+
+def _link_budget(args) -> int:
+    from netsim import linkbudget_cli
+    from netsim.errors import NetsimError
+
+    try:
+        linkbudget_cli.run(args)
+    except NetsimError as err:
+        print(f"netsim: error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return EXIT_OK
 
 
 def _run(args) -> int:
@@ -62,6 +79,8 @@ def _run(args) -> int:
 
 def _print_summary(result) -> None:
     print(f"run folder: {result.run_dir}  ({result.wall_time_s:.1f} s wall, {result.handovers} ground handovers)")
+    lost = {cause: n for cause, n in result.drops.items() if n}
+    print("packets lost in the network by cause: " + (", ".join(f"{c}={n}" for c, n in lost.items()) or "none"))
     print(f"{'flow':<20} {'sent':>8} {'recv':>8} {'lost':>6} {'delay ms mean/p50/p99':>26}")
     for row in result.flows:
         print(f"{row['flow']:<20} {row['packets_sent']:>8} {row['packets_received']:>8} {row['packets_lost']:>6} "

@@ -25,7 +25,12 @@ class Shell(_Section):
     """One Walker shell: `planes` x `sats_per_plane` satellites on circular orbits."""
 
     name: str | None = None
-    altitude_km: float = Field(gt=0, le=100_000)
+    # Orbit size: give exactly one of altitude_km or mean_motion_rev_per_day.
+    altitude_km: float | None = Field(default=None, gt=0, le=100_000)
+    # 17 rev/day is an orbit ~10 km up; 0.1 rev/day is beyond the Moon.
+    mean_motion_rev_per_day: float | None = Field(default=None, gt=0.1, le=17.0)
+    # UTC time at which the Walker pattern holds; default: the scenario epoch.
+    epoch: str | None = None
     inclination_deg: float = Field(ge=0, le=180)
     planes: int = Field(ge=1)
     sats_per_plane: int = Field(ge=1)
@@ -45,13 +50,27 @@ class Shell(_Section):
         return 360.0 if self.pattern == "delta" else 180.0
 
 
+class TleSource(_Section):
+    """Satellites from a TLE file (two- or three-line sets), propagated with SGP4."""
+
+    name: str
+    file: str  # relative paths are relative to the scenario file
+    max_satellites: int | None = Field(default=None, ge=1)
+
+
 class Tier(_Section):
     name: str
-    shells: list[Shell] = Field(min_length=1)
+    # Walker shells and/or TLE files; a tier needs at least one of them.
+    shells: list[Shell] = Field(default_factory=list)
+    tle: list[TleSource] = Field(default_factory=list)
 
 
 class Constellation(_Section):
     tiers: list[Tier] = Field(min_length=1)
+    # two_body: Keplerian circles; j2: plus the secular J2 drift of node and phase.
+    propagation: Literal["two_body", "j2"] = "two_body"
+    # Links whose straight line dips below this altitude are blocked (atmosphere).
+    grazing_altitude_km: float = Field(default=80.0, ge=0, le=1000)
 
 
 class GroundStation(_Section):
@@ -68,9 +87,39 @@ class GroundLinks(_Section):
     tier: str | None = None
 
 
+class Receiver(_Section):
+    """Photodetector of a laser terminal and its noise (see docs/physics.md)."""
+
+    type: Literal["pin", "apd", "preamp"] = "preamp"
+    responsivity_a_per_w: float = Field(default=0.9, gt=0, le=2)
+    thermal_noise_pa_per_sqrt_hz: float = Field(default=20.0, ge=0)
+    apd_gain: float = Field(default=10.0, ge=1)
+    apd_ionisation_ratio: float = Field(default=0.7, ge=0, le=1)
+    noise_figure_db: float = Field(default=4.5, ge=3)
+    amplifier_gain_db: float = Field(default=30.0, ge=0)
+    optical_bandwidth_ghz: float = Field(default=20.0, gt=0)
+
+
 class Laser(_Section):
+    """Laser terminals: line rate, queue, and the optical link budget (docs/physics.md)."""
+
     data_rate_gbps: float = Field(default=10.0, gt=0, le=1000)
     queue_packets: int = Field(default=1000, ge=1)
+    # false: ideal links (no bit errors, no range limit), the skeleton's behaviour.
+    physics: bool = True
+    wavelength_nm: float = Field(default=1550.0, ge=100, le=10_000)
+    tx_power_w: float = Field(default=1.0, gt=0)
+    tx_aperture_mm: float = Field(default=80.0, gt=0)
+    rx_aperture_mm: float = Field(default=80.0, gt=0)
+    # 0: the diffraction limit of the transmit aperture.
+    tx_divergence_urad: float = Field(default=0.0, ge=0)
+    tx_efficiency: float = Field(default=0.8, gt=0, le=1)
+    rx_efficiency: float = Field(default=0.8, gt=0, le=1)
+    pointing_bias_urad: float = Field(default=1.0, ge=0)
+    pointing_jitter_urad: float = Field(default=1.0, ge=0)
+    receiver: Receiver = Receiver()
+    target_ber: float = Field(default=1e-12, gt=0, lt=0.5)
+    required_margin_db: float = Field(default=3.0)
 
 
 class Routing(_Section):
@@ -99,6 +148,9 @@ class Scenario(_Section):
     name: str
     seed: int = Field(default=1, ge=0, lt=2**31)
     duration_s: float = Field(gt=0)
+    # After duration_s traffic stops and the network runs this much longer, so packets
+    # still in flight arrive instead of counting as lost.
+    drain_s: float = Field(default=1.0, ge=0)
     epoch: str = "2026-01-01T00:00:00"
     constellation: Constellation
     ground_stations: list[GroundStation] = Field(default_factory=list)
@@ -152,6 +204,8 @@ def scenario_from_dict(raw: Any, path: str | Path = "<scenario>") -> Scenario:
     if not isinstance(raw, dict):
         raise ScenarioError(path, "", "must be a mapping of keys such as name, duration_s, constellation")
     raw = _name_shells(raw)
+    raw = _expand_ground_station_set(raw, path)
+    raw = _resolve_tle_files(raw, path)
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as err:
@@ -228,6 +282,7 @@ def _check_references(scenario: Scenario, path) -> None:
             if shell.phasing >= max(shell.planes, 1) and shell.planes > 1:
                 raise ScenarioError(path, f"constellation.tiers[{ti}].shells[{si}].phasing",
                                     f"must be between 0 and planes - 1 = {shell.planes - 1} (got {shell.phasing})")
+    _check_orbits(scenario, path)
     tiers = [t.name for t in scenario.constellation.tiers]
     if scenario.ground_links.tier is not None and scenario.ground_links.tier not in tiers:
         raise ScenarioError(path, "ground_links.tier",
@@ -267,3 +322,32 @@ def _is_satellite_name(node: str, scenario: Scenario) -> bool:
         if shell.name == shell_name and plane.isdigit() and rest.isdigit():
             return int(plane) < shell.planes and int(rest) < shell.sats_per_plane
     return False
+
+
+def _expand_ground_station_set(raw: dict, path) -> dict:
+    """`ground_stations: {set: cities100, first: 20, stations: [...]}` -> a list."""
+    stations = raw.get("ground_stations")
+    if not isinstance(stations, dict):
+        return raw
+    from netsim.ground import expand_station_set
+
+    return {**raw, "ground_stations": expand_station_set(stations, path)}
+
+
+def _resolve_tle_files(raw: dict, path) -> dict:
+    """TLE file paths are relative to the scenario file (to the working folder when the
+    scenario did not come from a file)."""
+    base = Path(path).parent if Path(path).is_file() else Path(".")
+    tiers = (raw.get("constellation") or {}).get("tiers") if isinstance(raw.get("constellation"), dict) else None
+    for tier in tiers if isinstance(tiers, list) else []:
+        for source in (tier.get("tle") or []) if isinstance(tier, dict) and isinstance(tier.get("tle"), list) else []:
+            if isinstance(source, dict) and isinstance(source.get("file"), str):
+                source["file"] = str(base / source["file"])
+    return raw
+
+
+def _check_orbits(scenario: "Scenario", path) -> None:
+    """Orbit-size keys, epochs, Walker collisions and TLE files (netsim.orbits.validate)."""
+    from netsim.orbits import validate
+
+    validate(scenario, path)

@@ -1,4 +1,8 @@
-"""Geometry between nodes: ranges, line of sight past the Earth, elevation angles."""
+"""Geometry between nodes: ranges, line of sight past the Earth, elevation angles.
+
+Positions are (n, 3) arrays in m in one frame (netsim.ground). Candidate neighbours at
+scale (a spatial index rather than all pairs) are in netsim.neighbours.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ GRAZING_ALTITUDE_M = 80e3
 
 
 def ranges_m(pos_a: np.ndarray, pos_b: np.ndarray) -> np.ndarray:
+    """Straight-line distance between paired rows, m."""
     return np.linalg.norm(pos_b - pos_a, axis=-1)
 
 
@@ -28,4 +33,5 @@ def elevation_rad(site_pos: np.ndarray, site_up: np.ndarray, target_pos: np.ndar
     """Elevation of targets (m, shape (m, 3)) above the horizon of each site: (n, m)."""
     look = target_pos[None, :, :] - site_pos[:, None, :]
     dist = np.linalg.norm(look, axis=-1)
-    return np.arcsin(np.einsum("nmk,nk->nm", look, site_up) / dist)
+    # Clip: at the zenith rounding can put the sine a hair above 1 (arcsin -> nan).
+    return np.arcsin(np.clip(np.einsum("nmk,nk->nm", look, site_up) / dist, -1.0, 1.0))

@@ -1,13 +1,21 @@
-"""Ground stations on the rotating Earth, in the same inertial frame as the orbits."""
+"""Ground stations on the rotating Earth, in the same inertial frame as the orbits.
+
+The frame: Earth-fixed (WGS-84) coordinates turned about z by the Earth rotation angle
+(ERA), i.e. the Celestial Intermediate Reference System of IERS 2010 with polar motion,
+precession and nutation neglected and UT1 ~ UTC. Walker shells are laid out in it and TLE
+satellites are turned into it (netsim.tle). Bundled station sets live in netsim/data.
+"""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 from dataclasses import dataclass
+from importlib import resources
 
 import numpy as np
 
-from netsim.config import GroundStation
+from netsim.errors import ScenarioError
 
 # WGS-84 ellipsoid (NIMA TR8350.2) and Earth's rotation rate (IERS Conventions 2010).
 WGS84_A_M = 6378137.0
@@ -19,8 +27,14 @@ def earth_rotation_angle(epoch: dt.datetime) -> float:
     """Earth rotation angle at epoch, rad (IERS Conventions 2010, eq. 5.15; UT1 ~ UTC)."""
     j2000 = dt.datetime(2000, 1, 1, 12, 0, 0)
     days = (epoch.replace(tzinfo=None) - j2000).total_seconds() / 86400.0
-    turns = 0.7790572732640 + 1.00273781191135448 * days
-    return 2 * np.pi * (turns % 1.0)
+    return earth_rotation_angle_days(days)
+
+
+def earth_rotation_angle_days(days_since_j2000: float) -> float:
+    # Split the day count so the fraction of a turn keeps its precision.
+    whole = np.floor(days_since_j2000)
+    turns = (0.7790572732640 + 0.00273781191135448 * days_since_j2000 + (days_since_j2000 - whole)) % 1.0
+    return 2 * np.pi * turns
 
 
 @dataclass(frozen=True)
@@ -51,7 +65,9 @@ class GroundSites:
         return self.up @ self._rotation(t_s).T
 
 
-def ground_sites(stations: list[GroundStation], epoch: dt.datetime) -> GroundSites:
+def ground_sites(stations: list, epoch: dt.datetime) -> GroundSites:
+    """Stations (anything with name, lat_deg, lon_deg, alt_km) fixed on the WGS-84
+    ellipsoid (geodetic to Earth-fixed: NIMA TR8350.2, eq. 4-14)."""
     lat = np.radians([g.lat_deg for g in stations])
     lon = np.radians([g.lon_deg for g in stations])
     h = np.array([g.alt_km * 1e3 for g in stations])
@@ -62,3 +78,37 @@ def ground_sites(stations: list[GroundStation], epoch: dt.datetime) -> GroundSit
                      (n * (1 - e2) + h) * np.sin(lat)], axis=-1).reshape(-1, 3)
     up = np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], axis=-1).reshape(-1, 3)
     return GroundSites(ecef, up, tuple(g.name for g in stations), earth_rotation_angle(epoch))
+
+
+# Bundled station sets: name -> CSV in netsim/data (columns name, lat_deg, lon_deg, alt_km).
+STATION_SETS = {"cities100": "cities100.csv"}
+
+
+def station_set(name: str) -> list[dict]:
+    """Rows of a bundled set, in file order (for cities100: by population rank)."""
+    text = resources.files("netsim.data").joinpath(STATION_SETS[name]).read_text(encoding="utf-8")
+    rows = csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))
+    return [{"name": r["name"], "lat_deg": float(r["lat_deg"]), "lon_deg": float(r["lon_deg"]),
+             "alt_km": float(r["alt_km"])} for r in rows]
+
+
+def expand_station_set(spec: dict, path) -> list:
+    """`{set: NAME, first: N, stations: [...]}` -> the set's first N stations, then the list."""
+    allowed = {"set", "first", "stations"}
+    for key in spec:
+        if key not in allowed:
+            raise ScenarioError(path, f"ground_stations.{key}", "unknown key; allowed keys: set, first, stations")
+    name = spec.get("set")
+    if name not in STATION_SETS:
+        raise ScenarioError(path, "ground_stations.set",
+                            f"no bundled set {name!r}; sets: {', '.join(STATION_SETS)}")
+    rows = station_set(name)
+    first = spec.get("first", len(rows))
+    if not isinstance(first, int) or isinstance(first, bool) or not 1 <= first <= len(rows):
+        raise ScenarioError(path, "ground_stations.first",
+                            f"must be a whole number from 1 to {len(rows)} (got {first!r})")
+    extra = spec.get("stations", [])
+    if not isinstance(extra, list):
+        raise ScenarioError(path, "ground_stations.stations",
+                            "must be a list of {name, lat_deg, lon_deg, alt_km}")
+    return rows[:first] + extra

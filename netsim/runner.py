@@ -21,6 +21,7 @@ from netsim.config import Scenario
 from netsim.engine.core import Fabric, load_core
 from netsim.geometry import line_of_sight
 from netsim.ground import ground_sites
+from netsim.linkbudget import LinkBudget
 from netsim.orbits import constellation_orbits, earth_constants
 from netsim.routing import NO_ROUTE, link_weights, next_hop_ports, table_diff
 from netsim.topology import NO_SATELLITE, GroundLinkAssigner, Links, layout, plus_grid
@@ -36,6 +37,7 @@ class RunResult:
     flows: list[dict]
     packets: outputs.PacketRecords
     handovers: int = 0
+    drops: dict = field(default_factory=dict)  # packets lost in the core, by cause
     wall_time_s: float = 0.0
     # Path (node indices) of every destination's tree at each update, for analysis/tests.
     next_hops: list[tuple[float, np.ndarray]] = field(default_factory=list)
@@ -67,7 +69,7 @@ def run(scenario: Scenario, run_dir: str | Path, *, scenario_file: str | None = 
     result.wall_time_s = time.perf_counter() - start
     outputs.write_csv(run_dir / "flows.csv", outputs.FLOW_COLUMNS, result.flows)
     manifest.update(status="ok", wall_time_s=round(result.wall_time_s, 3), handovers=result.handovers,
-                    flows=len(result.flows))
+                    flows=len(result.flows), drops=result.drops)
     outputs.write_manifest(run_dir, manifest)
     return result
 
@@ -84,7 +86,8 @@ def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops:
     lay = layout(scenario, orbits.names)
     n_sat, n_ground = lay.n_satellites, len(sites)
 
-    fabric = Fabric(ns, scenario.laser.data_rate_gbps, scenario.laser.queue_packets)
+    budget = LinkBudget.from_config(scenario.laser) if scenario.laser.physics else None
+    fabric = Fabric(ns, scenario.laser.data_rate_gbps, scenario.laser.queue_packets, budget)
     for (tier, shell), base in zip(scenario.shells, lay.shell_offsets):
         fabric.create_nodes(shell.total, lay.ports(base), forwarding=True)
     fabric.create_nodes(n_ground, 1, forwarding=False)
@@ -126,8 +129,8 @@ def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops:
         return np.concatenate([sat_pos, gs_pos]), np.concatenate([sat_vel, gs_vel])
 
     step_ns = round(scenario.routing.update_interval_s * 1e9)
-    end_ns = round(scenario.duration_s * 1e9)
-    bar = _progress_bar(scenario.duration_s, progress)
+    end_ns = round((scenario.duration_s + scenario.drain_s) * 1e9)
+    bar = _progress_bar(scenario.duration_s + scenario.drain_s, progress)
     t_ns = 0
     pos, vel = state_at(0.0)
     while t_ns < end_ns:
@@ -136,8 +139,12 @@ def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops:
         next_pos, next_vel = state_at(next_s)
         fabric.set_ephemeris_window(t_s, next_s - t_s, np.stack([pos, next_pos]), np.stack([vel, next_vel]))
 
-        # Inter-satellite links: up while the line of sight clears the atmosphere.
-        visible = line_of_sight(pos[isl.node_a], pos[isl.node_b], earth_radius_m)
+        # Inter-satellite links: up while the line of sight clears the atmosphere and
+        # the link budget leaves the required margin.
+        visible = line_of_sight(pos[isl.node_a], pos[isl.node_b], earth_radius_m,
+                                scenario.constellation.grazing_altitude_km * 1e3)
+        if budget is not None:
+            visible &= budget.usable(np.linalg.norm(pos[isl.node_b] - pos[isl.node_a], axis=-1))
         fabric.disconnect(isl.node_a[isl_up & ~visible], isl.port_a[isl_up & ~visible])
         rising = visible & ~isl_up
         fabric.connect(isl.node_a[rising], isl.port_a[rising], isl.node_b[rising], isl.port_b[rising])
@@ -172,9 +179,10 @@ def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops:
 
     packets = _received_packets(ns, recorder)
     sent = [recorder.GetSent(i) for i in range(len(names))]
+    drops = fabric.drop_totals()
     ns.Simulator.Destroy()  # closes the pcap files
     return RunResult(run_dir, outputs.flow_rows(names, ends, sent, packets), packets,
-                     handovers=handovers, next_hops=next_hops)
+                     handovers=handovers, drops=drops, next_hops=next_hops)
 
 
 def _received_packets(ns, recorder) -> outputs.PacketRecords:

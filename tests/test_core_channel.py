@@ -1,42 +1,39 @@
-"""The laser channel and device on their own: one link, fixed geometry, known delay."""
+"""The laser channel and device on their own: one link, known geometry, known delay."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
-from netsim.engine.core import Fabric, load_core
+from core_support import SPEED_OF_LIGHT_MPS, drivers, run_and_collect, two_terminal_link
 
 
-def test_single_hop_delay_is_distance_over_c_plus_serialisation(short_run):
-    # short_run has finished and destroyed its Simulator; this builds a fresh one.
-    ns = load_core()
-    fabric = Fabric(ns, data_rate_gbps=10, queue_packets=10)
-    fabric.create_nodes(2, 1, forwarding=False)
+def test_single_hop_delay_is_distance_over_c_plus_serialisation():
+    ns, test = drivers()
     distance_m = 3_000_000.0
-    pos = np.array([[[7e6, 0, 0], [7e6, distance_m, 0]]] * 2)
-    fabric.set_ephemeris_window(0.0, 10.0, pos, np.zeros_like(pos))
-    fabric.connect([0], [0], [1], [0])
-    sender, receiver = fabric.port(0, 0), fabric.port(1, 0)
-    arrivals = []
-
-    ns.cppyy.cppdef("""
-    namespace netsim_test {
-    std::vector<int64_t> arrivals;
-    bool Record(ns3::Ptr<ns3::NetDevice>, ns3::Ptr<const ns3::Packet>, uint16_t, const ns3::Address&) {
-        arrivals.push_back(ns3::Simulator::Now().GetNanoSeconds()); return true; }
-    void Hook(ns3::Ptr<ns3::LaserNetDevice> d) { d->SetReceiveCallback(ns3::MakeCallback(&Record)); }
-    void SendAt(ns3::Ptr<ns3::LaserNetDevice> d, double t, uint32_t bytes) {
-        ns3::Simulator::Schedule(ns3::Seconds(t), [d, bytes]() {
-            d->Send(ns3::Create<ns3::Packet>(bytes), d->GetBroadcast(), 0x0800); }); }
-    }""")
-    test_ns = ns.cppyy.gbl.netsim_test
-    test_ns.Hook(receiver)
-    test_ns.SendAt(sender, 1.0, 998)
-    ns.Simulator.Stop(ns.Seconds(5))
-    ns.Simulator.Run()
-    arrivals = list(test_ns.arrivals)
+    fabric = two_terminal_link([7e6, 0, 0], [7e6, distance_m, 0])
+    test.Listen(fabric.port(1, 0))
+    test.SendTrain(fabric.port(0, 0), 1.0, 1.0, 1, 998)
+    arrivals = run_and_collect(ns, test, 5.0)
     ns.Simulator.Destroy()
     assert len(arrivals) == 1
-    expected_s = 1.0 + distance_m / 299_792_458.0 + (998 + 2) * 8 / 10e9
+    expected_s = 1.0 + distance_m / SPEED_OF_LIGHT_MPS + (998 + 2) * 8 / 10e9
     assert arrivals[0] * 1e-9 == pytest.approx(expected_s, abs=2e-9)
+
+
+def test_light_time_for_a_receiver_moving_away():
+    """Light chasing a receding terminal flies d / (c - v), longer than d / c."""
+    ns, test = drivers()
+    distance_m, speed_mps = 3_000_000.0, 7_500.0
+    send_s = 2.0
+    # Receiver at distance_m from the sender at send time, receding along the line.
+    fabric = two_terminal_link([7e6, 0, 0], [7e6, distance_m - speed_mps * send_s, 0],
+                               vel1=(0, speed_mps, 0))
+    test.Listen(fabric.port(1, 0))
+    test.SendTrain(fabric.port(0, 0), send_s, 1.0, 1, 998)
+    arrivals = run_and_collect(ns, test, 5.0)
+    ns.Simulator.Destroy()
+    flight_s = arrivals[0] * 1e-9 - send_s - (998 + 2) * 8 / 10e9
+    naive_s = distance_m / SPEED_OF_LIGHT_MPS
+    expected_s = distance_m / (SPEED_OF_LIGHT_MPS - speed_mps)
+    assert flight_s == pytest.approx(expected_s, abs=2e-9)
+    assert flight_s - naive_s == pytest.approx(distance_m * speed_mps / SPEED_OF_LIGHT_MPS**2, rel=0.02)

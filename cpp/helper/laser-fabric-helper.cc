@@ -6,6 +6,9 @@
 #include "ns3/ipv4-static-routing-helper.h"
 #include "ns3/ipv4.h"
 #include "ns3/queue-size.h"
+#include "ns3/rng-seed-manager.h"
+
+#include <algorithm>
 
 namespace ns3
 {
@@ -30,6 +33,16 @@ LaserFabricHelper::SetQueueAttribute(std::string name, const AttributeValue& val
     m_queueFactory.Set(name, value);
 }
 
+uint64_t
+LaserFabricHelper::StreamSeed(uint32_t node, uint32_t port)
+{
+    // Distinct, reproducible streams per run number and link end.
+    uint64_t x = (uint64_t(RngSeedManager::GetSeed()) << 32) ^ RngSeedManager::GetRun();
+    x ^= (uint64_t(node) << 8 | port) * 0x9E3779B97F4A7C15ULL;
+    x = (x ^ (x >> 33)) * 0xFF51AFD7ED558CCDULL;
+    return x ^ (x >> 33);
+}
+
 NodeContainer
 LaserFabricHelper::CreateNodes(uint32_t n, uint32_t ports, bool forwarding)
 {
@@ -50,6 +63,7 @@ LaserFabricHelper::CreateNodes(uint32_t n, uint32_t ports, bool forwarding)
             Ptr<LaserNetDevice> dev = m_deviceFactory.Create<LaserNetDevice>();
             dev->SetAddress(Mac48Address::Allocate());
             dev->SetQueue(m_queueFactory.Create<Queue<Packet>>());
+            dev->SetRandomStream(StreamSeed(index, p));
             node->AddDevice(dev);
             nodePorts.push_back(dev);
         }
@@ -163,6 +177,30 @@ LaserFabricHelper::ApplyForwarding(const uint32_t* node,
                                    uint32_t n)
 {
     m_table->Apply(node, dest, port, n);
+}
+
+void
+LaserFabricHelper::GetDropTotals(uint64_t* deviceDrops, uint64_t* forwarderDrops) const
+{
+    std::fill(deviceDrops, deviceDrops + 3, 0);
+    std::fill(forwarderDrops, forwarderDrops + 4, 0);
+    for (std::size_t node = 0; node < m_ports.size(); ++node)
+    {
+        for (const auto& dev : m_ports[node])
+        {
+            for (int c = 0; c < 3; ++c)
+            {
+                deviceDrops[c] += dev->GetDropCount(LaserNetDevice::DropCause(c));
+            }
+        }
+        if (m_forwarders[node])
+        {
+            for (int r = 0; r < 4; ++r)
+            {
+                forwarderDrops[r] += m_forwarders[node]->GetDropCount(SatelliteForwarder::DropReason(r));
+            }
+        }
+    }
 }
 
 Ptr<Node>

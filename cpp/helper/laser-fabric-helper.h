@@ -72,6 +72,12 @@ class LaserFabricHelper : public PcapHelperForDevice
     /** Set n forwarding entries; see ForwardingTable::Apply. */
     void ApplyForwarding(const uint32_t* node, const uint32_t* dest, const uint8_t* port, uint32_t n);
 
+    /**
+     * Totals over the fabric: device drops by LaserNetDevice::DropCause (3 entries)
+     * and forwarder drops by SatelliteForwarder::DropReason (4 entries).
+     */
+    void GetDropTotals(uint64_t* deviceDrops, uint64_t* forwarderDrops) const;
+
     Ptr<Node> GetNode(uint32_t node) const;
     Ptr<LaserNetDevice> GetPort(uint32_t node, uint32_t port) const;
     uint32_t GetNNodes() const;
@@ -86,6 +92,8 @@ class LaserFabricHelper : public PcapHelperForDevice
                             bool promiscuous,
                             bool explicitFilename) override;
 
+    /** Seed of the random stream of one link end, from the run number. */
+    static uint64_t StreamSeed(uint32_t node, uint32_t port);
     /** Connect two ports, reusing a released channel when there is one. */
     void ConnectPorts(Ptr<LaserNetDevice> a, Ptr<LaserNetDevice> b);
 

@@ -7,6 +7,8 @@
 #include "ns3/node.h"
 #include "ns3/simulator.h"
 
+#include <cmath>
+
 namespace ns3
 {
 
@@ -87,6 +89,36 @@ LaserChannel::GetDistance() const
     return CalculateDistance(m_mobility[0]->GetPosition(), m_mobility[1]->GetPosition());
 }
 
+int
+LaserChannel::IndexOf(Ptr<const LaserNetDevice> dev) const
+{
+    NS_ASSERT(m_end[0] == dev || m_end[1] == dev);
+    return m_end[0] == dev ? 0 : 1;
+}
+
+Time
+LaserChannel::GetLightTime(Ptr<const LaserNetDevice> src) const
+{
+    const int from = IndexOf(src);
+    return Seconds(LightTimeS(m_mobility[from]->GetPosition(),
+                              m_mobility[1 - from]->GetPosition(),
+                              m_mobility[1 - from]->GetVelocity()));
+}
+
+double
+LaserChannel::LightTimeS(const Vector& txPos, const Vector& rxPos, const Vector& rxVel)
+{
+    // Fixed-point iteration; |v|/c ~ 3e-5 makes each step gain ~5 digits. The peer's
+    // path over tau (< 0.1 s) is straight to within millimetres.
+    double tau = CalculateDistance(txPos, rxPos) / SPEED_OF_LIGHT_MPS;
+    for (int i = 0; i < 2; ++i)
+    {
+        const Vector rxLater(rxPos.x + rxVel.x * tau, rxPos.y + rxVel.y * tau, rxPos.z + rxVel.z * tau);
+        tau = CalculateDistance(txPos, rxLater) / SPEED_OF_LIGHT_MPS;
+    }
+    return tau;
+}
+
 bool
 LaserChannel::TransmitStart(Ptr<const Packet> p, Ptr<LaserNetDevice> src, Time txTime)
 {
@@ -94,16 +126,37 @@ LaserChannel::TransmitStart(Ptr<const Packet> p, Ptr<LaserNetDevice> src, Time t
     {
         return false;
     }
-    const int from = (m_end[0] == src) ? 0 : 1;
-    NS_ASSERT(m_end[from] == src);
+    const int from = IndexOf(src);
     Ptr<LaserNetDevice> dst = m_end[1 - from];
-    // Delay from the geometry at the instant the packet leaves the terminal.
-    const Time delay = Seconds(GetDistance() / SPEED_OF_LIGHT_MPS);
+    // Geometry at the instant the packet leaves the terminal.
+    const Vector txPos = m_mobility[from]->GetPosition();
+    const Vector rxPos = m_mobility[1 - from]->GetPosition();
+    bool corrupted = false;
+    if (Ptr<OpticalLinkModel> model = src->GetLinkModel())
+    {
+        const double distance = CalculateDistance(txPos, rxPos);
+        if (!model->IsUsable(distance))
+        {
+            return false;
+        }
+        // Radial pointing error: static bias plus Gaussian jitter on two axes (Rice).
+        double error = model->GetPointingBiasRad();
+        if (const double jitter = model->GetPointingJitterRad(); jitter > 0)
+        {
+            double nx;
+            double ny;
+            src->NextNormalPair(nx, ny);
+            error = std::hypot(error + jitter * nx, jitter * ny);
+        }
+        corrupted = model->IsCorrupted(distance, error, p->GetSize(), src->NextUniform());
+    }
+    const Time delay = Seconds(LightTimeS(txPos, rxPos, m_mobility[1 - from]->GetVelocity()));
     Simulator::ScheduleWithContext(dst->GetNode()->GetId(),
                                    txTime + delay,
                                    &LaserNetDevice::Receive,
                                    dst,
-                                   p->Copy());
+                                   p->Copy(),
+                                   corrupted);
     m_txrxTrace(p, src, dst, txTime, delay);
     return true;
 }

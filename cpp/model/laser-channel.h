@@ -39,6 +39,11 @@ class LaserChannel : public Channel
     Ptr<LaserNetDevice> GetPeer(Ptr<const LaserNetDevice> dev) const;
     /** @return distance between the ends now, m */
     double GetDistance() const;
+    /**
+     * Light time from src to its peer for light leaving src now: the peer moves while
+     * the light flies, so tau solves |r_peer(t + tau) - r_src(t)| = c tau.
+     */
+    Time GetLightTime(Ptr<const LaserNetDevice> src) const;
 
     /**
      * Start sending p from src; the peer receives it after txTime plus the
@@ -51,6 +56,10 @@ class LaserChannel : public Channel
     Ptr<NetDevice> GetDevice(std::size_t i) const override;
 
   private:
+    int IndexOf(Ptr<const LaserNetDevice> dev) const;
+    /** Light time, s, from txPos to a receiver at rxPos moving at rxVel. */
+    static double LightTimeS(const Vector& txPos, const Vector& rxPos, const Vector& rxVel);
+
     Ptr<LaserNetDevice> m_end[2];
     Ptr<MobilityModel> m_mobility[2];
 

@@ -11,6 +11,8 @@
 #include "ns3/simulator.h"
 #include "ns3/uinteger.h"
 
+#include <cmath>
+
 namespace ns3
 {
 
@@ -45,6 +47,15 @@ LaserNetDevice::GetTypeId()
                           PointerValue(),
                           MakePointerAccessor(&LaserNetDevice::m_queue),
                           MakePointerChecker<Queue<Packet>>())
+            .AddAttribute("LinkModel",
+                          "Optical link budget and bit-error model; none = ideal link.",
+                          PointerValue(),
+                          MakePointerAccessor(&LaserNetDevice::m_linkModel),
+                          MakePointerChecker<OpticalLinkModel>())
+            .AddTraceSource("Drop",
+                            "A packet was lost: packet, cause (bit errors, link down, queue).",
+                            MakeTraceSourceAccessor(&LaserNetDevice::m_dropTrace),
+                            "ns3::LaserNetDevice::DropCallback")
             .AddTraceSource("MacTx",
                             "A packet arrived from above for transmission.",
                             MakeTraceSourceAccessor(&LaserNetDevice::m_macTxTrace),
@@ -74,6 +85,10 @@ LaserNetDevice::GetTypeId()
                             "The last bit of a packet arrived.",
                             MakeTraceSourceAccessor(&LaserNetDevice::m_phyRxEndTrace),
                             "ns3::Packet::TracedCallback")
+            .AddTraceSource("PhyRxDrop",
+                            "A packet arrived with bit errors and was discarded.",
+                            MakeTraceSourceAccessor(&LaserNetDevice::m_phyRxDropTrace),
+                            "ns3::Packet::TracedCallback")
             .AddTraceSource("Sniffer",
                             "Non-promiscuous packet sniffer (pcap).",
                             MakeTraceSourceAccessor(&LaserNetDevice::m_snifferTrace),
@@ -99,6 +114,7 @@ LaserNetDevice::DoDispose()
     m_node = nullptr;
     m_channel = nullptr;
     m_queue = nullptr;
+    m_linkModel = nullptr;
     m_currentPkt = nullptr;
     m_rxCallback = MakeNullCallback<bool, Ptr<NetDevice>, Ptr<const Packet>, uint16_t,
                                     const Address&>();
@@ -167,6 +183,7 @@ LaserNetDevice::UpdateLinkState()
         while (Ptr<Packet> p = m_queue->Dequeue())
         {
             m_macTxDropTrace(p);
+            NotifyDrop(p, DROP_LINK_DOWN);
         }
     }
     m_linkChangeCallbacks();
@@ -211,6 +228,7 @@ LaserNetDevice::Send(Ptr<Packet> packet, const Address&, uint16_t protocolNumber
     if (!m_linkUp)
     {
         m_macTxDropTrace(packet);
+        NotifyDrop(packet, DROP_LINK_DOWN);
         return false;
     }
     PppHeader ppp;
@@ -220,6 +238,7 @@ LaserNetDevice::Send(Ptr<Packet> packet, const Address&, uint16_t protocolNumber
     if (!m_queue->Enqueue(packet))
     {
         m_macTxDropTrace(packet);
+        NotifyDrop(packet, DROP_QUEUE);
         return false;
     }
     if (!m_currentPkt)
@@ -259,6 +278,7 @@ LaserNetDevice::StartNextTransmission()
     if (!m_channel->TransmitStart(p, this, txTime))
     {
         m_phyTxDropTrace(p);
+        NotifyDrop(p, DROP_LINK_DOWN);
     }
 }
 
@@ -271,9 +291,15 @@ LaserNetDevice::TransmitComplete()
 }
 
 void
-LaserNetDevice::Receive(Ptr<Packet> packet)
+LaserNetDevice::Receive(Ptr<Packet> packet, bool corrupted)
 {
-    NS_LOG_FUNCTION(this << packet);
+    NS_LOG_FUNCTION(this << packet << corrupted);
+    if (corrupted)
+    {
+        m_phyRxDropTrace(packet);
+        NotifyDrop(packet, DROP_BIT_ERRORS);
+        return;
+    }
     m_snifferTrace(packet);
     m_promiscSnifferTrace(packet);
     m_phyRxEndTrace(packet);
@@ -290,6 +316,53 @@ LaserNetDevice::Receive(Ptr<Packet> packet)
     {
         m_rxCallback(this, packet, protocol, GetAddress());
     }
+}
+
+Ptr<OpticalLinkModel>
+LaserNetDevice::GetLinkModel() const
+{
+    return m_linkModel;
+}
+
+void
+LaserNetDevice::SetRandomStream(uint64_t seed)
+{
+    m_rngState = seed;
+}
+
+double
+LaserNetDevice::NextUniform()
+{
+    // SplitMix64 (Steele, Lea & Flood 2014): 8 bytes of state per terminal, so every
+    // link end has its own reproducible stream without an ns-3 RandomVariable object.
+    uint64_t z = (m_rngState += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    z ^= z >> 31;
+    return (z >> 11) * 0x1.0p-53;
+}
+
+void
+LaserNetDevice::NextNormalPair(double& a, double& b)
+{
+    // Box-Muller; 1 - u keeps the logarithm finite.
+    const double radius = std::sqrt(-2 * std::log(1.0 - NextUniform()));
+    const double angle = 2 * M_PI * NextUniform();
+    a = radius * std::cos(angle);
+    b = radius * std::sin(angle);
+}
+
+void
+LaserNetDevice::NotifyDrop(Ptr<const Packet> p, DropCause cause)
+{
+    m_drops[cause]++;
+    m_dropTrace(p, cause);
+}
+
+uint64_t
+LaserNetDevice::GetDropCount(DropCause cause) const
+{
+    return m_drops[cause];
 }
 
 void

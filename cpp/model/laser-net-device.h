@@ -1,6 +1,8 @@
 #ifndef NETSIM_LASER_NET_DEVICE_H
 #define NETSIM_LASER_NET_DEVICE_H
 
+#include "optical-link-model.h"
+
 #include "ns3/data-rate.h"
 #include "ns3/mac48-address.h"
 #include "ns3/net-device.h"
@@ -28,6 +30,14 @@ class LaserNetDevice : public NetDevice
   public:
     static TypeId GetTypeId();
 
+    /** Why the device lost a packet (the Drop trace source and GetDropCount). */
+    enum DropCause
+    {
+        DROP_BIT_ERRORS = 0, //!< the packet arrived with bit errors (link budget)
+        DROP_LINK_DOWN = 1,  //!< no usable link: no peer, terminal not ready, margin lost
+        DROP_QUEUE = 2,      //!< the transmit queue was full
+    };
+
     LaserNetDevice();
     ~LaserNetDevice() override;
 
@@ -43,8 +53,20 @@ class LaserNetDevice : public NetDevice
     /** Mark the terminal usable or not (e.g. down while acquiring its peer). */
     void SetTerminalReady(bool ready);
 
-    /** Called by the channel when the last bit of p arrives. */
-    void Receive(Ptr<Packet> p);
+    /** Called by the channel when the last bit of p arrives; corrupted = bit errors. */
+    void Receive(Ptr<Packet> p, bool corrupted);
+
+    /** The optical model of this terminal (null: an ideal, error-free link). */
+    Ptr<OpticalLinkModel> GetLinkModel() const;
+    /** Seed this terminal's random stream (one stream per link end, reproducible). */
+    void SetRandomStream(uint64_t seed);
+    /** @return a uniform draw in [0, 1) from this terminal's stream */
+    double NextUniform();
+    /** Two independent standard normal draws from this terminal's stream. */
+    void NextNormalPair(double& a, double& b);
+    /** Count and trace a lost packet. */
+    void NotifyDrop(Ptr<const Packet> p, DropCause cause);
+    uint64_t GetDropCount(DropCause cause) const;
 
     // NetDevice
     void SetIfIndex(const uint32_t index) override;
@@ -90,6 +112,10 @@ class LaserNetDevice : public NetDevice
 
     Ptr<Node> m_node;
     Ptr<LaserChannel> m_channel;
+    Ptr<OpticalLinkModel> m_linkModel;
+    uint64_t m_rngState{0x9E3779B97F4A7C15ULL};
+    uint64_t m_drops[3]{0, 0, 0};
+    TracedCallback<Ptr<const Packet>, DropCause> m_dropTrace;
     Ptr<Queue<Packet>> m_queue;
     Ptr<Packet> m_currentPkt;
     DataRate m_bps;
@@ -110,6 +136,7 @@ class LaserNetDevice : public NetDevice
     TracedCallback<Ptr<const Packet>> m_phyTxEndTrace;
     TracedCallback<Ptr<const Packet>> m_phyTxDropTrace;
     TracedCallback<Ptr<const Packet>> m_phyRxEndTrace;
+    TracedCallback<Ptr<const Packet>> m_phyRxDropTrace;
     TracedCallback<Ptr<const Packet>> m_snifferTrace;
     TracedCallback<Ptr<const Packet>> m_promiscSnifferTrace;
 };

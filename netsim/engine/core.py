@@ -43,15 +43,43 @@ def u32(values) -> np.ndarray:
     return arr if arr.size else np.zeros(1, dtype=np.uint32)
 
 
+def optical_link_model(ns, link_budget):
+    """An ns3::OpticalLinkModel with the attributes of a LinkBudget (same formulas)."""
+    model = ns.CreateObject[ns.OpticalLinkModel]()
+    for name, value in link_budget.ns3_attributes().items():
+        if name == "Receiver":
+            continue
+        model.SetAttribute(name, ns.DoubleValue(float(value)))
+    model.SetAttribute("Receiver", ns.EnumValue[ns.OpticalLinkModel.Receiver](
+        getattr(ns.OpticalLinkModel, link_budget.receiver.upper())))
+    return model
+
+
 class Fabric:
     """Python face of ns3::LaserFabricHelper: nodes, laser ports, links, ephemeris and
     forwarding state, all changed in bulk."""
 
-    def __init__(self, ns, data_rate_gbps: float, queue_packets: int):
+    DEVICE_DROP_CAUSES = ("bit_errors", "link_down", "queue_full")
+    FORWARDER_DROP_CAUSES = ("no_route", "ttl_expired", "not_ipv4", "port_refused")
+
+    def __init__(self, ns, data_rate_gbps: float, queue_packets: int, link_budget=None):
+        """link_budget: a netsim.linkbudget.LinkBudget for every terminal, or None for
+        ideal links."""
         self.ns = ns
         self.helper = ns.LaserFabricHelper()
         self.helper.SetDeviceAttribute("DataRate", ns.DataRateValue(ns.DataRate(int(data_rate_gbps * 1e9))))
         self.helper.SetQueueAttribute("MaxSize", ns.QueueSizeValue(ns.QueueSize(f"{queue_packets}p")))
+        self.link_model = None
+        if link_budget is not None:
+            self.link_model = optical_link_model(ns, link_budget)
+            self.helper.SetDeviceAttribute("LinkModel", ns.PointerValue(self.link_model))
+
+    def drop_totals(self) -> dict[str, int]:
+        device = np.zeros(3, dtype=np.uint64)
+        forwarder = np.zeros(4, dtype=np.uint64)
+        self.helper.GetDropTotals(device, forwarder)
+        return {**{f"laser_{c}": int(v) for c, v in zip(self.DEVICE_DROP_CAUSES, device)},
+                **{f"forwarder_{c}": int(v) for c, v in zip(self.FORWARDER_DROP_CAUSES, forwarder)}}
 
     def create_nodes(self, count: int, ports: int, forwarding: bool) -> None:
         self.helper.CreateNodes(count, ports, forwarding)

@@ -1,0 +1,278 @@
+#include "optical-link-model.h"
+
+#include "ns3/double.h"
+#include "ns3/enum.h"
+
+#include <cmath>
+
+namespace ns3
+{
+
+NS_OBJECT_ENSURE_REGISTERED(OpticalLinkModel);
+
+namespace
+{
+constexpr double PLANCK_JS = 6.62607015e-34;
+constexpr double LIGHT_MPS = 299792458.0;
+constexpr double ELECTRON_C = 1.602176634e-19;
+} // namespace
+
+TypeId
+OpticalLinkModel::GetTypeId()
+{
+    static TypeId tid =
+        TypeId("ns3::OpticalLinkModel")
+            .SetParent<Object>()
+            .SetGroupName("Netsim")
+            .AddConstructor<OpticalLinkModel>()
+            .AddAttribute("Wavelength", "Laser wavelength, m (C band).",
+                          DoubleValue(1550e-9),
+                          MakeDoubleAccessor(&OpticalLinkModel::m_wavelengthM),
+                          MakeDoubleChecker<double>(1e-7, 1e-5))
+            .AddAttribute("TxPower", "Average transmitted optical power, W.",
+                          DoubleValue(1.0),
+                          MakeDoubleAccessor(&OpticalLinkModel::m_txPowerW),
+                          MakeDoubleChecker<double>(1e-9))
+            .AddAttribute("TxAperture", "Transmit aperture diameter, m.",
+                          DoubleValue(0.08),
+                          MakeDoubleAccessor(&OpticalLinkModel::m_txApertureM),
+                          MakeDoubleChecker<double>(1e-4))
+            .AddAttribute("RxAperture", "Receive aperture diameter, m.",
+                          DoubleValue(0.08),
+                          MakeDoubleAccessor(&OpticalLinkModel::m_rxApertureM),
+                          MakeDoubleChecker<double>(1e-4))
+            .AddAttribute("TxDivergence",
+                          "Beam divergence, rad (1/e^2 half-angle); 0 = diffraction "
+                          "limit of the transmit aperture, sqrt(8) lambda / (pi D).",
+                          DoubleValue(0.0),
+                          MakeDoubleAccessor(&OpticalLinkModel::m_txDivergenceRad),
+                          MakeDoubleChecker<double>(0.0))
+            .AddAttribute("TxEfficiency", "Transmit optics efficiency (0..1].",
+                          DoubleValue(0.8),
+                          MakeDoubleAccessor(&OpticalLinkModel::m_txEfficiency),
+                          MakeDoubleChecker<double>(1e-6, 1.0))
+            .AddAttribute("RxEfficiency", "Receive optics efficiency (0..1].",
+                          DoubleValue(0.8),
+                          MakeDoubleAccessor(&OpticalLinkModel::m_rxEfficiency),
+                          MakeDoubleChecker<double>(1e-6, 1.0))
+            .AddAttribute("PointingBias", "Static pointing error, rad.",
+                          DoubleValue(1e-6),
+                          MakeDoubleAccessor(&OpticalLinkModel::m_pointingBiasRad),
+                          MakeDoubleChecker<double>(0.0))
+            .AddAttribute("PointingJitter", "Random pointing jitter, rad rms per axis.",
+                          DoubleValue(1e-6),
+                          MakeDoubleAccessor(&OpticalLinkModel::m_pointingJitterRad),
+                          MakeDoubleChecker<double>(0.0))
+            .AddAttribute("Receiver", "Detector: PIN, APD or optically pre-amplified PIN.",
+                          EnumValue(PREAMP),
+                          MakeEnumAccessor<Receiver>(&OpticalLinkModel::m_receiver),
+                          MakeEnumChecker(PIN, "PIN", APD, "APD", PREAMP, "PREAMP"))
+            .AddAttribute("BitRate", "Line rate, bit/s (OOK: one bit per symbol).",
+                          DoubleValue(10e9),
+                          MakeDoubleAccessor(&OpticalLinkModel::m_bitRateBps),
+                          MakeDoubleChecker<double>(1.0))
+            .AddAttribute("Responsivity", "Photodiode responsivity, A/W.",
+                          DoubleValue(0.9),
+                          MakeDoubleAccessor(&OpticalLinkModel::m_responsivityAW),
+                          MakeDoubleChecker<double>(1e-3))
+            .AddAttribute("ThermalNoise",
+                          "Receiver input-referred thermal noise current density, A/sqrt(Hz).",
+                          DoubleValue(20e-12),
+                          MakeDoubleAccessor(&OpticalLinkModel::m_thermalNoiseAHz),
+                          MakeDoubleChecker<double>(0.0))
+            .AddAttribute("ApdGain", "APD multiplication gain M.",
+                          DoubleValue(10.0),
+                          MakeDoubleAccessor(&OpticalLinkModel::m_apdGain),
+                          MakeDoubleChecker<double>(1.0))
+            .AddAttribute("ApdIonisationRatio", "APD ionisation-coefficient ratio k_A.",
+                          DoubleValue(0.7),
+                          MakeDoubleAccessor(&OpticalLinkModel::m_apdIonisationRatio),
+                          MakeDoubleChecker<double>(0.0, 1.0))
+            .AddAttribute("NoiseFigure", "Optical pre-amplifier noise figure, dB.",
+                          DoubleValue(4.5),
+                          MakeDoubleAccessor(&OpticalLinkModel::m_noiseFigureDb),
+                          MakeDoubleChecker<double>(3.0))
+            .AddAttribute("AmplifierGain", "Optical pre-amplifier gain, dB.",
+                          DoubleValue(30.0),
+                          MakeDoubleAccessor(&OpticalLinkModel::m_amplifierGainDb),
+                          MakeDoubleChecker<double>(0.0))
+            .AddAttribute("OpticalBandwidth", "Optical filter bandwidth after the amplifier, Hz.",
+                          DoubleValue(20e9),
+                          MakeDoubleAccessor(&OpticalLinkModel::m_opticalBandwidthHz),
+                          MakeDoubleChecker<double>(1.0))
+            .AddAttribute("TargetBer", "Bit error rate that defines the receiver sensitivity.",
+                          DoubleValue(1e-12),
+                          MakeDoubleAccessor(&OpticalLinkModel::m_targetBer),
+                          MakeDoubleChecker<double>(1e-300, 0.5))
+            .AddAttribute("RequiredMargin", "Margin over the sensitivity for the link to be usable, dB.",
+                          DoubleValue(3.0),
+                          MakeDoubleAccessor(&OpticalLinkModel::m_requiredMarginDb),
+                          MakeDoubleChecker<double>());
+    return tid;
+}
+
+double
+OpticalLinkModel::GetDivergenceRad() const
+{
+    if (m_txDivergenceRad > 0)
+    {
+        return m_txDivergenceRad;
+    }
+    // Gaussian beam filling the aperture: on-axis gain 8 / theta^2 = (pi D / lambda)^2.
+    return std::sqrt(8.0) * m_wavelengthM / (M_PI * m_txApertureM);
+}
+
+const OpticalLinkModel::Derived&
+OpticalLinkModel::GetDerived() const
+{
+    if (!m_derived.ready)
+    {
+        const double theta = GetDivergenceRad();
+        m_derived.pointingExponent = 2 / (theta * theta);
+        m_derived.powerAtOneMetreW = ComputeReceivedPowerW(1.0, 0.0);
+        m_derived.usableThresholdW = GetSensitivityW() * std::pow(10, m_requiredMarginDb / 10);
+        m_derived.ready = true;
+    }
+    return m_derived;
+}
+
+bool
+OpticalLinkModel::IsCorrupted(double distanceM, double pointingErrorRad, uint32_t bytes, double u) const
+{
+    const Derived& k = GetDerived();
+    const double power = k.powerAtOneMetreW / (distanceM * distanceM) *
+                         std::exp(-k.pointingExponent * pointingErrorRad * pointingErrorRad);
+    const double q = GetQ(power);
+    if (q > 40)
+    {
+        return false; // BER < 1e-300: no draw can lose the packet
+    }
+    return u < GetPacketErrorRate(0.5 * std::erfc(q / std::sqrt(2.0)), bytes);
+}
+
+double
+OpticalLinkModel::GetReceivedPowerW(double distanceM, double pointingErrorRad) const
+{
+    return ComputeReceivedPowerW(distanceM, pointingErrorRad);
+}
+
+double
+OpticalLinkModel::ComputeReceivedPowerW(double distanceM, double pointingErrorRad) const
+{
+    const double theta = GetDivergenceRad();
+    const double txGain = 8.0 / (theta * theta);
+    const double rxGain = std::pow(M_PI * m_rxApertureM / m_wavelengthM, 2);
+    const double freeSpace = std::pow(m_wavelengthM / (4 * M_PI * distanceM), 2);
+    const double pointing = std::exp(-2 * pointingErrorRad * pointingErrorRad / (theta * theta));
+    return m_txPowerW * m_txEfficiency * txGain * pointing * freeSpace * rxGain * m_rxEfficiency;
+}
+
+double
+OpticalLinkModel::GetQ(double receivedPowerW) const
+{
+    // OOK with ideal extinction: "1" carries twice the average power, "0" none.
+    const double p1 = 2 * receivedPowerW;
+    const double bandwidth = m_bitRateBps / 2; // electrical noise bandwidth
+    const double thermal2 = m_thermalNoiseAHz * m_thermalNoiseAHz * bandwidth;
+    const double r = m_responsivityAW;
+    double i1 = 0;
+    double var1 = thermal2;
+    double var0 = thermal2;
+    switch (m_receiver)
+    {
+    case PIN:
+        i1 = r * p1;
+        var1 += 2 * ELECTRON_C * i1 * bandwidth;
+        break;
+    case APD: {
+        const double m = m_apdGain;
+        const double k = m_apdIonisationRatio;
+        const double excess = k * m + (1 - k) * (2 - 1 / m);
+        i1 = m * r * p1;
+        var1 += 2 * ELECTRON_C * m * m * excess * r * p1 * bandwidth;
+        break;
+    }
+    case PREAMP: {
+        // Signal-ASE and ASE-ASE beat noise (Olsson 1989; Agrawal ch. 7.5), both
+        // polarisations of ASE reach the detector.
+        const double g = std::pow(10, m_amplifierGainDb / 10);
+        const double nsp = std::pow(10, m_noiseFigureDb / 10) / 2;
+        const double photon = PLANCK_JS * LIGHT_MPS / m_wavelengthM;
+        const double ase = nsp * photon * (g - 1); // ASE density per polarisation, W/Hz
+        const double aseAse =
+            2 * r * r * ase * ase * bandwidth * (2 * m_opticalBandwidthHz - bandwidth);
+        i1 = r * g * p1;
+        var1 += 4 * r * r * g * p1 * ase * bandwidth + aseAse;
+        var0 += aseAse;
+        break;
+    }
+    }
+    return i1 / (std::sqrt(var1) + std::sqrt(var0));
+}
+
+double
+OpticalLinkModel::GetBer(double receivedPowerW) const
+{
+    return 0.5 * std::erfc(GetQ(receivedPowerW) / std::sqrt(2.0));
+}
+
+double
+OpticalLinkModel::GetPacketErrorRate(double ber, uint32_t bytes)
+{
+    // 1 - (1 - BER)^n without cancellation for tiny BER.
+    return -std::expm1(8.0 * bytes * std::log1p(-ber));
+}
+
+double
+OpticalLinkModel::GetSensitivityW() const
+{
+    if (m_sensitivityW > 0)
+    {
+        return m_sensitivityW;
+    }
+    // BER falls monotonically with power: bisect in log space.
+    double lo = 1e-18;
+    double hi = 1.0;
+    for (int i = 0; i < 200 && hi / lo > 1 + 1e-12; ++i)
+    {
+        const double mid = std::sqrt(lo * hi);
+        (GetBer(mid) > m_targetBer ? lo : hi) = mid;
+    }
+    m_sensitivityW = hi;
+    return hi;
+}
+
+double
+OpticalLinkModel::GetMarginDb(double distanceM) const
+{
+    return 10 * std::log10(GetReceivedPowerW(distanceM, m_pointingBiasRad) / GetSensitivityW());
+}
+
+bool
+OpticalLinkModel::IsUsable(double distanceM) const
+{
+    const Derived& k = GetDerived();
+    return k.powerAtOneMetreW / (distanceM * distanceM) *
+               std::exp(-k.pointingExponent * m_pointingBiasRad * m_pointingBiasRad) >=
+           k.usableThresholdW;
+}
+
+double
+OpticalLinkModel::GetRequiredMarginDb() const
+{
+    return m_requiredMarginDb;
+}
+
+double
+OpticalLinkModel::GetPointingBiasRad() const
+{
+    return m_pointingBiasRad;
+}
+
+double
+OpticalLinkModel::GetPointingJitterRad() const
+{
+    return m_pointingJitterRad;
+}
+
+} // namespace ns3

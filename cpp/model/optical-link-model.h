@@ -1,0 +1,104 @@
+#ifndef NETSIM_OPTICAL_LINK_MODEL_H
+#define NETSIM_OPTICAL_LINK_MODEL_H
+
+#include "ns3/object.h"
+
+#include <cstdint>
+
+namespace ns3
+{
+
+/**
+ * @brief Link budget and bit-error model of a 10 Gbps intensity-modulated,
+ * direct-detection (on-off keying) laser link in vacuum.
+ *
+ * One object describes a terminal type and is shared by all terminals of that type.
+ *   P_r = P_t eta_t G_t L_p (lambda / 4 pi d)^2 G_r eta_r          (Friis, free space)
+ *   G_r = (pi D_r / lambda)^2,  G_t = 8 / theta^2 or (pi D_t / lambda)^2
+ *   L_p = exp(-2 theta_e^2 / theta^2)                              (Gaussian beam)
+ *   BER = 1/2 erfc(Q / sqrt 2),  Q = (I1 - I0) / (sigma1 + sigma0)  (Agrawal, ch. 4.5)
+ *   PER = 1 - (1 - BER)^(8 * bytes)
+ * There is no chromatic-dispersion penalty: vacuum is not dispersive. Receivers: PIN
+ * (thermal + shot noise), APD (gain M, excess noise F = k M + (1 - k)(2 - 1/M)) and an
+ * optically pre-amplified PIN (signal-ASE and ASE-ASE beat noise).
+ * The Python mirror netsim.linkbudget implements the same formulas.
+ */
+class OpticalLinkModel : public Object
+{
+  public:
+    static TypeId GetTypeId();
+
+    enum Receiver
+    {
+        PIN = 0,
+        APD = 1,
+        PREAMP = 2,
+    };
+
+    /** Transmit divergence used for gain and pointing loss, rad (1/e^2 half-angle). */
+    double GetDivergenceRad() const;
+    /** @return received power, W, at distance d (m) with pointing error theta_e (rad) */
+    double GetReceivedPowerW(double distanceM, double pointingErrorRad) const;
+    /** @return the Q factor for an average received power, W */
+    double GetQ(double receivedPowerW) const;
+    /** @return bit error rate for an average received power, W */
+    double GetBer(double receivedPowerW) const;
+    /** @return probability that a packet of `bytes` has at least one bit error */
+    static double GetPacketErrorRate(double ber, uint32_t bytes);
+    /** @return average received power needed for the target BER, W */
+    double GetSensitivityW() const;
+    /** @return margin in dB over the sensitivity, at distance d with the static pointing bias */
+    double GetMarginDb(double distanceM) const;
+    /** @return true while the margin (static bias only) meets the required margin */
+    bool IsUsable(double distanceM) const;
+    double GetRequiredMarginDb() const;
+    double GetPointingBiasRad() const;
+    double GetPointingJitterRad() const;
+
+  private:
+    double ComputeReceivedPowerW(double distanceM, double pointingErrorRad) const;
+
+    double m_wavelengthM;
+    double m_txPowerW;
+    double m_txApertureM;
+    double m_rxApertureM;
+    double m_txDivergenceRad;
+    double m_txEfficiency;
+    double m_rxEfficiency;
+    double m_pointingBiasRad;
+    double m_pointingJitterRad;
+    Receiver m_receiver;
+    double m_bitRateBps;
+    double m_responsivityAW;
+    double m_thermalNoiseAHz;
+    double m_apdGain;
+    double m_apdIonisationRatio;
+    double m_noiseFigureDb;
+    double m_amplifierGainDb;
+    double m_opticalBandwidthHz;
+    double m_targetBer;
+    double m_requiredMarginDb;
+    /** Constants of the per-packet path, derived from the attributes on first use
+     * (attributes are set before a run starts). */
+    struct Derived
+    {
+        bool ready{false};
+        double powerAtOneMetreW;  //!< P_r * d^2 on axis, W m^2
+        double pointingExponent;  //!< 2 / theta^2, 1/rad^2
+        double usableThresholdW;  //!< sensitivity times the required margin, W
+    };
+    const Derived& GetDerived() const;
+    mutable Derived m_derived;
+    mutable double m_sensitivityW{-1};
+
+  public:
+    /**
+     * The per-packet draw: is a packet of `bytes` sent over distanceM with pointing
+     * error pointingErrorRad lost to bit errors, given a uniform draw u in [0, 1)?
+     */
+    bool IsCorrupted(double distanceM, double pointingErrorRad, uint32_t bytes, double u) const;
+};
+
+} // namespace ns3
+
+#endif

@@ -1,0 +1,149 @@
+"""Link budget terms, bit errors and packet drops of the optical model (Python mirror
+and the C++ core)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from core_support import drivers, run_and_collect, two_terminal_link
+from netsim.config import Laser, scenario_from_dict
+from netsim.errors import ScenarioError
+from netsim.linkbudget import LinkBudget
+
+from conftest import default_scenario_dict
+
+
+def test_budget_terms_against_hand_computation():
+    budget = LinkBudget(tx_power_w=2.0, tx_aperture_m=0.1, rx_aperture_m=0.05, tx_efficiency=0.5,
+                        rx_efficiency=0.25, pointing_bias_rad=5e-6, wavelength_m=1.55e-6)
+    terms = dict(budget.terms_db(2.0e6))
+    theta = math.sqrt(8) * 1.55e-6 / (math.pi * 0.1)  # 13.95 µrad
+    assert terms["transmit power (dBm)"] == pytest.approx(33.0103, abs=1e-4)
+    assert terms["transmit optics efficiency (dB)"] == pytest.approx(-3.0103, abs=1e-4)
+    assert terms["transmit gain 8/theta^2 (dB)"] == pytest.approx(20 * math.log10(math.pi * 0.1 / 1.55e-6), abs=1e-9)
+    assert terms["transmit gain 8/theta^2 (dB)"] == pytest.approx(106.1364, abs=1e-3)
+    assert terms["pointing loss (dB)"] == pytest.approx(10 * math.log10(math.exp(-2 * 25e-12 / theta**2)), abs=1e-9)
+    assert terms["free-space loss (lambda/4 pi d)^2 (dB)"] == pytest.approx(-264.1982, abs=1e-3)
+    assert terms["receive gain (pi D/lambda)^2 (dB)"] == pytest.approx(100.1158, abs=1e-3)
+    assert terms["receive optics efficiency (dB)"] == pytest.approx(-6.0206, abs=1e-4)
+    received = sum(v for k, v in terms.items() if k.endswith("(dB)") and "margin" not in k) + 33.0103
+    assert terms["received power (dBm)"] == pytest.approx(received, abs=1e-3)
+    assert 10 * np.log10(budget.received_power_w(2.0e6) * 1e3) == pytest.approx(received, abs=1e-3)
+
+
+def test_pin_q_factor_by_hand():
+    budget = LinkBudget(receiver="pin", thermal_noise_a_rthz=20e-12, responsivity_a_w=0.9, bit_rate_bps=10e9)
+    p = 1e-5  # 10 µW average, 20 µW in a "1"
+    i1 = 0.9 * 2e-5
+    sigma_t = 20e-12 * math.sqrt(5e9)
+    sigma_1 = math.sqrt(sigma_t**2 + 2 * 1.602176634e-19 * i1 * 5e9)
+    assert budget.q_factor(p) == pytest.approx(i1 / (sigma_1 + sigma_t), rel=1e-12)
+    assert budget.ber(p) == pytest.approx(0.5 * math.erfc(budget.q_factor(p) / math.sqrt(2)), rel=1e-12)
+
+
+def test_preamp_sensitivity_near_the_quantum_limit_of_preamplified_ook():
+    # NF 3 dB, matched optical filter, no thermal noise: ~40 photons per bit at 1e-9
+    # (-43.1 dBm at 10 Gbps in DESIGN.md; our Gaussian-noise model gives 0.5 dB more).
+    budget = LinkBudget(target_ber=1e-9, noise_figure_db=3.0, optical_bandwidth_hz=10e9, thermal_noise_a_rthz=0.0)
+    sensitivity_dbm = 10 * math.log10(budget.sensitivity_w() * 1e3)
+    assert -43.6 < sensitivity_dbm < -42.0
+
+
+@pytest.mark.parametrize("receiver", ["pin", "apd", "preamp"])
+def test_ber_rises_with_distance_and_pointing_error(receiver):
+    budget = LinkBudget(receiver=receiver)
+    distance = np.geomspace(1e4, 2e7, 400)
+    ber = budget.ber(budget.received_power_w(distance))
+    assert np.all(np.diff(ber) >= 0) and ber[-1] > ber[0]
+    error = np.linspace(0, 3 * budget.divergence_rad, 400)
+    ber_err = budget.ber(budget.received_power_w(budget.max_range_m() / 2, error))
+    assert np.all(np.diff(ber_err) >= 0) and ber_err[-1] > ber_err[0]
+
+
+@pytest.mark.parametrize("receiver", ["pin", "apd", "preamp"])
+def test_cpp_core_and_python_mirror_agree(receiver):
+    ns, _ = drivers()
+    from netsim.engine.core import optical_link_model
+
+    budget = LinkBudget(receiver=receiver, pointing_bias_rad=2e-6)
+    model = optical_link_model(ns, budget)
+    for distance in np.geomspace(1e5, 2e7, 25):
+        for err in (0.0, 2e-6, 8e-6):
+            p_cpp = model.GetReceivedPowerW(distance, err)
+            assert p_cpp == pytest.approx(float(budget.received_power_w(distance, err)), rel=1e-12)
+            assert model.GetBer(p_cpp) == pytest.approx(float(budget.ber(p_cpp)), rel=1e-9, abs=1e-300)
+        assert model.IsUsable(distance) == bool(budget.usable(distance))
+    assert model.GetSensitivityW() == pytest.approx(budget.sensitivity_w(), rel=1e-9)
+
+
+def distance_for_ber(budget: LinkBudget, ber: float) -> float:
+    lo, hi = 1e3, 1e9
+    for _ in range(200):
+        mid = math.sqrt(lo * hi)
+        lo, hi = (mid, hi) if budget.ber(budget.received_power_w(mid)) < ber else (lo, mid)
+    return lo
+
+
+@pytest.mark.parametrize("jitter_urad", [0.0, 3.0])
+def test_measured_drops_match_packet_error_rate(jitter_urad):
+    """100,000 packets through one link: the fraction lost to bit errors is the model's
+    PER (expected over the pointing jitter) within 3 sigma."""
+    ns, test = drivers()
+    budget = LinkBudget(receiver="apd", pointing_bias_rad=2e-6, pointing_jitter_rad=jitter_urad * 1e-6,
+                        required_margin_db=-30.0)
+    payload = 998
+    wire_bytes = payload + 2
+    distance = distance_for_ber(budget, 2e-5)  # PER ~ 0.15 for 1000-byte frames
+    rng = np.random.default_rng(7)
+    samples = 2_000_000
+    err = np.hypot(budget.pointing_bias_rad + budget.pointing_jitter_rad * rng.standard_normal(samples),
+                   budget.pointing_jitter_rad * rng.standard_normal(samples))
+    per = float(np.mean(budget.packet_error_rate(budget.ber(budget.received_power_w(distance, err)), wire_bytes)))
+
+    fabric = two_terminal_link([7e6, 0, 0], [7e6, distance, 0], link_budget=budget)
+    test.Listen(fabric.port(1, 0))
+    count = 100_000
+    test.SendTrain(fabric.port(0, 0), 0.001, 1e-6, count, payload)
+    arrivals = run_and_collect(ns, test, 1.0)
+    dropped = fabric.port(1, 0).GetDropCount(ns.LaserNetDevice.DROP_BIT_ERRORS)
+    ns.Simulator.Destroy()
+    assert dropped + len(arrivals) == count
+    sigma = math.sqrt(count * per * (1 - per))
+    assert 0.05 < per < 0.5
+    assert abs(dropped - count * per) <= 3 * sigma, (dropped, count * per, sigma)
+
+
+def test_link_beyond_margin_drops_as_link_down():
+    ns, test = drivers()
+    budget = LinkBudget()
+    fabric = two_terminal_link([7e6, 0, 0], [7e6, 1.5 * budget.max_range_m(), 0], link_budget=budget)
+    test.Listen(fabric.port(1, 0))
+    test.SendTrain(fabric.port(0, 0), 0.001, 1e-5, 10, 500)
+    arrivals = run_and_collect(ns, test, 1.0)
+    down = fabric.port(0, 0).GetDropCount(ns.LaserNetDevice.DROP_LINK_DOWN)
+    ns.Simulator.Destroy()
+    assert arrivals == [] and down == 10
+
+
+@pytest.mark.parametrize("change,key", [
+    ({"tx_power_w": -1.0}, "laser.tx_power_w"),
+    ({"tx_aperture_mm": 0}, "laser.tx_aperture_mm"),
+    ({"target_ber": 0.5}, "laser.target_ber"),
+    ({"target_ber": 0}, "laser.target_ber"),
+    ({"receiver": {"type": "photomultiplier"}}, "laser.receiver.type"),
+])
+def test_bad_laser_parameters_are_rejected_before_cpp(change, key):
+    raw = default_scenario_dict()
+    raw["laser"] = {**raw.get("laser", {}), **change}
+    with pytest.raises(ScenarioError) as err:
+        scenario_from_dict(raw, "bad.yaml")
+    assert f"key '{key}'" in str(err.value)
+
+
+def test_yaml_laser_section_maps_to_the_model():
+    laser = Laser.model_validate({"tx_power_w": 0.5, "tx_aperture_mm": 60, "receiver": {"type": "pin"}})
+    budget = LinkBudget.from_config(laser)
+    assert budget.tx_power_w == 0.5 and budget.tx_aperture_m == pytest.approx(0.06) and budget.receiver == "pin"
