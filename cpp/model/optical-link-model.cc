@@ -130,8 +130,11 @@ OpticalLinkModel::GetDerived() const
         const double theta = GetDivergenceRad();
         m_derived.pointingExponent = 2 / (theta * theta);
         m_derived.powerAtOneMetreW = ComputeReceivedPowerW(1.0, 0.0);
-        m_derived.usableThresholdW = GetSensitivityW() * std::pow(10, m_requiredMarginDb / 10);
-        m_derived.ready = true;
+        ComputeReceiverCoefficients(m_derived);
+        m_derived.ready = true; // GetSensitivityW below needs the receiver coefficients
+        // P_r falls as 1/d^2: the margin rule is a maximum distance.
+        const double threshold = GetSensitivityW() * std::pow(10, m_requiredMarginDb / 10);
+        m_derived.maxUsableDistance2 = ComputeReceivedPowerW(1.0, m_pointingBiasRad) / threshold;
     }
     return m_derived;
 }
@@ -167,29 +170,25 @@ OpticalLinkModel::ComputeReceivedPowerW(double distanceM, double pointingErrorRa
     return m_txPowerW * m_txEfficiency * txGain * pointing * freeSpace * rxGain * m_rxEfficiency;
 }
 
-double
-OpticalLinkModel::GetQ(double receivedPowerW) const
+void
+OpticalLinkModel::ComputeReceiverCoefficients(Derived& k) const
 {
-    // OOK with ideal extinction: "1" carries twice the average power, "0" none.
-    const double p1 = 2 * receivedPowerW;
     const double bandwidth = m_bitRateBps / 2; // electrical noise bandwidth
     const double thermal2 = m_thermalNoiseAHz * m_thermalNoiseAHz * bandwidth;
     const double r = m_responsivityAW;
-    double i1 = 0;
-    double var1 = thermal2;
     double var0 = thermal2;
     switch (m_receiver)
     {
     case PIN:
-        i1 = r * p1;
-        var1 += 2 * ELECTRON_C * i1 * bandwidth;
+        k.signalAPerW = r;
+        k.noisePerWA2 = 2 * ELECTRON_C * r * bandwidth; // shot noise of the "1"
         break;
     case APD: {
         const double m = m_apdGain;
-        const double k = m_apdIonisationRatio;
-        const double excess = k * m + (1 - k) * (2 - 1 / m);
-        i1 = m * r * p1;
-        var1 += 2 * ELECTRON_C * m * m * excess * r * p1 * bandwidth;
+        const double ka = m_apdIonisationRatio;
+        const double excess = ka * m + (1 - ka) * (2 - 1 / m); // McIntyre
+        k.signalAPerW = m * r;
+        k.noisePerWA2 = 2 * ELECTRON_C * m * m * excess * r * bandwidth;
         break;
     }
     case PREAMP: {
@@ -199,15 +198,23 @@ OpticalLinkModel::GetQ(double receivedPowerW) const
         const double nsp = std::pow(10, m_noiseFigureDb / 10) / 2;
         const double photon = PLANCK_JS * LIGHT_MPS / m_wavelengthM;
         const double ase = nsp * photon * (g - 1); // ASE density per polarisation, W/Hz
-        const double aseAse =
-            2 * r * r * ase * ase * bandwidth * (2 * m_opticalBandwidthHz - bandwidth);
-        i1 = r * g * p1;
-        var1 += 4 * r * r * g * p1 * ase * bandwidth + aseAse;
-        var0 += aseAse;
+        var0 += 2 * r * r * ase * ase * bandwidth * (2 * m_opticalBandwidthHz - bandwidth);
+        k.signalAPerW = r * g;
+        k.noisePerWA2 = 4 * r * r * g * ase * bandwidth;
         break;
     }
     }
-    return i1 / (std::sqrt(var1) + std::sqrt(var0));
+    k.noise0A2 = var0;
+    k.sigmaZeroA = std::sqrt(var0);
+}
+
+double
+OpticalLinkModel::GetQ(double receivedPowerW) const
+{
+    // OOK with ideal extinction: "1" carries twice the average power, "0" none.
+    const Derived& k = GetDerived();
+    const double p1 = 2 * receivedPowerW;
+    return k.signalAPerW * p1 / (std::sqrt(k.noise0A2 + k.noisePerWA2 * p1) + k.sigmaZeroA);
 }
 
 double
@@ -251,10 +258,7 @@ OpticalLinkModel::GetMarginDb(double distanceM) const
 bool
 OpticalLinkModel::IsUsable(double distanceM) const
 {
-    const Derived& k = GetDerived();
-    return k.powerAtOneMetreW / (distanceM * distanceM) *
-               std::exp(-k.pointingExponent * m_pointingBiasRad * m_pointingBiasRad) >=
-           k.usableThresholdW;
+    return distanceM * distanceM <= GetDerived().maxUsableDistance2;
 }
 
 double

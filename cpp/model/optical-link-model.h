@@ -85,9 +85,16 @@ class OpticalLinkModel : public Object
         bool ready{false};
         double powerAtOneMetreW;  //!< P_r * d^2 on axis, W m^2
         double pointingExponent;  //!< 2 / theta^2, 1/rad^2
-        double usableThresholdW;  //!< sensitivity times the required margin, W
+        double maxUsableDistance2; //!< square of the longest distance with the margin, m^2
+        // Q = signal * P1 / (sqrt(noise0 + noisePerW * P1) + sigmaZero) for every receiver.
+        double signalAPerW;
+        double noise0A2;
+        double noisePerWA2;
+        double sigmaZeroA;
     };
     const Derived& GetDerived() const;
+    /** Noise coefficients of the selected receiver (see Derived). */
+    void ComputeReceiverCoefficients(Derived& k) const;
     mutable Derived m_derived;
     mutable double m_sensitivityW{-1};
 
