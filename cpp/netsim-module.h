@@ -10,6 +10,7 @@
 #include "laser-channel.h"
 #include "laser-fabric-helper.h"
 #include "laser-net-device.h"
+#include "next-hop-solver.h"
 #include "optical-link-model.h"
 #include "satellite-forwarder.h"
 

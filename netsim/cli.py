@@ -22,13 +22,47 @@ def main(argv: list[str] | None = None) -> int:
     run_cmd.add_argument("--out", type=Path, required=True, help="run folder to write")
     run_cmd.add_argument("--seed", type=int, help="override the scenario's seed")
     run_cmd.add_argument("--quiet", action="store_true", help="no progress bar")
+    paths_cmd = commands.add_parser("paths", help="routing state alone (no packets): paths, RTTs, path changes")
+    paths_cmd.add_argument("scenario", type=Path, help="scenario YAML file")
+    paths_cmd.add_argument("--from", dest="from_s", type=float, default=0.0, help="start, s (default 0)")
+    paths_cmd.add_argument("--to", dest="to_s", type=float, help="end, s (default: duration_s)")
+    paths_cmd.add_argument("--pairs", choices=["flows", "all"], default="flows",
+                           help="ground-station pairs to report: the traffic's (default) or all")
+    paths_cmd.add_argument("--out", type=Path, required=True, help="folder for rtt.csv, path_changes.csv")
+    paths_cmd.add_argument("--quiet", action="store_true", help="no progress bar")
     from netsim import linkbudget_cli
 
     linkbudget_cli.add_parser(commands)
+    from netsim.sweep import cli as sweep_cli  # light: Dask is imported only when a sweep runs
+
+    sweep_cli.add_parser(commands)
     args = parser.parse_args(argv)
     if args.command == "link-budget":
         return _link_budget(args)
+    if args.command == "sweep":
+        return sweep_cli.run(args)
+    if args.command == "paths":
+        return _paths(args)
     return _run(args)
+
+
+def _paths(args) -> int:
+    from netsim.config import load_scenario
+    from netsim.errors import NetsimError
+
+    try:
+        scenario = load_scenario(args.scenario)
+        to_s = args.to_s if args.to_s is not None else scenario.duration_s
+        from netsim.paths import compute_paths
+
+        summary = compute_paths(scenario, args.out, args.from_s, to_s, args.pairs, progress=not args.quiet)
+    except NetsimError as err:
+        print(f"netsim: error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"{args.out}: {summary['updates']} routing updates x {summary['pairs']} pairs, "
+          f"{summary['path_changes']} path changes, routing {summary['routing_s']:.2f} s "
+          f"of {summary['wall_time_s']:.2f} s wall")
+    return EXIT_OK
 
 
 def _link_budget(args) -> int:

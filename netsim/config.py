@@ -125,6 +125,8 @@ class Laser(_Section):
 class Routing(_Section):
     update_interval_s: float = Field(default=0.1, gt=0)
     metric: Literal["delay", "hops"] = "delay"
+    # Tiers whose inter-satellite links routes may use (default: all), e.g. [vleo].
+    tiers: list[str] | None = None
 
 
 class UdpCbrFlow(_Section):
@@ -284,6 +286,9 @@ def _check_references(scenario: Scenario, path) -> None:
                                     f"must be between 0 and planes - 1 = {shell.planes - 1} (got {shell.phasing})")
     _check_orbits(scenario, path)
     tiers = [t.name for t in scenario.constellation.tiers]
+    for i, tier in enumerate(scenario.routing.tiers or []):
+        if tier not in tiers:
+            raise ScenarioError(path, f"routing.tiers[{i}]", f"no tier named {tier!r}; tiers: {', '.join(tiers)}")
     if scenario.ground_links.tier is not None and scenario.ground_links.tier not in tiers:
         raise ScenarioError(path, "ground_links.tier",
                             f"no tier named {scenario.ground_links.tier!r}; tiers: {', '.join(tiers)}")

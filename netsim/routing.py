@@ -1,11 +1,12 @@
 """Routing: next hop of every satellite toward every destination, from the links that
-are up, by sparse shortest paths (one Dijkstra per destination, never all pairs)."""
+are up. One Dijkstra per destination on a sparse graph (never all pairs, never a dense
+matrix), run by the C++ core's NextHopSolver on all cores."""
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import dijkstra
 
 from netsim.topology import Links
 
@@ -17,31 +18,46 @@ def link_weights(links: Links, pos_m: np.ndarray, metric: str) -> np.ndarray:
     """Edge weights: propagation delay in s ("delay") or 1 per hop ("hops")."""
     if metric == "hops":
         return np.ones(len(links))
-    length_m = np.linalg.norm(pos_m[links.node_b] - pos_m[links.node_a], axis=-1)
-    return length_m / SPEED_OF_LIGHT_MPS
+    return link_delays_s(links, pos_m)
 
 
-def next_hop_ports(links: Links, weights: np.ndarray, n_nodes: int,
-                   destinations: np.ndarray, forwarding_nodes: int) -> np.ndarray:
+def link_delays_s(links: Links, pos_m: np.ndarray) -> np.ndarray:
+    return np.linalg.norm(pos_m[links.node_b] - pos_m[links.node_a], axis=-1) / SPEED_OF_LIGHT_MPS
+
+
+def next_hop_ports(links: Links, weights: np.ndarray, n_nodes: int, destinations: np.ndarray,
+                   forwarding_nodes: int, threads: int | None = None) -> np.ndarray:
     """Port each forwarding node (0..forwarding_nodes-1) uses toward each destination
-    node: uint8 array (forwarding_nodes, len(destinations)), NO_ROUTE where unreachable."""
+    node: uint8 array (forwarding_nodes, len(destinations)), NO_ROUTE where unreachable.
+    threads: None reads NETSIM_ROUTING_THREADS (0 or unset: all cores)."""
+    from netsim.engine.core import load_core
+
+    if threads is None:
+        threads = int(os.environ.get("NETSIM_ROUTING_THREADS", "0"))
+
+    ns = load_core()
     a = links.node_a.astype(np.int64)
     b = links.node_b.astype(np.int64)
-    graph = coo_matrix((weights, (a, b)), shape=(n_nodes, n_nodes)).tocsr()
-    _, predecessors = dijkstra(graph, directed=False, indices=destinations, return_predecessors=True)
-    # On an undirected graph, v's predecessor on the path from d is v's next hop to d.
-    hops = predecessors[:, :forwarding_nodes].T  # (forwarding_nodes, n_dest)
-    ports = np.full(hops.shape, NO_ROUTE, dtype=np.uint8)
-    # Look up the port of each (node, next hop) pair among both directions of the links.
-    keys = np.concatenate([a * n_nodes + b, b * n_nodes + a])
-    key_ports = np.concatenate([links.port_a, links.port_b])
-    order = np.argsort(keys)
-    keys, key_ports = keys[order], key_ports[order]
-    node = np.broadcast_to(np.arange(forwarding_nodes)[:, None], hops.shape)
-    reachable = hops >= 0
-    wanted = node[reachable] * n_nodes + hops[reachable]
-    ports[reachable] = key_ports[np.searchsorted(keys, wanted)]
+    # CSR with both directions; entry u->v carries the port on v that leads back to u.
+    rows = np.concatenate([a, b])
+    order = np.argsort(rows, kind="stable")
+    cols = np.ascontiguousarray(np.concatenate([b, a])[order], dtype=np.uint32)
+    weight = np.ascontiguousarray(np.concatenate([weights, weights])[order], dtype=np.float64)
+    back_port = np.ascontiguousarray(np.concatenate([links.port_b, links.port_a])[order], dtype=np.uint8)
+    row_start = np.zeros(n_nodes + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n_nodes), out=row_start[1:])
+    dest = np.ascontiguousarray(destinations, dtype=np.uint32)
+    ports = np.empty((forwarding_nodes, len(dest)), dtype=np.uint8)
+    if len(dest) == 0 or forwarding_nodes == 0:
+        return ports
+    ns.NextHopSolver.Solve(n_nodes, row_start, _nonempty(cols), _nonempty(weight), _nonempty(back_port),
+                           dest, len(dest), forwarding_nodes, ports, ns.cppyy.nullptr, threads)
     return ports
+
+
+def _nonempty(arr: np.ndarray) -> np.ndarray:
+    """cppyy needs a valid pointer even for an empty graph."""
+    return arr if arr.size else np.zeros(1, dtype=arr.dtype)
 
 
 def table_diff(old: np.ndarray, new: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -19,12 +19,9 @@ import numpy as np
 from netsim import outputs
 from netsim.config import Scenario
 from netsim.engine.core import Fabric, load_core
-from netsim.geometry import line_of_sight
-from netsim.ground import ground_sites
-from netsim.linkbudget import LinkBudget
-from netsim.orbits import constellation_orbits, earth_constants
-from netsim.routing import NO_ROUTE, link_weights, next_hop_ports, table_diff
-from netsim.topology import NO_SATELLITE, GroundLinkAssigner, Links, layout, plus_grid
+from netsim.network_state import NetworkStates
+from netsim.routing import NO_ROUTE, table_diff
+from netsim.topology import NO_SATELLITE
 
 # Ground station g has address 10.128.0.0 + g + 1 (a /9 leaves room for 8 M endpoints).
 GROUND_ADDRESS_BASE = int(ipaddress.IPv4Address("10.128.0.0"))
@@ -80,14 +77,11 @@ def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops:
     ns.RngSeedManager.SetRun(scenario.seed + 1)
     ns.GlobalValue.Bind("ChecksumEnabled", ns.BooleanValue(True))
 
-    orbits = constellation_orbits(scenario)
-    _, earth_radius_m = earth_constants()
-    sites = ground_sites(scenario.ground_stations, dt.datetime.fromisoformat(scenario.epoch))
-    lay = layout(scenario, orbits.names)
-    n_sat, n_ground = lay.n_satellites, len(sites)
+    states = NetworkStates(scenario)
+    lay = states.layout
+    n_sat, n_ground = lay.n_satellites, len(states.sites)
 
-    budget = LinkBudget.from_config(scenario.laser) if scenario.laser.physics else None
-    fabric = Fabric(ns, scenario.laser.data_rate_gbps, scenario.laser.queue_packets, budget)
+    fabric = Fabric(ns, scenario.laser.data_rate_gbps, scenario.laser.queue_packets, states.budget)
     for (tier, shell), base in zip(scenario.shells, lay.shell_offsets):
         fabric.create_nodes(shell.total, lay.ports(base), forwarding=True)
     fabric.create_nodes(n_ground, 1, forwarding=False)
@@ -115,66 +109,53 @@ def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops:
         names.append(flow.name)
         ends.append((flow.src, flow.dst))
 
-    isl = plus_grid(scenario, lay)
+    isl = states.isl
     isl_up = np.zeros(len(isl), dtype=bool)
-    assigner = GroundLinkAssigner(lay, scenario.ground_links.elevation_mask_deg)
+    ground_sat = np.full(n_ground, NO_SATELLITE)
+    ground_port = np.full(n_ground, NO_SATELLITE)
     table = np.full((n_sat, max(n_ground, 1)), NO_ROUTE, dtype=np.uint8)
-    destinations = np.arange(n_sat, n_sat + n_ground)
     handovers = 0
     next_hops = []
-
-    def state_at(t_s: float) -> tuple[np.ndarray, np.ndarray]:
-        sat_pos, sat_vel = orbits.at(t_s)
-        gs_pos, gs_vel = sites.at(t_s)
-        return np.concatenate([sat_pos, gs_pos]), np.concatenate([sat_vel, gs_vel])
 
     step_ns = round(scenario.routing.update_interval_s * 1e9)
     end_ns = round((scenario.duration_s + scenario.drain_s) * 1e9)
     bar = _progress_bar(scenario.duration_s + scenario.drain_s, progress)
     t_ns = 0
-    pos, vel = state_at(0.0)
+    pos_vel = states.positions(0.0)
     while t_ns < end_ns:
         next_ns = min(t_ns + step_ns, end_ns)
         t_s, next_s = t_ns * 1e-9, next_ns * 1e-9
-        next_pos, next_vel = state_at(next_s)
-        fabric.set_ephemeris_window(t_s, next_s - t_s, np.stack([pos, next_pos]), np.stack([vel, next_vel]))
+        snap = states.at(t_s, pos_vel)
+        next_pos_vel = states.positions(next_s)
+        fabric.set_ephemeris_window(t_s, next_s - t_s, np.stack([snap.pos_m, next_pos_vel[0]]),
+                                    np.stack([snap.vel_mps, next_pos_vel[1]]))
 
-        # Inter-satellite links: up while the line of sight clears the atmosphere and
-        # the link budget leaves the required margin.
-        visible = line_of_sight(pos[isl.node_a], pos[isl.node_b], earth_radius_m,
-                                scenario.constellation.grazing_altitude_km * 1e3)
-        if budget is not None:
-            visible &= budget.usable(np.linalg.norm(pos[isl.node_b] - pos[isl.node_a], axis=-1))
-        fabric.disconnect(isl.node_a[isl_up & ~visible], isl.port_a[isl_up & ~visible])
-        rising = visible & ~isl_up
+        # Inter-satellite links that fell or rose since the last update.
+        falling = isl_up & ~snap.isl_up
+        rising = snap.isl_up & ~isl_up
+        fabric.disconnect(isl.node_a[falling], isl.port_a[falling])
         fabric.connect(isl.node_a[rising], isl.port_a[rising], isl.node_b[rising], isl.port_b[rising])
-        isl_up = visible
+        isl_up = snap.isl_up
 
         # Ground links: handovers re-point the station's terminal at its new satellite.
-        old_sat = assigner.satellite.copy()
-        old_port = assigner.port.copy()
-        sat, port = assigner.update(pos[n_sat:], sites.up_at(t_s), pos[:n_sat])
-        changed = (sat != old_sat) | (port != old_port)
-        handovers += int(np.sum(changed & (old_sat != NO_SATELLITE)))
-        lost = changed & (sat == NO_SATELLITE)
-        fabric.disconnect(np.flatnonzero(lost) + n_sat, np.zeros(int(lost.sum())))
-        moved = np.flatnonzero(changed & (sat != NO_SATELLITE))
-        fabric.connect(moved + n_sat, np.zeros(len(moved)), sat[moved], port[moved])
+        changed = (snap.ground_satellite != ground_sat) | (snap.ground_port != ground_port)
+        handovers += int(np.sum(changed & (ground_sat != NO_SATELLITE)))
+        lost = np.flatnonzero(changed & (snap.ground_satellite == NO_SATELLITE))
+        fabric.disconnect(lost + n_sat, np.zeros(len(lost)))
+        moved = np.flatnonzero(changed & (snap.ground_satellite != NO_SATELLITE))
+        fabric.connect(moved + n_sat, np.zeros(len(moved)), snap.ground_satellite[moved], snap.ground_port[moved])
+        ground_sat, ground_port = snap.ground_satellite, snap.ground_port
 
-        ground = np.flatnonzero(sat != NO_SATELLITE)
-        links = Links.concatenate([isl.select(visible), Links(
-            ground + n_sat, np.zeros(len(ground)), sat[ground], port[ground])])
-        new_table = next_hop_ports(links, link_weights(links, pos, scenario.routing.metric),
-                                   lay.n_nodes, destinations, n_sat) if n_ground else table
-        fabric.apply_forwarding(*table_diff(table, new_table))
-        table = new_table
+        if n_ground:
+            fabric.apply_forwarding(*table_diff(table, snap.ports))
+            table = snap.ports
         if keep_next_hops:
-            next_hops.append((t_s, links))
+            next_hops.append((t_s, snap.links))
 
         ns.Simulator.Stop(ns.NanoSeconds(next_ns - ns.Simulator.Now().GetNanoSeconds()))
         ns.Simulator.Run()
         bar.update(next_s - t_s)
-        t_ns, pos, vel = next_ns, next_pos, next_vel
+        t_ns, pos_vel = next_ns, next_pos_vel
     bar.close()
 
     packets = _received_packets(ns, recorder)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.spatial import cKDTree
 
 from netsim.config import Scenario
 from netsim.geometry import elevation_rad
@@ -125,18 +126,25 @@ class GroundLinkAssigner:
     def update(self, ground_pos, ground_up, sat_pos) -> tuple[np.ndarray, np.ndarray]:
         """New (satellite, port) per ground station; NO_SATELLITE where none is visible."""
         cand_pos = sat_pos[self.candidates]
-        elevation = elevation_rad(ground_pos, ground_up, cand_pos)
-        distance = np.linalg.norm(cand_pos[None, :, :] - ground_pos[:, None, :], axis=-1)
-        distance[elevation < self.mask_rad] = np.inf
-        order = np.argsort(distance, axis=1, kind="stable")
+        # Only satellites within the slant range at the mask can be visible: a k-d tree
+        # finds them without testing every station against every satellite.
+        orbit_radius = float(np.max(np.linalg.norm(cand_pos, axis=1))) if len(cand_pos) else 0.0
+        ground_radius = np.linalg.norm(ground_pos, axis=1)
+        reach = np.sqrt(np.maximum(orbit_radius**2 - (ground_radius * np.cos(self.mask_rad)) ** 2, 0.0)) \
+            - ground_radius * np.sin(self.mask_rad)
+        nearby = cKDTree(cand_pos).query_ball_point(ground_pos, reach * 1.001 + 1.0) if len(cand_pos) else []
         used: dict[int, set[int]] = {}
         new_sat = np.full_like(self.satellite, NO_SATELLITE)
         new_port = np.full_like(self.port, NO_SATELLITE)
         wanted = {}
-        for g in range(len(new_sat)):
-            for c in order[g]:
-                if not np.isfinite(distance[g, c]):
-                    break
+        for g, near in enumerate(nearby):
+            near = np.asarray(sorted(near), dtype=np.int64)
+            if not len(near):
+                continue
+            elevation = elevation_rad(ground_pos[g:g + 1], ground_up[g:g + 1], cand_pos[near])[0]
+            distance = np.linalg.norm(cand_pos[near] - ground_pos[g], axis=1)
+            visible = elevation >= self.mask_rad
+            for c in near[visible][np.argsort(distance[visible], kind="stable")]:
                 sat = int(self.candidates[c])
                 if len(used.setdefault(sat, set())) < self.lay.ground_ports:
                     used[sat].add(g)

@@ -1,0 +1,218 @@
+"""Analyse capture files into two tables: one row per flow, one row per flow per time bin.
+
+Each file is analysed on its own (a flow seen at two ports gives two rows, told apart by
+`capture` and `direction`). A damaged file keeps the rows read before the damage,
+flagged `partial=True`, and its error is returned with the result rather than raised.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from netsim.analysis.context import RunContext
+from netsim.analysis.flows import FlowAccumulator
+from netsim.analysis.pcap import DEFAULT_CHUNK, PcapDamaged, PcapError, read_batches, read_header
+
+PROTOCOLS = {6: "tcp", 17: "udp", 1: "icmp"}
+FLOW_COLUMNS = [
+    "capture", "flow", "direction", "proto", "src", "sport", "dst", "dport",
+    "packets", "frame_bytes", "ip_bytes", "payload_bytes", "start_s", "end_s", "duration_s",
+    "throughput_mbps", "goodput_mbps",
+    "seqts", "seq_first", "seq_last", "packets_expected", "packets_lost", "loss_ratio",
+    "reordered", "reordered_ratio",
+    "delay_samples", "delay_mean_ms", "delay_std_ms", "delay_min_ms", "delay_p50_ms", "delay_p99_ms",
+    "delay_max_ms", "jitter_ms", "ipdv_mean_ms",
+    "tcp_data_packets", "tcp_retransmissions", "tcp_retransmitted_bytes", "tcp_retransmission_ratio",
+    "rtt_samples", "rtt_mean_ms", "rtt_min_ms", "rtt_p50_ms", "rtt_p99_ms", "rtt_max_ms",
+    "partial",
+]
+THROUGHPUT_COLUMNS = ["capture", "flow", "direction", "proto", "src", "sport", "dst", "dport", "time_s",
+                      "packets", "ip_bytes", "throughput_mbps", "delay_mean_ms", "delay_max_ms", "partial"]
+
+
+@dataclass
+class CaptureSummary:
+    path: Path
+    linktype: int = -1
+    records: int = 0
+    ipv4: int = 0
+    not_ipv4: int = 0
+    short: int = 0
+    flows: int = 0
+    partial: bool = False
+    error: PcapError | None = None
+
+
+@dataclass
+class Analysis:
+    flows: pd.DataFrame
+    throughput: pd.DataFrame
+    captures: list[CaptureSummary]
+    bin_s: float
+    # (capture, flow row index in `flows`) -> (delay values ms, cumulative fraction)
+    delay_cdfs: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> list[PcapError]:
+        return [c.error for c in self.captures if c.error is not None]
+
+
+def analyze(paths, *, bin_s: float = 0.1, context: RunContext | None = None, progress: bool = False,
+            chunk_bytes: int = DEFAULT_CHUNK) -> Analysis:
+    """Analyse every file; errors of individual files end up in Analysis.captures[i].error."""
+    context = context or RunContext()
+    paths = [Path(p) for p in paths]
+    headers, captures = [], []
+    for path in paths:
+        summary = CaptureSummary(path)
+        captures.append(summary)
+        try:
+            headers.append(read_header(path))
+            summary.linktype = headers[-1].linktype
+        except PcapError as err:
+            summary.error = err
+            headers.append(None)
+    bar = _bar(sum(h.size for h in headers if h is not None), progress)
+    flow_frames, bin_frames, cdfs = [], [], {}
+    rows_before = 0
+    for header, summary in zip(headers, captures):
+        if header is None:
+            continue
+        acc = FlowAccumulator(bin_s=bin_s, resolution_ns=header.resolution_ns)
+        bar.set_postfix_str(header.path.name, refresh=False)
+        try:
+            for batch in read_batches(header, chunk_bytes=chunk_bytes, progress=bar.update):
+                acc.add(batch)
+        except PcapDamaged as err:
+            summary.error, summary.partial = err, True
+        except OSError as err:
+            summary.error = PcapError(header.path, f"read failed: {err.strerror or err}")
+            summary.partial = True
+        summary.records, summary.ipv4, summary.not_ipv4, summary.short = \
+            acc.records, acc.ipv4, acc.not_ipv4, acc.short
+        summary.flows = acc.n_flows
+        flows = _flow_frame(acc, header.path.name, context, summary.partial)
+        flow_frames.append(flows)
+        bin_frames.append(_bin_frame(acc, flows, summary.partial))
+        for i in np.flatnonzero(flows["seqts"].to_numpy()):
+            values, frac = acc.delay_cdf(int(i))
+            cdfs[rows_before + int(i)] = (values * 1e-6, frac)
+        rows_before += len(flows)
+    bar.close()
+    flows = pd.concat(flow_frames, ignore_index=True) if flow_frames else pd.DataFrame(columns=FLOW_COLUMNS)
+    bins = pd.concat(bin_frames, ignore_index=True) if bin_frames else pd.DataFrame(columns=THROUGHPUT_COLUMNS)
+    return Analysis(flows, bins, captures, bin_s, cdfs)
+
+
+def _bar(total: int, enabled: bool):
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024, disable=not enabled,
+                leave=False, desc="analyse", mininterval=0.5)
+
+
+def _addresses(values: np.ndarray) -> list[str]:
+    return [str(ipaddress.IPv4Address(int(v))) for v in values]
+
+
+def _flow_frame(acc: FlowAccumulator, capture: str, context: RunContext, partial: bool) -> pd.DataFrame:
+    t = acc.flow_table()
+    m = len(t["packets"])
+    ms = 1e-6
+    duration = (t["last_ns"] - t["first_ns"]) * 1e-9
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = np.where(duration > 0, 1.0 / np.where(duration > 0, duration, 1.0), np.nan) * 8e-6
+        expected = t["packets_expected"]
+        tcp = t["proto"] == 6
+        data = {
+            "capture": [capture] * m,
+            "flow": [context.flow_name(s, d, p) for s, d, p in zip(t["src"], t["dst"], t["dport"])],
+            "direction": [context.direction(capture, s, d) for s, d in zip(t["src"], t["dst"])],
+            "proto": [PROTOCOLS.get(int(p), str(int(p))) for p in t["proto"]],
+            "src": _addresses(t["src"]), "sport": t["sport"], "dst": _addresses(t["dst"]), "dport": t["dport"],
+            "packets": t["packets"], "frame_bytes": t["frame_bytes"], "ip_bytes": t["ip_bytes"],
+            "payload_bytes": t["payload_bytes"],
+            "start_s": t["first_ns"] * 1e-9, "end_s": t["last_ns"] * 1e-9, "duration_s": duration,
+            "throughput_mbps": t["ip_bytes"] * rate, "goodput_mbps": t["payload_bytes"] * rate,
+            "seqts": t["seqts"],
+            "seq_first": t["seq_first"], "seq_last": t["seq_last"], "packets_expected": expected,
+            "packets_lost": t["packets_lost"],
+            "loss_ratio": np.where(t["seqts"], t["packets_lost"] / np.maximum(expected, 1), np.nan),
+            "reordered": t["reordered"],
+            "reordered_ratio": np.where(t["seqts"], t["reordered"] / np.maximum(t["delay_samples"], 1), np.nan),
+            "delay_samples": t["delay_samples"],
+            "delay_mean_ms": t["delay_mean_ns"] * ms, "delay_std_ms": t["delay_std_ns"] * ms,
+            "delay_min_ms": t["delay_min_ns"] * ms, "delay_p50_ms": t["delay_p50_ns"] * ms,
+            "delay_p99_ms": t["delay_p99_ns"] * ms, "delay_max_ms": t["delay_max_ns"] * ms,
+            "jitter_ms": t["jitter_ns"] * ms, "ipdv_mean_ms": t["ipdv_mean_ns"] * ms,
+            "tcp_data_packets": t["tcp_data_packets"], "tcp_retransmissions": t["tcp_retransmissions"],
+            "tcp_retransmitted_bytes": t["tcp_retransmitted_bytes"],
+            "tcp_retransmission_ratio": np.where(tcp, t["tcp_retransmissions"]
+                                                 / np.maximum(t["tcp_data_packets"], 1), np.nan),
+            "rtt_samples": t["rtt_samples"], "rtt_mean_ms": t["rtt_mean_ns"] * ms,
+            "rtt_min_ms": t["rtt_min_ns"] * ms, "rtt_p50_ms": t["rtt_p50_ns"] * ms,
+            "rtt_p99_ms": t["rtt_p99_ns"] * ms, "rtt_max_ms": t["rtt_max_ns"] * ms,
+            "partial": np.full(m, partial),
+        }
+    frame = pd.DataFrame(data, columns=FLOW_COLUMNS)
+    for col in ("seq_first", "seq_last", "packets_expected", "packets_lost", "reordered"):
+        frame[col] = frame[col].where(frame["seqts"]).astype("Int64")
+    for col in ("tcp_data_packets", "tcp_retransmissions", "tcp_retransmitted_bytes", "rtt_samples"):
+        frame[col] = frame[col].where(tcp).astype("Int64")
+    return frame
+
+
+def _bin_frame(acc: FlowAccumulator, flows: pd.DataFrame, partial: bool) -> pd.DataFrame:
+    """Throughput per flow per bin, with empty bins inside a flow's lifetime filled with 0."""
+    b = acc.bins()
+    bin_ns = acc.bin_ns
+    if not len(b["flow"]):
+        return pd.DataFrame(columns=THROUGHPUT_COLUMNS)
+    flow, start = b["flow"], b["bin_start_ns"] // bin_ns
+    # complete each flow's range of bins
+    idx = np.flatnonzero(np.r_[True, flow[1:] != flow[:-1]])
+    lo = start[idx]
+    hi = np.r_[start[idx[1:] - 1], start[-1]]
+    counts = hi - lo + 1
+    if counts.sum() > 20_000_000:  # very long sparse flows: keep the non-empty bins only
+        full_flow, full_bin = flow, start
+    else:
+        full_flow = np.repeat(flow[idx], counts)
+        full_bin = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts) + np.repeat(lo, counts)
+    where = _match(full_flow, full_bin, flow, start)
+    packets = np.zeros(len(full_flow), np.int64)
+    ip_bytes = np.zeros(len(full_flow), np.int64)
+    dn = np.zeros(len(full_flow), np.int64)
+    dsum = np.zeros(len(full_flow))
+    dmax = np.full(len(full_flow), np.nan)
+    packets[where] = b["packets"]
+    ip_bytes[where] = b["ip_bytes"]
+    dn[where] = b["delay_n"]
+    dsum[where] = b["delay_sum_ns"]
+    dmax[where] = np.where(b["delay_n"] > 0, b["delay_max_ns"], np.nan)
+    seqts = flows["seqts"].to_numpy()[full_flow]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        delay_mean = np.where(seqts & (dn > 0), dsum / dn, np.nan) * 1e-6
+    pick = flows.iloc[full_flow]
+    return pd.DataFrame({
+        "capture": pick["capture"].to_numpy(), "flow": pick["flow"].to_numpy(),
+        "direction": pick["direction"].to_numpy(), "proto": pick["proto"].to_numpy(),
+        "src": pick["src"].to_numpy(), "sport": pick["sport"].to_numpy(),
+        "dst": pick["dst"].to_numpy(), "dport": pick["dport"].to_numpy(),
+        "time_s": full_bin * bin_ns * 1e-9, "packets": packets, "ip_bytes": ip_bytes,
+        "throughput_mbps": ip_bytes * 8 / (bin_ns * 1e-9) * 1e-6,
+        "delay_mean_ms": delay_mean, "delay_max_ms": np.where(seqts, dmax * 1e-6, np.nan),
+        "partial": np.full(len(full_flow), partial),
+    }, columns=THROUGHPUT_COLUMNS)
+
+
+def _match(full_flow, full_bin, flow, start) -> np.ndarray:
+    """Index into (full_flow, full_bin), both sorted by (flow, bin), of each (flow, start)."""
+    key_full = full_flow.astype(np.int64) * (1 << 40) + (full_bin - full_bin.min())
+    key = flow.astype(np.int64) * (1 << 40) + (start - full_bin.min())
+    return np.searchsorted(key_full, key)

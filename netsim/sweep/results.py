@@ -1,0 +1,149 @@
+"""Run folders -> summary metrics -> the results tables (Parquet), always rebuildable.
+
+results.parquet: one row per finished run (ok or failed): run id, point, replicate,
+seed, the axis values (one column per dotted path), status, error, summary metrics.
+flows.parquet: one row per (run, flow) with the flows.csv columns.
+Both are written to a temporary name and renamed, so a reader never sees half a table.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+from pathlib import Path
+
+SCENARIO_FILE = "scenario.yaml"
+LOG_FILE = "run.log"
+RESULTS_FILE = "results.parquet"
+FLOWS_FILE = "flows.parquet"
+RUNS_DIR = "runs"
+# Errors that mean the run was stopped, not that it failed: a rerun completes it.
+INTERRUPTED = "interrupted"
+_INTERRUPTION_ERRORS = (INTERRUPTED, "KeyboardInterrupt")
+METRICS = ("wall_time_s", "handovers", "flows", "packets_sent", "packets_received", "packets_lost",
+           "loss_ratio", "delay_mean_ms", "delay_p99_ms", "delay_p99_ms_mean", "drops_total")
+
+
+def read_manifest(run_dir: Path) -> dict | None:
+    try:
+        return json.loads((Path(run_dir) / "manifest.json").read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def run_state(run_dir: Path, retry_failed: bool = False) -> str:
+    """'ok', 'failed' (a result: recorded, not rerun) or 'pending' (missing, running, interrupted)."""
+    manifest = read_manifest(run_dir)
+    status = manifest.get("status") if manifest else None
+    if status == "ok" and (Path(run_dir) / "flows.csv").is_file():
+        return "ok"
+    if status == "failed" and not retry_failed and not str(manifest.get("error", "")).startswith(_INTERRUPTION_ERRORS):
+        return "failed"
+    return "pending"
+
+
+def read_flows(run_dir: Path) -> list[dict]:
+    rows = []
+    with open(Path(run_dir) / "flows.csv", newline="") as f:
+        for row in csv.DictReader(f):
+            out = {}
+            for key, value in row.items():
+                if key in ("flow", "src", "dst"):
+                    out[key] = value
+                elif key.startswith("packets_"):
+                    out[key] = int(value)
+                else:
+                    out[key] = float(value)
+            rows.append(out)
+    return rows
+
+
+def summarise(run_dir: Path) -> dict:
+    """Summary of one finished run folder: status, error and metrics."""
+    run_dir = Path(run_dir)
+    manifest = read_manifest(run_dir) or {}
+    ok = manifest.get("status") == "ok" and (run_dir / "flows.csv").is_file()
+    row = {"status": "ok" if ok else "failed",
+           "error": None if ok else (manifest.get("error") or f"incomplete run folder (status {manifest.get('status')!r})"),
+           "attempts": manifest.get("attempts", 1),
+           "wall_time_s": manifest.get("wall_time_s"), "handovers": manifest.get("handovers")}
+    if not ok:
+        return row
+    flows = read_flows(run_dir)
+    sent = sum(f["packets_sent"] for f in flows)
+    received = sum(f["packets_received"] for f in flows)
+    delays = [(f["delay_mean_ms"], f["packets_received"]) for f in flows if f["packets_received"]]
+    p99 = [f["delay_p99_ms"] for f in flows if f["packets_received"]]
+    drops = manifest.get("drops") or {}
+    row.update(flows=len(flows), packets_sent=sent, packets_received=received, packets_lost=sent - received,
+               loss_ratio=(sent - received) / sent if sent else 0.0,
+               delay_mean_ms=sum(d * n for d, n in delays) / received if received else math.nan,
+               delay_p99_ms=max(p99) if p99 else math.nan,
+               delay_p99_ms_mean=sum(p99) / len(p99) if p99 else math.nan,
+               drops_total=sum(int(v) for v in drops.values()))
+    row.update({f"drops_{cause}": int(n) for cause, n in sorted(drops.items())})
+    return row
+
+
+def _column(values: list):
+    import pyarrow as pa
+
+    plain = [json.dumps(v, sort_keys=True) if isinstance(v, (dict, list)) else v for v in values]
+    try:
+        return pa.array(plain)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed types in one axis: keep them as text
+        return pa.array([None if v is None else str(v) for v in plain], type=pa.string())
+
+
+def _write_parquet(rows: list[dict], path: Path, first: list[str]) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    columns = list(first)
+    for row in rows:
+        columns += [k for k in row if k not in columns]
+    table = pa.table({c: _column([row.get(c) for row in rows]) for c in columns}) if rows else \
+        pa.table({c: pa.array([], type=pa.string()) for c in columns})
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    pq.write_table(table, tmp)
+    os.replace(tmp, path)
+
+
+def point_columns(sweep) -> list[str]:
+    return ["run_id", "point", "replicate", "seed", *sweep.parameters]
+
+
+def point_row(sweep, point) -> dict:
+    return {"run_id": point.run_id, "point": point.index, "replicate": point.replicate, "seed": point.seed,
+            **point.params}
+
+
+def write_tables(sweep, out_dir: Path, summaries: dict[str, dict]) -> int:
+    """Write results.parquet and flows.parquet for the finished points; returns the row count.
+
+    summaries: run id -> summarise(); points without one are read from their folder."""
+    out_dir = Path(out_dir)
+    rows, flow_rows = [], []
+    for point in sweep.points:
+        run_dir = out_dir / RUNS_DIR / point.run_id
+        summary = summaries.get(point.run_id)
+        if summary is None:
+            if run_state(run_dir) == "pending":
+                continue
+            summary = summarise(run_dir)
+        row = {**point_row(sweep, point), **summary, "run_dir": f"{RUNS_DIR}/{point.run_id}"}
+        rows.append(row)
+        if summary["status"] == "ok":
+            flow_rows += [{**point_row(sweep, point), **f} for f in read_flows(run_dir)]
+    first = point_columns(sweep) + ["status", "error", "attempts", *METRICS]
+    _write_parquet(rows, out_dir / RESULTS_FILE, first)
+    _write_parquet(flow_rows, out_dir / FLOWS_FILE, point_columns(sweep))
+    return len(rows)
+
+
+def read_table(path: Path) -> list[dict]:
+    import pyarrow.parquet as pq
+
+    return pq.read_table(path).to_pylist()

@@ -1,0 +1,126 @@
+"""Routing on the time-varying fabric: shortest paths, reroutes, unreachable stations."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import subprocess
+import sys
+
+import networkx as nx
+import numpy as np
+import pytest
+import yaml
+
+from conftest import default_scenario_dict
+from netsim.config import scenario_from_dict
+from netsim.network_state import NetworkStates, follow_path, path_delay_s
+from netsim.routing import NO_ROUTE, link_weights, next_hop_ports
+from netsim.topology import Links
+
+
+def graph_of(links: Links, weights) -> nx.Graph:
+    graph = nx.Graph()
+    for a, b, w in zip(links.node_a.tolist(), links.node_b.tolist(), weights.tolist()):
+        graph.add_edge(a, b, weight=w)
+    return graph
+
+
+@pytest.fixture(scope="module")
+def states():
+    return NetworkStates(scenario_from_dict(default_scenario_dict()))
+
+
+@pytest.mark.parametrize("t_s", [0.0, 2.6, 7.3])
+def test_every_routed_path_is_a_networkx_shortest_path(states, t_s):
+    snap = states.at(t_s)
+    weights = link_weights(snap.links, snap.pos_m, "delay")
+    graph = graph_of(snap.links, weights)
+    n_sat = states.n_satellites
+    lengths = {d: nx.single_source_dijkstra_path_length(graph, int(d)) for d in states.destinations}
+    checked = 0
+    for j, dest in enumerate(states.destinations):
+        for v in range(n_sat):
+            port = snap.ports[v, j]
+            if v not in lengths[dest]:
+                assert port == NO_ROUTE
+                continue
+            # The next hop lies on a shortest path: w(v, u) + dist(u) == dist(v).
+            peer = next(b if a == v else a for a, pa, b, pb in zip(
+                snap.links.node_a, snap.links.port_a, snap.links.node_b, snap.links.port_b)
+                if (a == v and pa == port) or (b == v and pb == port))
+            assert graph[v][peer]["weight"] + lengths[dest][peer] == pytest.approx(lengths[dest][v], rel=1e-12)
+            checked += 1
+    assert checked > n_sat
+    # And whole paths between stations equal networkx's (unique with real-valued delays).
+    for src in states.destinations:
+        for j, dst in enumerate(states.destinations):
+            if src == dst or dst not in lengths[src]:
+                continue
+            path = follow_path(snap, n_sat, int(src), j)
+            assert path == nx.dijkstra_path(graph, int(src), int(dst))
+
+
+def test_hop_metric_gives_minimum_hop_paths(states):
+    snap = states.at(1.0)
+    ports = next_hop_ports(snap.links, link_weights(snap.links, snap.pos_m, "hops"),
+                           states.layout.n_nodes, states.destinations, states.n_satellites)
+    graph = graph_of(snap.links, np.ones(len(snap.links)))
+    hops_snap = dataclasses.replace(snap, ports=ports)
+    src, dst = int(states.destinations[0]), int(states.destinations[1])
+    path = follow_path(hops_snap, states.n_satellites, src, 1)
+    assert len(path) - 1 == nx.shortest_path_length(graph, src, dst)
+
+
+def test_link_cut_reroutes_at_the_next_update(states):
+    snap = states.at(0.0)
+    n_sat = states.n_satellites
+    src, j = int(states.destinations[0]), 1
+    before = follow_path(snap, n_sat, src, j)
+    cut = (before[2], before[3])  # an inter-satellite link in the middle of the path
+    keep = ~(((snap.links.node_a == cut[0]) & (snap.links.node_b == cut[1])) |
+             ((snap.links.node_a == cut[1]) & (snap.links.node_b == cut[0])))
+    links = snap.links.select(keep)
+    ports = next_hop_ports(links, link_weights(links, snap.pos_m, "delay"), states.layout.n_nodes,
+                           states.destinations, n_sat)
+    after_snap = dataclasses.replace(snap, links=links, ports=ports)
+    after = follow_path(after_snap, n_sat, src, j)
+    assert after is not None and after != before
+    assert not any({a, b} == set(cut) for a, b in zip(after, after[1:]))
+    assert path_delay_s(after_snap, after) > path_delay_s(snap, before)
+    assert after == nx.dijkstra_path(graph_of(links, link_weights(links, snap.pos_m, "delay")),
+                                     src, int(states.destinations[j]))
+
+
+def isolated_station_scenario(tmp_path):
+    raw = default_scenario_dict(duration_s=1.0, drain_s=0.2)
+    # A 53-degree shell never rises above 10 degrees at the South Pole.
+    raw["ground_stations"].append({"name": "amundsen_scott", "lat_deg": -90.0, "lon_deg": 0.0})
+    raw["traffic"] = [{"name": "to-pole", "src": "london", "dst": "amundsen_scott", "rate_mbps": 1,
+                       "packet_bytes": 500, "start_s": 0.1, "stop_s": 0.9},
+                      {"name": "london-new_york", "src": "london", "dst": "new_york", "rate_mbps": 1,
+                       "packet_bytes": 500, "start_s": 0.1, "stop_s": 0.9}]
+    raw["outputs"] = {"pcap_nodes": []}
+    path = tmp_path / "pole.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    return path
+
+
+def test_isolated_station_is_reported_unreachable_not_crashed_on(tmp_path):
+    scenario_file = isolated_station_scenario(tmp_path)
+    out = tmp_path / "paths"
+    result = subprocess.run([sys.executable, "-m", "netsim.cli", "paths", str(scenario_file), "--to", "1",
+                             "--out", str(out), "--quiet"], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader((out / "rtt.csv").open()))
+    pole = [r for r in rows if "amundsen_scott" in (r["src"], r["dst"])]
+    assert pole and all(r["reachable"] == "False" and r["path"] == "unreachable" for r in pole)
+    assert all(r["reachable"] == "True" for r in rows if r not in pole)
+
+    run_dir = tmp_path / "run"
+    result = subprocess.run([sys.executable, "-m", "netsim.cli", "run", str(scenario_file), "--out", str(run_dir),
+                             "--quiet"], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    flows = {r["flow"]: r for r in csv.DictReader((run_dir / "flows.csv").open())}
+    assert flows["to-pole"]["packets_received"] == "0" and int(flows["to-pole"]["packets_lost"]) > 0
+    assert flows["london-new_york"]["packets_lost"] == "0"
