@@ -20,6 +20,7 @@ from netsim import outputs
 from netsim.config import Scenario
 from netsim.engine.core import Fabric, load_core
 from netsim.network_state import NetworkStates
+from netsim.paths import PathLog, report_pairs
 from netsim.routing import NO_ROUTE, table_diff
 from netsim.topology import NO_SATELLITE
 
@@ -49,7 +50,7 @@ def run(scenario: Scenario, run_dir: str | Path, *, scenario_file: str | None = 
     """Simulate the scenario and write the run folder; one call per process."""
     run_dir = Path(run_dir)
     (run_dir / "pcap").mkdir(parents=True, exist_ok=True)
-    for stale in ("flows.csv",):
+    for stale in ("flows.csv", "rtt.csv", "path_changes.csv"):
         (run_dir / stale).unlink(missing_ok=True)
     manifest = {"scenario": scenario.model_dump(mode="json"), "scenario_file": scenario_file,
                 "seed": scenario.seed, "versions": outputs.versions(), "status": "running",
@@ -116,6 +117,7 @@ def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops:
     table = np.full((n_sat, max(n_ground, 1)), NO_ROUTE, dtype=np.uint8)
     handovers = 0
     next_hops = []
+    path_log = PathLog(states, report_pairs(scenario, "flows"))
 
     step_ns = round(scenario.routing.update_interval_s * 1e9)
     end_ns = round((scenario.duration_s + scenario.drain_s) * 1e9)
@@ -151,6 +153,7 @@ def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops:
             table = snap.ports
         if keep_next_hops:
             next_hops.append((t_s, snap.links))
+        path_log.record(snap)
 
         ns.Simulator.Stop(ns.NanoSeconds(next_ns - ns.Simulator.Now().GetNanoSeconds()))
         ns.Simulator.Run()
@@ -161,6 +164,7 @@ def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops:
     packets = _received_packets(ns, recorder)
     sent = [recorder.GetSent(i) for i in range(len(names))]
     drops = fabric.drop_totals()
+    path_log.write(run_dir)
     ns.Simulator.Destroy()  # closes the pcap files
     return RunResult(run_dir, outputs.flow_rows(names, ends, sent, packets), packets,
                      handovers=handovers, drops=drops, next_hops=next_hops)

@@ -3,6 +3,7 @@ and byte-identical results for the same scenario and seed."""
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import shutil
@@ -49,6 +50,13 @@ def test_manifest_and_flow_table(short_run):
     header = (result.run_dir / "flows.csv").read_text().splitlines()[0]
     assert header.startswith("flow,src,dst,packets_sent,packets_received,packets_lost")
     assert "delay_p99_ms" in header
+    rtt = list(csv.DictReader((result.run_dir / "rtt.csv").open()))
+    updates = round((scenario.duration_s + scenario.drain_s) / scenario.routing.update_interval_s)
+    assert len(rtt) == updates * len({(f.src, f.dst) for f in scenario.traffic})
+    assert all(r["reachable"] == "True" and float(r["rtt_ms"]) > 0 for r in rtt)
+    # London hands over at 2.6 s in this scenario: the change is in the table.
+    changes = list(csv.DictReader((result.run_dir / "path_changes.csv").open()))
+    assert any(c["src"] == "london" and c["time_s"] == "2.600000" for c in changes)
 
 
 def test_pcap_holds_each_flow_packet_once_per_direction(short_run):
