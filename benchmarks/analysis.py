@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -52,14 +53,11 @@ def write_synthetic_pcap(path: Path, target_bytes: int, flows: int = 64, seed: i
     mean_record = RECORD_HEADER + FRAME_HEADERS + payload.mean()
     total_packets = int(target_bytes / mean_record)
     period_ns = 1e9 / rate_pps.sum()
-    sent = np.zeros(flows, dtype=np.int64)
-    written = kept = 0
+    kept = 0
     kept_per_flow = np.zeros(flows, dtype=np.int64)
     with path.open("wb") as f:
-        f.write(np.array([0xA1B2C3D4, 0x00040002, 0, 0, 262144, 9], dtype="<u4")
-                .view(np.uint8)[:24].tobytes() if False else
-                b"\xd4\xc3\xb2\xa1\x02\x00\x04\x00" + b"\x00" * 8 + (262144).to_bytes(4, "little")
-                + (9).to_bytes(4, "little"))
+        # global header: magic (us), version 2.4, thiszone, sigfigs, snaplen, link type 9 (PPP)
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, 9))
         written = 24
         k0 = 0
         while k0 < total_packets:
@@ -101,6 +99,83 @@ def write_synthetic_pcap(path: Path, target_bytes: int, flows: int = 64, seed: i
             written += len(buf)
             kept += m
             np.add.at(kept_per_flow, flow, 1)
-            sent = np.maximum(sent, np.bincount(flow, weights=seq + 1, minlength=flows).astype(np.int64) * 0)
             k0 += n
     return {"packets": kept, "bytes": written, "per_flow": kept_per_flow, "flows": flows}
+
+
+def _timed(cmd: list[str]) -> tuple[float, str]:
+    start = time.perf_counter()
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"{cmd[0]} failed ({done.returncode}): {done.stderr[-2000:]}")
+    return elapsed, done.stdout
+
+
+def _tshark_frames(conv_output: str) -> int:
+    """Sum of the 'Total Frames' column of `tshark -z conv,udp`."""
+    total = 0
+    for line in conv_output.splitlines():
+        if "<->" in line:
+            fields = line.split("<->")[1].split()
+            # dst, then <- frames, bytes(+unit), -> frames, bytes(+unit), total frames ...
+            numbers = [f for f in fields[1:] if f.replace(".", "").isdigit()]
+            total += int(numbers[4]) if len(numbers) >= 5 else 0
+    return total
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a ~100 MB pcap instead of >= 1 GB")
+    parser.add_argument("--size-gb", type=float, help="pcap size in GB (default 1.05, --quick 0.1)")
+    parser.add_argument("--keep", action="store_true", help="keep the pcap and the analysis folder")
+    parser.add_argument("--out", type=Path, help="folder for the pcap (default: a temporary folder)")
+    args = parser.parse_args()
+    size = int((args.size_gb or (0.1 if args.quick else 1.05)) * 1e9)
+    work = args.out or Path(tempfile.mkdtemp(prefix="netsim-analysis-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    pcap = work / "synthetic.pcap"
+    netsim = [sys.executable, "-m", "netsim.cli", "analyze", str(pcap), "--out", str(work / "analysis"),
+              "--quiet", "--no-plots"]
+    try:
+        start = time.perf_counter()
+        info = write_synthetic_pcap(pcap, size)
+        print(f"pcap-generation-time: {time.perf_counter() - start:.1f} s")
+        print(f"pcap-size: {info['bytes'] / 1e9:.3f} GB")
+        print(f"pcap-packets: {info['packets']} packets")
+        # warm-up on a small file: a fresh checkout compiles the kernels once (cached afterwards)
+        warm = work / "warmup.pcap"
+        write_synthetic_pcap(warm, 1_000_000)
+        _timed(netsim[:4] + [str(warm)] + netsim[5:])
+        warm.unlink()
+        ours_s, _ = _timed(netsim)
+        import pandas as pd
+
+        flows = pd.read_csv(work / "analysis" / "flows.csv")
+        assert int(flows["packets"].sum()) == info["packets"], "netsim analyze missed packets"
+        assert (flows["packets"].to_numpy() == info["per_flow"]).all(), "per-flow packet counts differ"
+        print(f"netsim-analyze-wall-time: {ours_s:.2f} s")
+        print(f"netsim-packets-per-second: {info['packets'] / ours_s:,.0f} packets/s")
+        print(f"netsim-bytes-per-second: {info['bytes'] / ours_s / 1e6:,.0f} MB/s")
+        if shutil.which("tshark") is None:
+            print("tshark-packets-per-second: n/a (tshark not installed)")
+            return 0
+        tshark_s, conv = _timed(["tshark", "-q", "-n", "-z", "conv,udp", "-r", str(pcap)])
+        frames = _tshark_frames(conv)
+        print(f"tshark-wall-time: {tshark_s:.2f} s")
+        print(f"tshark-packets-per-second: {info['packets'] / tshark_s:,.0f} packets/s")
+        print(f"tshark-frames-counted: {frames} packets (netsim: {int(flows['packets'].sum())})")
+        print(f"speedup: {tshark_s / ours_s:.1f} x")
+    finally:
+        if not args.keep:
+            pcap.unlink(missing_ok=True)
+            shutil.rmtree(work / "analysis", ignore_errors=True)
+            if args.out is None:
+                shutil.rmtree(work, ignore_errors=True)
+        else:
+            print(f"kept: {pcap}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

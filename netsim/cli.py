@@ -36,7 +36,12 @@ def main(argv: list[str] | None = None) -> int:
     from netsim.sweep import cli as sweep_cli  # light: Dask is imported only when a sweep runs
 
     sweep_cli.add_parser(commands)
+    from netsim.analysis import cli as analysis_cli  # light: numpy/pandas load only when it runs
+
+    analysis_cli.add_parser(commands)
     args = parser.parse_args(argv)
+    if args.command == "analyze":
+        return analysis_cli.run(args)
     if args.command == "link-budget":
         return _link_budget(args)
     if args.command == "sweep":

@@ -8,7 +8,7 @@ import yaml
 
 from conftest import DEFAULT_SCENARIO
 from netsim.cli import main
-from netsim.sweep import SweepError, load_sweep
+from netsim.sweep import load_sweep
 from netsim.sweep.spec import parse_path
 
 
@@ -127,3 +127,28 @@ def test_job_script_needs_a_cluster_section(tmp_path, capsys):
     path = write_sweep(tmp_path, axes={"laser.tx_power_w": [1.0]})
     assert main(["sweep", path, "--cluster", "slurm", "--job-script"]) == 2
     assert "no cluster.slurm section" in capsys.readouterr().err
+
+
+def test_resume_state_of_a_run_folder(tmp_path):
+    """ok and real failures are results; missing, running and interrupted runs are pending."""
+    import json
+
+    from netsim.sweep.results import run_state
+
+    def folder(name, manifest, flows=True):
+        d = tmp_path / name
+        d.mkdir()
+        if manifest is not None:
+            (d / "manifest.json").write_text(json.dumps(manifest))
+        if flows:
+            (d / "flows.csv").write_text("flow\n")
+        return d
+
+    assert run_state(tmp_path / "missing") == "pending"
+    assert run_state(folder("ok", {"status": "ok"})) == "ok"
+    assert run_state(folder("ok-no-table", {"status": "ok"}, flows=False)) == "pending"
+    assert run_state(folder("running", {"status": "running"})) == "pending"
+    failed = folder("failed", {"status": "failed", "error": "NetsimError: no route"})
+    assert run_state(failed) == "failed" and run_state(failed, retry_failed=True) == "pending"
+    assert run_state(folder("ctrl-c", {"status": "failed", "error": "KeyboardInterrupt: "})) == "pending"
+    assert run_state(folder("killed", {"status": "failed", "error": "interrupted: killed by SIGKILL"})) == "pending"

@@ -19,6 +19,7 @@ from netsim.analysis.flows import FlowAccumulator
 from netsim.analysis.pcap import DEFAULT_CHUNK, PcapDamaged, PcapError, read_batches, read_header
 
 PROTOCOLS = {6: "tcp", 17: "udp", 1: "icmp"}
+PROGRESS_MIN_BYTES = 64 << 20  # a progress bar for inputs larger than this
 FLOW_COLUMNS = [
     "capture", "flow", "direction", "proto", "src", "sport", "dst", "dport",
     "packets", "frame_bytes", "ip_bytes", "payload_bytes", "start_s", "end_s", "duration_s",
@@ -54,7 +55,7 @@ class Analysis:
     throughput: pd.DataFrame
     captures: list[CaptureSummary]
     bin_s: float
-    # (capture, flow row index in `flows`) -> (delay values ms, cumulative fraction)
+    # row index in `flows` -> (delay values in ms, cumulative fraction), SeqTs flows only
     delay_cdfs: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
     @property
@@ -77,7 +78,8 @@ def analyze(paths, *, bin_s: float = 0.1, context: RunContext | None = None, pro
         except PcapError as err:
             summary.error = err
             headers.append(None)
-    bar = _bar(sum(h.size for h in headers if h is not None), progress)
+    total = sum(h.size for h in headers if h is not None)
+    bar = _bar(total, progress and total > PROGRESS_MIN_BYTES)
     flow_frames, bin_frames, cdfs = [], [], {}
     rows_before = 0
     for header, summary in zip(headers, captures):

@@ -37,7 +37,6 @@ DSUM, DSQ, JIT, IPDV, CDSUM, RTTSUM, NF = range(7)
 
 TCP_RING = 1024
 HIST_STEP = math.log1p(1e-4)
-_INV_STEP = 1.0 / HIST_STEP
 _BIG = np.int64(1) << np.int64(62)
 
 

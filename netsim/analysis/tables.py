@@ -1,5 +1,5 @@
-"""Write the analysis tables: flows.csv and throughput.csv, plus .parquet when pyarrow is
-installed (`pip install netsim[parquet]`). Written to a temporary name and renamed."""
+"""Write the analysis tables: flows.csv and throughput.csv, plus .parquet when pyarrow can be
+imported. Each file is written to a temporary name and renamed."""
 
 from __future__ import annotations
 

@@ -59,7 +59,7 @@ def check_cluster_section(raw, path) -> dict:
     return out
 
 
-def jobqueue_cluster(kind: str, settings: dict):
+def jobqueue_cluster(kind: str, settings: dict, **extra):
     """A dask-jobqueue SLURMCluster/PBSCluster from the sweep file's settings (not yet scaled)."""
     if kind not in ("slurm", "pbs"):
         raise NetsimError(f"--cluster: must be one of {', '.join(KINDS)} (got {kind!r})")
@@ -76,12 +76,13 @@ def jobqueue_cluster(kind: str, settings: dict):
     kwargs.setdefault("processes", kwargs["cores"])  # one worker process per core, one thread each
     kwargs.setdefault("job_name", "netsim-sweep")
     cls = dask_jobqueue.SLURMCluster if kind == "slurm" else dask_jobqueue.PBSCluster
-    return cls(**kwargs)
+    return cls(**kwargs, **extra)
 
 
 def job_script(kind: str, settings: dict) -> str:
     """The batch script dask-jobqueue would submit for one job (nothing is submitted)."""
-    cluster = jobqueue_cluster(kind, settings)
+    # Any free port for the in-process scheduler's web server: nothing connects to it.
+    cluster = jobqueue_cluster(kind, settings, scheduler_options={"dashboard_address": ":0"})
     try:
         return cluster.job_script()
     finally:

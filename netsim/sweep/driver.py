@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import os
 import shutil
 import signal
 import sys
@@ -90,22 +89,18 @@ def run_sweep(sweep: Sweep, out_dir: Path | None = None, *, cluster: str | None 
         pending = [p for p in sweep.points if state[p.run_id] == "pending"]
         report = SweepReport(out_dir, len(sweep.points))
         summaries: dict[str, dict] = {}
+        cache: dict = {}
         try:
             if pending:
-                _execute(sweep, out_dir, pending, summaries, report, cluster, address, workers, progress)
+                _execute(sweep, out_dir, pending, summaries, cache, report, cluster, address, workers, progress)
         except KeyboardInterrupt:
             report.interrupted = True
         finally:
-            results.write_tables(sweep, out_dir, summaries)
-        for point in sweep.points:
-            if point.run_id in summaries:
-                summary = summaries[point.run_id]
-            else:
-                now = results.run_state(out_dir / results.RUNS_DIR / point.run_id)
-                if now == "pending":
-                    continue
-                summary = {"status": now, "error": (results.read_manifest(
-                    out_dir / results.RUNS_DIR / point.run_id) or {}).get("error")}
+            results.write_tables(sweep, out_dir, summaries, cache)
+        for point in sweep.points:  # the tables' rows, as just written
+            if point.run_id not in cache:
+                continue
+            summary = cache[point.run_id][0]
             if summary["status"] == "ok":
                 report.ok += 1
             else:
@@ -114,7 +109,7 @@ def run_sweep(sweep: Sweep, out_dir: Path | None = None, *, cluster: str | None 
         return report
 
 
-def _execute(sweep, out_dir, pending, summaries, report, cluster_kind, address, workers, progress) -> None:
+def _execute(sweep, out_dir, pending, summaries, cache, report, cluster_kind, address, workers, progress) -> None:
     from tqdm import tqdm
 
     from netsim.engine.ns3_loader import build_precompiled_header
@@ -158,7 +153,7 @@ def _execute(sweep, out_dir, pending, summaries, report, cluster_kind, address, 
             if failed:
                 bar.set_postfix(failed=failed)
             if time.monotonic() - last_write > TABLE_EVERY_S:
-                results.write_tables(sweep, out_dir, summaries)
+                results.write_tables(sweep, out_dir, summaries, cache)
                 last_write = time.monotonic()
     finally:
         bar.close()

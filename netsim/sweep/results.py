@@ -120,23 +120,29 @@ def point_row(sweep, point) -> dict:
             **point.params}
 
 
-def write_tables(sweep, out_dir: Path, summaries: dict[str, dict]) -> int:
+def write_tables(sweep, out_dir: Path, summaries: dict[str, dict], cache: dict | None = None) -> int:
     """Write results.parquet and flows.parquet for the finished points; returns the row count.
 
-    summaries: run id -> summarise(); points without one are read from their folder."""
+    summaries: run id -> summarise() of the runs that just finished; other points are read
+    from their folders. cache (run id -> (summary, flow rows)), kept by the caller between
+    writes, saves reading a finished folder twice."""
     out_dir = Path(out_dir)
+    cache = {} if cache is None else cache
     rows, flow_rows = [], []
     for point in sweep.points:
         run_dir = out_dir / RUNS_DIR / point.run_id
-        summary = summaries.get(point.run_id)
-        if summary is None:
-            if run_state(run_dir) == "pending":
-                continue
-            summary = summarise(run_dir)
-        row = {**point_row(sweep, point), **summary, "run_dir": f"{RUNS_DIR}/{point.run_id}"}
-        rows.append(row)
-        if summary["status"] == "ok":
-            flow_rows += [{**point_row(sweep, point), **f} for f in read_flows(run_dir)]
+        entry = cache.get(point.run_id)
+        fresh = summaries.get(point.run_id)
+        if entry is None or (fresh is not None and entry[0] is not fresh):
+            summary = fresh
+            if summary is None:
+                if run_state(run_dir) == "pending":
+                    continue
+                summary = summarise(run_dir)
+            entry = cache[point.run_id] = (summary, read_flows(run_dir) if summary["status"] == "ok" else [])
+        summary, flows = entry
+        rows.append({**point_row(sweep, point), **summary, "run_dir": f"{RUNS_DIR}/{point.run_id}"})
+        flow_rows += [{**point_row(sweep, point), **f} for f in flows]
     first = point_columns(sweep) + ["status", "error", "attempts", *METRICS]
     _write_parquet(rows, out_dir / RESULTS_FILE, first)
     _write_parquet(flow_rows, out_dir / FLOWS_FILE, point_columns(sweep))

@@ -1,0 +1,184 @@
+"""`netsim analyze` on pcaps written by another tool (scapy), and on damaged files."""
+
+from __future__ import annotations
+
+import struct
+from decimal import Decimal
+
+import pytest
+
+from netsim.analysis.analyze import analyze
+from netsim.analysis.pcap import PcapError, read_header
+from netsim.cli import main
+
+scapy = pytest.importorskip("scapy.all")
+from scapy.all import IP, PPP, TCP, UDP, CookedLinux, Dot1Q, Ether, Raw, wrpcap  # noqa: E402
+
+# A SeqTs flow: send times 1 ms apart, delay 5 ms + 1 us per sequence number,
+# sequence 3 lost, 7 arrives before 6.
+SENT_NS = {k: 2_000_000_000 + k * 1_000_000 for k in range(10)}
+DELAY_NS = {k: 5_000_000 + k * 1_000 for k in range(10)}
+ARRIVAL_ORDER = [0, 1, 2, 4, 5, 7, 6, 8, 9]
+
+
+def _seqts_frames(link: str):
+    frames = []
+    for k in ARRIVAL_ORDER:
+        udp = IP(src="10.128.0.1", dst="10.128.0.2") / UDP(sport=49153, dport=9000) / Raw(
+            struct.pack(">IQ", k, SENT_NS[k]) + bytes(88))
+        frame = {"ether": lambda u: Ether() / Dot1Q(vlan=7) / u, "sll": lambda u: CookedLinux(proto=0x0800) / u,
+                 "ppp": lambda u: PPP() / u, "raw": lambda u: u}[link](udp)
+        # arrival time; a 1 us file truncates it, 6 -> 7 arrive in order of their stamps
+        t_ns = SENT_NS[k] + DELAY_NS[k] + (2_000_000 if k == 6 else 0)
+        frame.time = Decimal(t_ns) / Decimal(10 ** 9)
+        frames.append((frame, t_ns))
+    return frames
+
+
+def _swap_to_big_endian(path):
+    """Rewrite a little-endian pcap in big-endian byte order (as a SPARC tcpdump would)."""
+    data = path.read_bytes()
+    out = bytearray(struct.pack(">IHHiIII", *struct.unpack("<IHHiIII", data[:24])))
+    pos = 24
+    while pos < len(data):
+        sec, frac, incl, orig = struct.unpack("<IIII", data[pos:pos + 16])
+        out += struct.pack(">IIII", sec, frac, incl, orig) + data[pos + 16:pos + 16 + incl]
+        pos += 16 + incl
+    path.write_bytes(bytes(out))
+
+
+@pytest.mark.parametrize("link, nano, big", [("ether", True, False), ("sll", False, False),
+                                             ("ppp", False, True), ("raw", True, True)])
+def test_seqts_flow_written_by_scapy(tmp_path, link, nano, big):
+    frames = _seqts_frames(link)
+    path = tmp_path / f"{link}.pcap"
+    wrpcap(str(path), [f for f, _ in frames], nano=nano, linktype=101 if link == "raw" else None)
+    if big:
+        _swap_to_big_endian(path)
+    header = read_header(path)
+    assert header.little_endian is not big and header.nanoseconds is nano
+    row = analyze([path]).flows.iloc[0]
+    assert (row["src"], row["dst"], row["sport"], row["dport"], row["proto"]) == \
+        ("10.128.0.1", "10.128.0.2", 49153, 9000, "udp")
+    assert row["packets"] == 9 and row["ip_bytes"] == 9 * 128 and row["payload_bytes"] == 9 * 100
+    assert row["seqts"] and row["packets_expected"] == 10 and row["packets_lost"] == 1
+    assert row["reordered"] == 1
+    res = 1 if nano else 1000
+    delays = [(t // res * res - SENT_NS[k]) for (_, t), k in zip(frames, ARRIVAL_ORDER)]
+    assert row["delay_mean_ms"] == pytest.approx(sum(delays) / len(delays) * 1e-6, abs=1e-9)
+    assert row["delay_min_ms"] == pytest.approx(min(delays) * 1e-6, abs=1e-9)
+    assert row["delay_max_ms"] == pytest.approx(max(delays) * 1e-6, abs=1e-9)
+    jitter = ipdv = 0.0
+    for a, b in zip(delays, delays[1:]):  # RFC 3550 in arrival order
+        jitter += (abs(b - a) - jitter) / 16
+        ipdv += abs(b - a)
+    assert row["jitter_ms"] == pytest.approx(jitter * 1e-6, rel=1e-9)
+    assert row["ipdv_mean_ms"] == pytest.approx(ipdv / 8 * 1e-6, rel=1e-9)
+
+
+def _tcp_frames():
+    """A connection whose client ISN wraps past 2**32, one lost and retransmitted segment."""
+    c, s = dict(src="10.0.0.1", dst="10.0.0.2"), dict(src="10.0.0.2", dst="10.0.0.1")
+    cp, sp = dict(sport=40000, dport=80), dict(sport=80, dport=40000)
+    isn, srv = 2**32 - 1500, 5000
+    w = lambda x: x % 2**32  # noqa: E731
+    script = [  # (ms, frame)
+        (0, IP(**c) / TCP(**cp, flags="S", seq=isn)),
+        (10, IP(**s) / TCP(**sp, flags="SA", seq=srv, ack=w(isn + 1))),
+        (20, IP(**c) / TCP(**cp, flags="A", seq=w(isn + 1), ack=srv + 1)),
+        (20, IP(**c) / TCP(**cp, flags="PA", seq=w(isn + 1), ack=srv + 1) / Raw(bytes(1000))),
+        (21, IP(**c) / TCP(**cp, flags="PA", seq=w(isn + 1001), ack=srv + 1) / Raw(bytes(1000))),
+        (22, IP(**c) / TCP(**cp, flags="PA", seq=w(isn + 2001), ack=srv + 1) / Raw(bytes(1000))),  # lost
+        (30, IP(**s) / TCP(**sp, flags="A", seq=srv + 1, ack=w(isn + 1001))),
+        (31, IP(**s) / TCP(**sp, flags="A", seq=srv + 1, ack=w(isn + 2001))),
+        (60, IP(**c) / TCP(**cp, flags="PA", seq=w(isn + 2001), ack=srv + 1) / Raw(bytes(1000))),  # again
+        (70, IP(**s) / TCP(**sp, flags="A", seq=srv + 1, ack=w(isn + 3001))),  # ambiguous: no sample
+        (71, IP(**c) / TCP(**cp, flags="PA", seq=w(isn + 3001), ack=srv + 1) / Raw(bytes(500))),
+        (83, IP(**s) / TCP(**sp, flags="A", seq=srv + 1, ack=w(isn + 3501))),
+    ]
+    frames = []
+    for ms, ip in script:
+        frame = Ether() / ip
+        frame.time = Decimal(1_700_000_000) + Decimal(ms) / 1000
+        frames.append(frame)
+    return frames
+
+
+def test_tcp_rtt_and_retransmissions(tmp_path):
+    path = tmp_path / "tcp.pcap"
+    wrpcap(str(path), _tcp_frames())
+    flows = analyze([path]).flows.set_index("sport")
+    client, server = flows.loc[40000], flows.loc[80]
+    assert client["proto"] == "tcp" and client["packets"] == 7 and server["packets"] == 5
+    assert client["tcp_data_packets"] == 5 and client["tcp_retransmissions"] == 1
+    assert client["tcp_retransmitted_bytes"] == 1000
+    assert client["payload_bytes"] == 4500
+    # samples: SYN 10 ms, segments 1 and 2 10 ms each, the last one 12 ms (Karn skips the resent one)
+    assert client["rtt_samples"] == 4
+    assert client["rtt_mean_ms"] == pytest.approx(10.5)
+    assert (client["rtt_min_ms"], client["rtt_max_ms"]) == pytest.approx((10.0, 12.0))
+    assert client["rtt_p50_ms"] == pytest.approx(10.0, rel=1e-4)
+    assert server["tcp_retransmissions"] == 0 and server["rtt_samples"] == 1  # SYN-ACK, acked at 20 ms
+    assert server["rtt_mean_ms"] == pytest.approx(10.0)
+    assert not client["seqts"]
+
+
+@pytest.fixture
+def good_pcap(tmp_path):
+    path = tmp_path / "good.pcap"
+    wrpcap(str(path), [f for f, _ in _seqts_frames("ether")])
+    return path
+
+
+def test_truncated_pcap_marks_rows_partial(good_pcap, tmp_path, capsys):
+    data = good_pcap.read_bytes()
+    record = 16 + 4 + 14 + 128  # record header + Dot1Q + Ethernet + IP packet
+    cut = tmp_path / "cut.pcap"
+    cut.write_bytes(data[:24 + 5 * record + 40])  # 5 good records, then 40 bytes of the 6th
+    analysis = analyze([cut])
+    err = analysis.captures[0].error
+    assert err.record == 6 and err.offset == 24 + 5 * record
+    assert "truncated inside a record" in str(err) and "cut.pcap" in str(err)
+    row = analysis.flows.iloc[0]
+    assert row["partial"] and row["packets"] == 5
+    assert analysis.throughput["partial"].all()
+
+    out = tmp_path / "out"
+    assert main(["analyze", str(cut), "--out", str(out), "--quiet", "--no-plots"]) == 2
+    stderr = capsys.readouterr().err
+    assert "record 6 at byte offset" in stderr and "partial=True" in stderr
+    assert "True" in (out / "flows.csv").read_text().splitlines()[1]
+
+
+def test_corrupt_record_header(good_pcap, tmp_path):
+    data = bytearray(good_pcap.read_bytes())
+    record = 16 + 4 + 14 + 128
+    at = 24 + 3 * record
+    data[at + 8:at + 12] = struct.pack("<I", 0x7FFFFFFF)  # captured length of record 4
+    bad = tmp_path / "bad.pcap"
+    bad.write_bytes(bytes(data))
+    analysis = analyze([bad])
+    err = analysis.captures[0].error
+    assert err.record == 4 and err.offset == at and "corrupt record header" in str(err)
+    assert analysis.flows.iloc[0]["packets"] == 3 and analysis.flows.iloc[0]["partial"]
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"\x0a\x0d\x0d\x0a" + bytes(60), "pcapng files are not supported yet; convert with `editcap -F pcap"),
+    (b"hello, this is not a capture at all", "not a libpcap file"),
+    (b"\xd4\xc3\xb2\xa1", "too short for a pcap global header"),
+    (struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 147), "link type 147 is not supported"),
+])
+def test_unusable_files_get_a_clear_error(tmp_path, capsys, content, message):
+    path = tmp_path / "x.pcap"
+    path.write_bytes(content)
+    with pytest.raises(PcapError, match="x.pcap"):
+        read_header(path)
+    assert main(["analyze", str(path), "--quiet"]) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "analysis").exists()
+
+
+def test_missing_input(tmp_path, capsys):
+    assert main(["analyze", str(tmp_path / "nope.pcap")]) == 2
+    assert "no such file or folder" in capsys.readouterr().err
