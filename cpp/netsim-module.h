@@ -2,16 +2,20 @@
 #ifndef NETSIM_MODULE_H
 #define NETSIM_MODULE_H
 
-#include "cbr-flow-helper.h"
+#include "drop-classifier.h"
 #include "ephemeris-mobility-model.h"
 #include "ephemeris-store.h"
-#include "flow-recorder.h"
 #include "forwarding-table.h"
 #include "laser-channel.h"
 #include "laser-fabric-helper.h"
 #include "laser-net-device.h"
+#include "link-stats-recorder.h"
 #include "next-hop-solver.h"
 #include "optical-link-model.h"
 #include "satellite-forwarder.h"
+#include "seqts-udp-source.h"
+#include "tcp-bulk-source.h"
+#include "traffic-helper.h"
+#include "traffic-recorder.h"
 
 #endif

@@ -58,11 +58,43 @@ class TleSource(_Section):
     max_satellites: int | None = Field(default=None, ge=1)
 
 
+class Distribution(_Section):
+    """A random duration, s: uniform(low, high), exponential(mean) or normal(mean, std) >= 0."""
+
+    distribution: Literal["uniform", "exponential", "normal"]
+    low: float | None = Field(default=None, ge=0)
+    high: float | None = Field(default=None, ge=0)
+    mean: float | None = Field(default=None, ge=0)
+    std: float | None = Field(default=None, ge=0)
+
+
+class TerminalGroup(_Section):
+    """Laser terminals of one role on every satellite of a tier (docs/terminals.md)."""
+
+    count: int = Field(ge=0, le=32)
+    # Half-angle of the cone around each terminal's boresight it can point into.
+    field_of_regard_deg: float = Field(default=90.0, gt=0, le=180)
+    max_slew_rate_deg_s: float = Field(default=5.0, gt=0)
+    # Dark time to acquire a new partner (fixed or a distribution); seconds to ~100 s
+    # in the literature (DESIGN.md).
+    acquisition_s: float | Distribution = 0.0
+    policy: Literal["plus_grid", "nearest", "least_loaded"] = "nearest"
+
+
+class Terminals(_Section):
+    """isl: inside the tier; up/down: zenith/nadir terminals toward the tiers above/below."""
+
+    isl: TerminalGroup = TerminalGroup(count=4, policy="plus_grid")
+    up: TerminalGroup = TerminalGroup(count=0, field_of_regard_deg=60.0, acquisition_s=10.0)
+    down: TerminalGroup = TerminalGroup(count=0, field_of_regard_deg=60.0, acquisition_s=10.0)
+
+
 class Tier(_Section):
     name: str
     # Walker shells and/or TLE files; a tier needs at least one of them.
     shells: list[Shell] = Field(default_factory=list)
     tle: list[TleSource] = Field(default_factory=list)
+    terminals: Terminals = Terminals()
 
 
 class Constellation(_Section):
@@ -85,6 +117,20 @@ class GroundLinks(_Section):
     terminals_per_satellite: int = Field(default=2, ge=1, le=16)
     # Tier whose satellites serve the ground; the first tier when not given.
     tier: str | None = None
+    # nearest: closest visible satellite; longest_visibility: the one that stays above
+    # the mask longest; lowest_delay: the one with the shortest route to the other stations.
+    policy: Literal["nearest", "longest_visibility", "lowest_delay"] = "nearest"
+    # Hysteresis: leave a visible satellite only for one at least this much better
+    # (fraction of distance or delay); a lost satellite is always replaced.
+    switch_margin: float = Field(default=0.2, ge=0)
+    acquisition_s: float | Distribution = 2.0
+    # Re-pointing speed of station and satellite ground terminals.
+    max_slew_rate_deg_s: float = Field(default=10.0, gt=0)
+    # Half-angle of the satellite's nadir-pointing ground terminals' field of regard.
+    satellite_field_of_regard_deg: float = Field(default=70.0, gt=0, le=90)
+    # optical: the laser budget applies; rf: an ideal link at rf_data_rate_gbps.
+    kind: Literal["optical", "rf"] = "optical"
+    rf_data_rate_gbps: float = Field(default=2.0, gt=0)
 
 
 class Receiver(_Section):
@@ -141,9 +187,112 @@ class UdpCbrFlow(_Section):
     stop_s: float | None = Field(default=None, gt=0)
 
 
+class _Flow(_Section):
+    """Fields every traffic kind shares (docs/traffic.md). Endpoints are node names:
+    ground stations or satellites (SHELL-PLANE-INDEX)."""
+
+    name: str | None = None  # default: KIND:SRC>DST
+    src: str
+    dst: str
+    start_s: float = Field(default=0.0, ge=0)
+    stop_s: float | None = Field(default=None, gt=0)  # default: duration_s
+
+
+class UdpOnOffFlow(_Flow):
+    """UDP on/off: rate_mbps while on, silent while off; SeqTs payloads like udp_cbr."""
+
+    kind: Literal["udp_onoff"]
+    rate_mbps: float = Field(gt=0)
+    packet_bytes: int = Field(default=1000, ge=12, le=1472)
+    on_s: float = Field(default=1.0, gt=0)
+    off_s: float = Field(default=1.0, ge=0)
+    distribution: Literal["constant", "exponential"] = "constant"  # of on_s and off_s
+
+
+class UdpBurstFlow(_Flow):
+    """Every period_s a burst of burst_packets packets, at rate_mbps inside the burst
+    (not given: back to back, the laser queue spaces them at the line rate)."""
+
+    kind: Literal["udp_burst"]
+    burst_packets: int = Field(ge=1)
+    period_s: float = Field(gt=0)
+    rate_mbps: float | None = Field(default=None, gt=0)
+    packet_bytes: int = Field(default=1000, ge=12, le=1472)
+
+
+TCP_CONGESTION_CONTROLS = {
+    "new_reno": "ns3::TcpNewReno", "cubic": "ns3::TcpCubic", "bbr": "ns3::TcpBbr", "vegas": "ns3::TcpVegas",
+    "westwood_plus": "ns3::TcpWestwoodPlus", "hybla": "ns3::TcpHybla", "htcp": "ns3::TcpHtcp",
+    "highspeed": "ns3::TcpHighSpeed", "scalable": "ns3::TcpScalable", "veno": "ns3::TcpVeno",
+    "bic": "ns3::TcpBic", "yeah": "ns3::TcpYeah", "illinois": "ns3::TcpIllinois", "lp": "ns3::TcpLp",
+    "dctcp": "ns3::TcpDctcp", "linux_reno": "ns3::TcpLinuxReno",
+}
+
+
+class TcpBulkFlow(_Flow):
+    """A TCP bulk transfer of `bytes` (0: as much as possible until stop_s)."""
+
+    kind: Literal["tcp_bulk"]
+    bytes: int = Field(default=0, ge=0)
+    congestion_control: Literal[tuple(TCP_CONGESTION_CONTROLS)] = "new_reno"  # type: ignore[valid-type]
+    # 1448 = 1500-byte MTU - IPv4 - TCP - timestamp option.
+    segment_bytes: int = Field(default=1448, ge=64, le=1448)
+    # Send buffer of the source; the sinks' receive buffer is the largest of the flows'.
+    buffer_bytes: int = Field(default=4 * 1024 * 1024, ge=4096, le=2**30)
+
+
+class PingFlow(_Flow):
+    """ICMP echo probes (ns-3 Ping) every interval_s; RTT per probe in ping_probes.csv."""
+
+    kind: Literal["ping"]
+    interval_s: float = Field(default=0.1, gt=0)
+    packet_bytes: int = Field(default=56, ge=16, le=1472)  # ICMP payload
+    count: int = Field(default=0, ge=0)  # 0: until stop_s
+
+
+class FlowGenerator(_Section):
+    """Many flows at once; every key not listed here is a key of the generated flows
+    (kind, rate_mbps, start_s, ...). Expanded at load time (netsim.traffic)."""
+
+    generate: Literal["all_pairs", "random_pairs", "gravity"]
+    name: str | None = None  # prefix of the flow names (default gen<k>)
+    # Endpoint selectors: `among` for both ends, or src and dst separately. A selector is
+    # ground_stations | satellites | a node name | {tier: T} | {shell: S} | a list of these.
+    among: Any = None
+    src: Any = None
+    dst: Any = None
+    count: int | None = Field(default=None, ge=1)  # random_pairs; gravity: heaviest pairs kept
+    seed: int | None = Field(default=None, ge=0)  # random_pairs (default: the scenario seed)
+    total_rate_mbps: float | None = Field(default=None, gt=0)  # gravity, rate kinds
+    total_bytes: int | None = Field(default=None, ge=1)  # gravity, tcp_bulk
+    populations: dict[str, float] = Field(default_factory=dict)  # gravity (default 1)
+
+
+TRAFFIC_KINDS = {"udp_cbr": UdpCbrFlow, "udp_onoff": UdpOnOffFlow, "udp_burst": UdpBurstFlow,
+                 "tcp_bulk": TcpBulkFlow, "ping": PingFlow}
+
+
+class PcapSelector(_Section):
+    """Laser ports that write pcap files: of these nodes, tiers and ground stations
+    (union), restricted to a link kind."""
+
+    nodes: list[str] = Field(default_factory=list)
+    tiers: list[str] = Field(default_factory=list)
+    ground_stations: bool | list[str] = False  # true: all
+    link: Literal["all", "isl", "ground"] = "all"
+
+
 class Outputs(_Section):
     # Nodes (ground station or satellite names) whose laser ports write pcap files.
     pcap_nodes: list[str] = Field(default_factory=list)
+    # More pcap selections (docs/traffic.md); none by default.
+    pcap: list[PcapSelector] = Field(default_factory=list)
+    # Refuse runs that would write more pcap files than this (a guard at scale).
+    pcap_max_files: int = Field(default=256, ge=0)
+    # links.csv: per laser port bytes sent, utilisation and drops by cause.
+    link_stats: bool = True
+    # flowmon.xml / flowmon.csv: ns-3 FlowMonitor on the traffic's endpoints.
+    flow_monitor: bool = False
 
 
 class Scenario(_Section):
@@ -159,7 +308,9 @@ class Scenario(_Section):
     ground_links: GroundLinks = GroundLinks()
     laser: Laser = Laser()
     routing: Routing = Routing()
-    traffic: list[UdpCbrFlow] = Field(default_factory=list)
+    # Flows (udp_cbr, udp_onoff, udp_burst, tcp_bulk, ping) and flow generators, as
+    # mappings; load_scenario expands them into flow models (netsim.traffic.expand).
+    traffic: list[Any] = Field(default_factory=list)
     outputs: Outputs = Outputs()
 
     @field_validator("epoch")
@@ -214,7 +365,9 @@ def scenario_from_dict(raw: Any, path: str | Path = "<scenario>") -> Scenario:
         first = err.errors()[0]
         raise ScenarioError(path, _dotted(first["loc"]), _describe(first, raw)) from None
     _check_references(scenario, path)
-    return scenario
+    from netsim.traffic import expand_traffic
+
+    return expand_traffic(scenario, path)
 
 
 def _name_shells(raw: dict) -> dict:
@@ -278,7 +431,6 @@ def _check_references(scenario: Scenario, path) -> None:
     _unique([t.name for t in scenario.constellation.tiers], "constellation.tiers", path)
     _unique([s.name for _, s in scenario.shells], "constellation.tiers[].shells", path)
     _unique([g.name for g in scenario.ground_stations], "ground_stations", path)
-    _unique([f.name for f in scenario.traffic], "traffic", path)
     for ti, tier in enumerate(scenario.constellation.tiers):
         for si, shell in enumerate(tier.shells):
             if shell.phasing >= max(shell.planes, 1) and shell.planes > 1:
@@ -293,23 +445,26 @@ def _check_references(scenario: Scenario, path) -> None:
         raise ScenarioError(path, "ground_links.tier",
                             f"no tier named {scenario.ground_links.tier!r}; tiers: {', '.join(tiers)}")
     stations = [g.name for g in scenario.ground_stations]
-    for i, flow in enumerate(scenario.traffic):
-        for end in ("src", "dst"):
-            if getattr(flow, end) not in stations:
-                raise ScenarioError(path, f"traffic[{i}].{end}",
-                                    f"no ground station named {getattr(flow, end)!r}; ground stations: {', '.join(stations) or 'none'}")
-        if flow.src == flow.dst:
-            raise ScenarioError(path, f"traffic[{i}].dst", "must differ from src")
-        stop = flow.stop_s if flow.stop_s is not None else scenario.duration_s
-        if not flow.start_s < stop <= scenario.duration_s:
-            raise ScenarioError(path, f"traffic[{i}].stop_s",
-                                f"need start_s < stop_s <= duration_s = {scenario.duration_s} (got {flow.start_s} .. {stop})")
+    # traffic: checked while it is expanded (netsim.traffic.expand_traffic).
     shells = [s.name for _, s in scenario.shells]
     for i, node in enumerate(scenario.outputs.pcap_nodes):
         if node not in stations and not _is_satellite_name(node, scenario):
             raise ScenarioError(path, f"outputs.pcap_nodes[{i}]",
                                 f"no node named {node!r}; use a ground station ({', '.join(stations) or 'none'}) "
                                 f"or a satellite SHELL-PLANE-INDEX with SHELL in {', '.join(shells)}")
+    for i, selector in enumerate(scenario.outputs.pcap):
+        for j, node in enumerate(selector.nodes):
+            if node not in stations and not _is_satellite_name(node, scenario):
+                raise ScenarioError(path, f"outputs.pcap[{i}].nodes[{j}]",
+                                    f"no node named {node!r}; use a ground station ({', '.join(stations) or 'none'}) "
+                                    f"or a satellite SHELL-PLANE-INDEX with SHELL in {', '.join(shells)}")
+        for j, tier in enumerate(selector.tiers):
+            if tier not in tiers:
+                raise ScenarioError(path, f"outputs.pcap[{i}].tiers[{j}]", f"no tier named {tier!r}; tiers: {', '.join(tiers)}")
+        for j, station in enumerate(selector.ground_stations if isinstance(selector.ground_stations, list) else []):
+            if station not in stations:
+                raise ScenarioError(path, f"outputs.pcap[{i}].ground_stations[{j}]",
+                                    f"no ground station named {station!r}; ground stations: {', '.join(stations) or 'none'}")
 
 
 def _unique(names: list[str], key: str, path) -> None:

@@ -17,8 +17,27 @@ from pathlib import Path
 
 import numpy as np
 
+LOSS_CAUSES = ("bit_errors", "link_down", "queue_full", "handover", "no_route", "ttl_expired")
 FLOW_COLUMNS = ("flow", "src", "dst", "packets_sent", "packets_received", "packets_lost",
-                "loss_ratio", "delay_mean_ms", "delay_p50_ms", "delay_p99_ms")
+                "loss_ratio", "delay_mean_ms", "delay_p50_ms", "delay_p99_ms",
+                *(f"lost_{cause}" for cause in LOSS_CAUSES), "lost_in_flight")
+
+
+# Tables of netsim.traffic (docs/traffic.md).
+# tcp.csv: per tcp_bulk flow; goodput over first..last byte received.
+TCP_COLUMNS = ("flow", "src", "dst", "congestion_control", "bytes_requested", "bytes_sent", "bytes_received",
+               "completed", "connected_s", "completion_time_s", "goodput_mbps")
+# ping.csv: per ping flow; ping_probes.csv: per echo request.
+PING_COLUMNS = ("flow", "src", "dst", "probes_sent", "replies", "loss_ratio", "rtt_mean_ms", "rtt_min_ms",
+                "rtt_p50_ms", "rtt_p99_ms", "rtt_max_ms")
+PING_PROBE_COLUMNS = ("flow", "src", "dst", "seq", "sent_s", "replied", "rtt_ms")
+# link_traffic.csv: per laser port over the whole run (duration + drain); utilisation =
+# bytes * 8 / (line rate * time); drops by LaserNetDevice cause.
+LINK_TRAFFIC_COLUMNS = ("node", "node_index", "port", "kind", "packets_sent", "bytes_sent", "utilisation",
+                        "drops_bit_errors", "drops_link_down", "drops_queue_full", "drops_handover")
+# flowmon.csv: ns-3 FlowMonitor per 5-tuple flow (endpoints only).
+FLOWMON_COLUMNS = ("flow_id", "src", "dst", "proto", "sport", "dport", "tx_packets", "tx_bytes", "rx_packets",
+                   "rx_bytes", "lost_packets", "delay_mean_ms", "jitter_mean_ms", "first_tx_s", "last_rx_s")
 
 
 @dataclass(frozen=True)
@@ -49,6 +68,15 @@ def flow_rows(names, ends, sent, records: PacketRecords) -> list[dict]:
                                             (int(sent[i]) - received) / sent[i] if sent[i] else 0.0,
                                             *stats])))
     return rows
+
+
+def add_loss_causes(rows: list[dict], counts: np.ndarray) -> None:
+    """Per flow, packets lost by cause (DropClassifier), and those never accounted for
+    (still in flight when the run ended)."""
+    for row, flow_counts in zip(rows, counts):
+        for cause, n in zip(LOSS_CAUSES, flow_counts):
+            row[f"lost_{cause}"] = int(n)
+        row["lost_in_flight"] = max(row["packets_lost"] - int(flow_counts.sum()), 0)
 
 
 def write_csv(path: Path, columns, rows: list[dict]) -> None:

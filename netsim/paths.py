@@ -23,7 +23,8 @@ UNREACHABLE = "unreachable"
 def report_pairs(scenario: Scenario, which: str) -> list[tuple[str, str]]:
     """Ground-station pairs to report: the traffic's, or all unordered pairs."""
     if which == "flows":
-        pairs = {(f.src, f.dst) for f in scenario.traffic}
+        stations = {g.name for g in scenario.ground_stations}  # satellite endpoints: not reported
+        pairs = {(f.src, f.dst) for f in scenario.traffic if f.src in stations and f.dst in stations}
         return sorted(pairs)
     names = [g.name for g in scenario.ground_stations]
     return list(itertools.combinations(names, 2))

@@ -16,10 +16,11 @@ from pathlib import Path
 
 import numpy as np
 
-from netsim import outputs
+from netsim import outputs, traffic
 from netsim.config import Scenario
 from netsim.engine.core import Fabric, load_core
-from netsim.network_state import NetworkStates
+from netsim.availability import LINK_COLUMNS, LinkAvailability
+from netsim.network_state import HANDOVER_COLUMNS, NetworkStates
 from netsim.paths import PathLog, report_pairs
 from netsim.routing import NO_ROUTE, table_diff
 from netsim.topology import NO_SATELLITE
@@ -27,6 +28,7 @@ from netsim.topology import NO_SATELLITE
 # Ground station g has address 10.128.0.0 + g + 1 (a /9 leaves room for 8 M endpoints).
 GROUND_ADDRESS_BASE = int(ipaddress.IPv4Address("10.128.0.0"))
 FLOW_PORT_BASE = 9000
+DROP_CAUSES_PER_FLOW = 6  # ns3::DropClassifier::N_CAUSES
 
 
 @dataclass
@@ -50,7 +52,7 @@ def run(scenario: Scenario, run_dir: str | Path, *, scenario_file: str | None = 
     """Simulate the scenario and write the run folder; one call per process."""
     run_dir = Path(run_dir)
     (run_dir / "pcap").mkdir(parents=True, exist_ok=True)
-    for stale in ("flows.csv", "rtt.csv", "path_changes.csv"):
+    for stale in ("flows.csv", "rtt.csv", "path_changes.csv", "handovers.csv", "links.csv"):
         (run_dir / stale).unlink(missing_ok=True)
     manifest = {"scenario": scenario.model_dump(mode="json"), "scenario_file": scenario_file,
                 "seed": scenario.seed, "versions": outputs.versions(), "status": "running",
@@ -96,28 +98,26 @@ def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops:
             fabric.helper.EnablePcap(str(run_dir / "pcap" / f"{node_name}-port{port}.pcap"),
                                      fabric.port(node, port), False, True)
 
-    recorder = ns.CreateObject[ns.FlowRecorder]()
-    flow_helper = ns.CbrFlowHelper(recorder)
-    names, ends = [], []
-    for i, flow in enumerate(scenario.traffic):
-        src, dst = lay.node_index(flow.src), lay.node_index(flow.dst)
-        interval_s = flow.packet_bytes * 8 / (flow.rate_mbps * 1e6)
-        stop_s = flow.stop_s if flow.stop_s is not None else scenario.duration_s
-        flow_helper.Install(fabric.helper.GetNode(src), fabric.helper.GetNode(dst),
-                            ns.Ipv4Address(ground_address(dst - n_sat)), FLOW_PORT_BASE + i,
-                            flow.packet_bytes, ns.NanoSeconds(round(interval_s * 1e9)),
-                            ns.NanoSeconds(round(flow.start_s * 1e9)), ns.NanoSeconds(round(stop_s * 1e9)))
-        names.append(flow.name)
-        ends.append((flow.src, flow.dst))
+    traffic_run = traffic.install(ns, fabric, states, scenario, run_dir)  # flows, tracing (netsim.traffic)
+    names, ends = traffic_run.names, traffic_run.ends
 
     isl = states.isl
     isl_up = np.zeros(len(isl), dtype=bool)
     ground_sat = np.full(n_ground, NO_SATELLITE)
     ground_port = np.full(n_ground, NO_SATELLITE)
-    table = np.full((n_sat, max(n_ground, 1)), NO_ROUTE, dtype=np.uint8)
+    table = np.full((n_sat, max(len(states.destinations), 1)), NO_ROUTE, dtype=np.uint8)
     handovers = 0
     next_hops = []
     path_log = PathLog(states, report_pairs(scenario, "flows"))
+    handover_rows: list[dict] = []
+    availability = LinkAvailability(len(isl))
+    losses = ns.CreateObject[ns.DropClassifier]()
+    losses.Setup(FLOW_PORT_BASE, len(names))
+    for node in range(lay.n_nodes):
+        for port in range(lay.ports(node)):
+            losses.Watch(fabric.port(node, port))
+        if node < n_sat:
+            losses.Watch(fabric.helper.GetForwarder(node))
 
     step_ns = round(scenario.routing.update_interval_s * 1e9)
     end_ns = round((scenario.duration_s + scenario.drain_s) * 1e9)
@@ -132,21 +132,31 @@ def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops:
         fabric.set_ephemeris_window(t_s, next_s - t_s, np.stack([snap.pos_m, next_pos_vel[0]]),
                                     np.stack([snap.vel_mps, next_pos_vel[1]]))
 
-        # Inter-satellite links that fell or rose since the last update.
+        # Inter-satellite links that fell or rose since the last update; a link that
+        # comes back acquires again (dark) before it carries packets.
         falling = isl_up & ~snap.isl_up
         rising = snap.isl_up & ~isl_up
         fabric.disconnect(isl.node_a[falling], isl.port_a[falling])
-        fabric.connect(isl.node_a[rising], isl.port_a[rising], isl.node_b[rising], isl.port_b[rising])
+        fabric.connect_acquiring(isl.node_a[rising], isl.port_a[rising], isl.node_b[rising], isl.port_b[rising],
+                                 np.zeros(int(rising.sum())), np.zeros(int(rising.sum())), snap.isl_dark_s[rising])
         isl_up = snap.isl_up
 
-        # Ground links: handovers re-point the station's terminal at its new satellite.
+        # Ground links: a handover re-points the station's terminal at its new satellite,
+        # which slews and acquires before the link carries packets.
         changed = (snap.ground_satellite != ground_sat) | (snap.ground_port != ground_port)
         handovers += int(np.sum(changed & (ground_sat != NO_SATELLITE)))
         lost = np.flatnonzero(changed & (snap.ground_satellite == NO_SATELLITE))
         fabric.disconnect(lost + n_sat, np.zeros(len(lost)))
         moved = np.flatnonzero(changed & (snap.ground_satellite != NO_SATELLITE))
-        fabric.connect(moved + n_sat, np.zeros(len(moved)), snap.ground_satellite[moved], snap.ground_port[moved])
+        fabric.connect_acquiring(moved + n_sat, np.zeros(len(moved)), snap.ground_satellite[moved],
+                                 snap.ground_port[moved], snap.ground_slew_s[moved], snap.ground_slew_s[moved],
+                                 snap.ground_acquisition_s[moved])
         ground_sat, ground_port = snap.ground_satellite, snap.ground_port
+        handover_rows.extend(snap.handovers)
+        on_ground = np.flatnonzero(ground_sat != NO_SATELLITE)
+        availability.add_interval(t_s, next_s, isl_up, states.isl_ready_s,
+                                  [(n_sat + g, int(ground_sat[g]), int(ground_port[g]), states.ground_ready_s[g])
+                                   for g in on_ground])
 
         if n_ground:
             fabric.apply_forwarding(*table_diff(table, snap.ports))
@@ -161,13 +171,23 @@ def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops:
         t_ns, pos_vel = next_ns, next_pos_vel
     bar.close()
 
-    packets = _received_packets(ns, recorder)
-    sent = [recorder.GetSent(i) for i in range(len(names))]
+    sent, packets = traffic_run.collect()
     drops = fabric.drop_totals()
     path_log.write(run_dir)
+    outputs.write_csv(run_dir / "handovers.csv", HANDOVER_COLUMNS, handover_rows)
+    all_names = list(lay.satellite_names) + list(lay.ground_names)
+    outputs.write_csv(run_dir / "links.csv", LINK_COLUMNS,
+                      availability.rows(isl, all_names, scenario.duration_s + scenario.drain_s))
+    flows = outputs.flow_rows(names, ends, sent, packets)
+    outputs.add_loss_causes(flows, _loss_counts(losses, len(names)))
     ns.Simulator.Destroy()  # closes the pcap files
-    return RunResult(run_dir, outputs.flow_rows(names, ends, sent, packets), packets,
-                     handovers=handovers, drops=drops, next_hops=next_hops)
+    return RunResult(run_dir, flows, packets, handovers=handovers, drops=drops, next_hops=next_hops)
+
+
+def _loss_counts(losses, n_flows: int) -> np.ndarray:
+    counts = np.zeros((max(n_flows, 1), DROP_CAUSES_PER_FLOW), dtype=np.uint64)
+    losses.CopyCounts(counts)
+    return counts[:n_flows]
 
 
 def _received_packets(ns, recorder) -> outputs.PacketRecords:

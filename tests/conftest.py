@@ -27,8 +27,11 @@ def short_run(tmp_path_factory):
     from netsim.runner import run
 
     raw = default_scenario_dict(duration_s=3.0)
+    # Nearest satellite, no hysteresis, instant re-pointing: london hands over at 2.6 s.
+    raw["ground_links"].update(switch_margin=0.0, acquisition_s=0.0, max_slew_rate_deg_s=1e9)
     for flow in raw["traffic"]:
-        flow["start_s"], flow["stop_s"] = 0.2, 2.8
+        # Off the 0.1 s update grid: no packet leaves during the ~100 ns re-pointing.
+        flow["start_s"], flow["stop_s"] = 0.2001, 2.8
     scenario = scenario_from_dict(raw)
     run_dir = tmp_path_factory.mktemp("short-run")
     result = run(scenario, run_dir, keep_next_hops=True)

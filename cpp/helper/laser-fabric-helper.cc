@@ -146,6 +146,28 @@ LaserFabricHelper::Connect(const uint32_t* nodeA,
 }
 
 void
+LaserFabricHelper::ConnectWithAcquisition(const uint32_t* nodeA,
+                                          const uint32_t* portA,
+                                          const uint32_t* nodeB,
+                                          const uint32_t* portB,
+                                          const double* slewA,
+                                          const double* slewB,
+                                          const double* acquisitionS,
+                                          uint32_t n)
+{
+    for (uint32_t i = 0; i < n; ++i)
+    {
+        Ptr<LaserNetDevice> a = GetPort(nodeA[i], portA[i]);
+        Ptr<LaserNetDevice> b = GetPort(nodeB[i], portB[i]);
+        ConnectPorts(a, b);
+        // Each end slews on its own; acquisition needs both and ends together.
+        const double slew = std::max(slewA[i], slewB[i]);
+        a->StartAcquisition(Seconds(slewA[i]), Seconds(slew - slewA[i] + acquisitionS[i]));
+        b->StartAcquisition(Seconds(slewB[i]), Seconds(slew - slewB[i] + acquisitionS[i]));
+    }
+}
+
+void
 LaserFabricHelper::Disconnect(const uint32_t* node, const uint32_t* port, uint32_t n)
 {
     for (uint32_t i = 0; i < n; ++i)
@@ -182,13 +204,13 @@ LaserFabricHelper::ApplyForwarding(const uint32_t* node,
 void
 LaserFabricHelper::GetDropTotals(uint64_t* deviceDrops, uint64_t* forwarderDrops) const
 {
-    std::fill(deviceDrops, deviceDrops + 3, 0);
+    std::fill(deviceDrops, deviceDrops + LaserNetDevice::N_DROP_CAUSES, 0);
     std::fill(forwarderDrops, forwarderDrops + 4, 0);
     for (std::size_t node = 0; node < m_ports.size(); ++node)
     {
         for (const auto& dev : m_ports[node])
         {
-            for (int c = 0; c < 3; ++c)
+            for (int c = 0; c < LaserNetDevice::N_DROP_CAUSES; ++c)
             {
                 deviceDrops[c] += dev->GetDropCount(LaserNetDevice::DropCause(c));
             }

@@ -59,6 +59,18 @@ class LaserFabricHelper : public PcapHelperForDevice
                  const uint32_t* nodeB,
                  const uint32_t* portB,
                  uint32_t n);
+    /**
+     * Connect n port pairs that must first point and acquire: each end slews for its
+     * slew time (s), then both acquire for acquisitionS; the link is dark until then.
+     */
+    void ConnectWithAcquisition(const uint32_t* nodeA,
+                                const uint32_t* portA,
+                                const uint32_t* nodeB,
+                                const uint32_t* portB,
+                                const double* slewA,
+                                const double* slewB,
+                                const double* acquisitionS,
+                                uint32_t n);
     /** Disconnect the links on n ports (and their peers). */
     void Disconnect(const uint32_t* node, const uint32_t* port, uint32_t n);
 
@@ -73,7 +85,7 @@ class LaserFabricHelper : public PcapHelperForDevice
     void ApplyForwarding(const uint32_t* node, const uint32_t* dest, const uint8_t* port, uint32_t n);
 
     /**
-     * Totals over the fabric: device drops by LaserNetDevice::DropCause (3 entries)
+     * Totals over the fabric: device drops by LaserNetDevice::DropCause (4 entries)
      * and forwarder drops by SatelliteForwarder::DropReason (4 entries).
      */
     void GetDropTotals(uint64_t* deviceDrops, uint64_t* forwarderDrops) const;

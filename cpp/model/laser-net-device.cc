@@ -56,6 +56,11 @@ LaserNetDevice::GetTypeId()
                             "A packet was lost: packet, cause (bit errors, link down, queue).",
                             MakeTraceSourceAccessor(&LaserNetDevice::m_dropTrace),
                             "ns3::LaserNetDevice::DropCallback")
+            .AddTraceSource("TerminalState",
+                            "The terminal's link changed state: old, new (idle, slewing, "
+                            "acquiring, up).",
+                            MakeTraceSourceAccessor(&LaserNetDevice::m_stateTrace),
+                            "ns3::LaserNetDevice::TerminalStateCallback")
             .AddTraceSource("MacTx",
                             "A packet arrived from above for transmission.",
                             MakeTraceSourceAccessor(&LaserNetDevice::m_macTxTrace),
@@ -113,6 +118,7 @@ LaserNetDevice::DoDispose()
 {
     m_node = nullptr;
     m_channel = nullptr;
+    m_stateEvent.Cancel();
     m_queue = nullptr;
     m_linkModel = nullptr;
     m_currentPkt = nullptr;
@@ -150,28 +156,69 @@ LaserNetDevice::GetQueue() const
 void
 LaserNetDevice::Attach(Ptr<LaserChannel> channel)
 {
+    // A plain attach is a link that is already tracking (e.g. at the start of a run).
     m_channel = channel;
-    UpdateLinkState();
+    m_stateEvent.Cancel();
+    SetTerminalState(TERMINAL_UP);
 }
 
 void
 LaserNetDevice::Detach()
 {
     m_channel = nullptr;
-    UpdateLinkState();
+    m_stateEvent.Cancel();
+    SetTerminalState(TERMINAL_IDLE);
 }
 
 void
-LaserNetDevice::SetTerminalReady(bool ready)
+LaserNetDevice::StartAcquisition(Time slew, Time acquisition)
 {
-    m_terminalReady = ready;
+    NS_ASSERT_MSG(m_channel, "acquisition needs a connected channel");
+    m_stateEvent.Cancel();
+    if (slew.IsStrictlyPositive())
+    {
+        SetTerminalState(TERMINAL_SLEWING);
+        m_stateEvent = Simulator::Schedule(slew, &LaserNetDevice::StartAcquisition, this, Time(0), acquisition);
+    }
+    else if (acquisition.IsStrictlyPositive())
+    {
+        SetTerminalState(TERMINAL_ACQUIRING);
+        m_stateEvent = Simulator::Schedule(acquisition, &LaserNetDevice::SetTerminalState, this, TERMINAL_UP);
+    }
+    else
+    {
+        SetTerminalState(TERMINAL_UP);
+    }
+}
+
+LaserNetDevice::TerminalState
+LaserNetDevice::GetTerminalState() const
+{
+    return m_state;
+}
+
+void
+LaserNetDevice::SetTerminalState(TerminalState state)
+{
+    if (state != m_state)
+    {
+        m_stateTrace(m_state, state);
+        m_state = state;
+    }
     UpdateLinkState();
+}
+
+LaserNetDevice::DropCause
+LaserNetDevice::DownCause() const
+{
+    return (m_state == TERMINAL_SLEWING || m_state == TERMINAL_ACQUIRING) ? DROP_HANDOVER
+                                                                          : DROP_LINK_DOWN;
 }
 
 void
 LaserNetDevice::UpdateLinkState()
 {
-    const bool up = m_channel && m_terminalReady;
+    const bool up = m_channel && m_state == TERMINAL_UP;
     if (up == m_linkUp)
     {
         return;
@@ -183,7 +230,7 @@ LaserNetDevice::UpdateLinkState()
         while (Ptr<Packet> p = m_queue->Dequeue())
         {
             m_macTxDropTrace(p);
-            NotifyDrop(p, DROP_LINK_DOWN);
+            NotifyDrop(p, DownCause());
         }
     }
     m_linkChangeCallbacks();
@@ -228,7 +275,7 @@ LaserNetDevice::Send(Ptr<Packet> packet, const Address&, uint16_t protocolNumber
     if (!m_linkUp)
     {
         m_macTxDropTrace(packet);
-        NotifyDrop(packet, DROP_LINK_DOWN);
+        NotifyDrop(packet, DownCause());
         return false;
     }
     PppHeader ppp;

@@ -4,6 +4,7 @@
 #include "optical-link-model.h"
 
 #include "ns3/data-rate.h"
+#include "ns3/event-id.h"
 #include "ns3/mac48-address.h"
 #include "ns3/net-device.h"
 #include "ns3/node.h"
@@ -34,8 +35,19 @@ class LaserNetDevice : public NetDevice
     enum DropCause
     {
         DROP_BIT_ERRORS = 0, //!< the packet arrived with bit errors (link budget)
-        DROP_LINK_DOWN = 1,  //!< no usable link: no peer, terminal not ready, margin lost
+        DROP_LINK_DOWN = 1,  //!< no usable link: no peer, or the margin is lost
         DROP_QUEUE = 2,      //!< the transmit queue was full
+        DROP_HANDOVER = 3,   //!< the terminal was slewing or acquiring a new peer
+    };
+    static constexpr int N_DROP_CAUSES = 4;
+
+    /** Life cycle of the terminal's link (trace source TerminalState). */
+    enum TerminalState
+    {
+        TERMINAL_IDLE = 0,      //!< no peer
+        TERMINAL_SLEWING = 1,   //!< turning toward a new peer: dark
+        TERMINAL_ACQUIRING = 2, //!< acquisition and tracking lock-in: dark
+        TERMINAL_UP = 3,        //!< tracking its peer: the link carries packets
     };
 
     LaserNetDevice();
@@ -50,8 +62,12 @@ class LaserNetDevice : public NetDevice
     void Attach(Ptr<LaserChannel> channel);
     /** Called by LaserChannel::Disconnect; the link goes down. */
     void Detach();
-    /** Mark the terminal usable or not (e.g. down while acquiring its peer). */
-    void SetTerminalReady(bool ready);
+    /**
+     * Start the life cycle toward the connected peer: slewing for slew, acquiring for
+     * acquisition, then up. Zero durations skip a phase; a new call or Detach cancels it.
+     */
+    void StartAcquisition(Time slew, Time acquisition);
+    TerminalState GetTerminalState() const;
 
     /** Called by the channel when the last bit of p arrives; corrupted = bit errors. */
     void Receive(Ptr<Packet> p, bool corrupted);
@@ -114,15 +130,20 @@ class LaserNetDevice : public NetDevice
     Ptr<LaserChannel> m_channel;
     Ptr<OpticalLinkModel> m_linkModel;
     uint64_t m_rngState{0x9E3779B97F4A7C15ULL};
-    uint64_t m_drops[3]{0, 0, 0};
+    uint64_t m_drops[N_DROP_CAUSES]{0, 0, 0, 0};
     TracedCallback<Ptr<const Packet>, DropCause> m_dropTrace;
+    TerminalState m_state{TERMINAL_IDLE};
+    EventId m_stateEvent;
+    TracedCallback<TerminalState, TerminalState> m_stateTrace;
+    void SetTerminalState(TerminalState state);
+    /** Drop cause for a packet refused while the link is down. */
+    DropCause DownCause() const;
     Ptr<Queue<Packet>> m_queue;
     Ptr<Packet> m_currentPkt;
     DataRate m_bps;
     Mac48Address m_address;
     uint32_t m_ifIndex{0};
     uint16_t m_mtu;
-    bool m_terminalReady{true};
     bool m_linkUp{false};
 
     NetDevice::ReceiveCallback m_rxCallback;

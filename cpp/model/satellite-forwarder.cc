@@ -56,6 +56,11 @@ SatelliteForwarder::Receive(Ptr<NetDevice>, Ptr<const Packet> packet, uint16_t p
     Ipv4Header ip;
     p->RemoveHeader(ip);
     const int64_t dest = m_table->FindDestination(ip.GetDestination());
+    if (dest >= 0 && dest == m_localDest)
+    {
+        m_localDeliver(packet->Copy());
+        return true;
+    }
     const uint8_t port = dest < 0 ? ForwardingTable::NO_ROUTE : m_table->Lookup(m_index, dest);
     DropReason reason = DROP_NO_ROUTE;
     if (port != ForwardingTable::NO_ROUTE && port < m_ports.size())
@@ -92,8 +97,38 @@ SatelliteForwarder::GetDropCount(DropReason reason) const
 }
 
 void
+SatelliteForwarder::SetLocalDelivery(uint32_t dest, Callback<void, Ptr<Packet>> deliver)
+{
+    m_localDest = dest;
+    m_localDeliver = deliver;
+}
+
+bool
+SatelliteForwarder::SendLocal(Ptr<Packet> packet)
+{
+    Ipv4Header ip;
+    packet->PeekHeader(ip);
+    const int64_t dest = m_table->FindDestination(ip.GetDestination());
+    const uint8_t port = dest < 0 ? ForwardingTable::NO_ROUTE : m_table->Lookup(m_index, dest);
+    DropReason reason = DROP_NO_ROUTE;
+    if (port != ForwardingTable::NO_ROUTE && port < m_ports.size())
+    {
+        m_forwardTrace(packet, port);
+        if (m_ports[port]->Send(packet, m_ports[port]->GetBroadcast(), 0x0800))
+        {
+            return true;
+        }
+        reason = DROP_PORT_REFUSED;
+    }
+    m_drops[reason]++;
+    m_dropTrace(packet, reason);
+    return false;
+}
+
+void
 SatelliteForwarder::DoDispose()
 {
+    m_localDeliver = MakeNullCallback<void, Ptr<Packet>>();
     m_table = nullptr;
     m_ports.clear();
     Object::DoDispose();

@@ -4,6 +4,7 @@
 #include "forwarding-table.h"
 #include "laser-net-device.h"
 
+#include "ns3/callback.h"
 #include "ns3/object.h"
 #include "ns3/traced-callback.h"
 
@@ -43,6 +44,20 @@ class SatelliteForwarder : public Object
     /** @return how many packets were dropped for a reason */
     uint64_t GetDropCount(DropReason reason) const;
 
+    /**
+     * Local delivery (satellite endpoints, netsim.traffic): packets whose destination
+     * column is `dest` are handed to `deliver` (IPv4 header included) instead of being
+     * forwarded. Used with a VirtualNetDevice that injects them into the node's stack.
+     */
+    void SetLocalDelivery(uint32_t dest, Callback<void, Ptr<Packet>> deliver);
+
+    /**
+     * Send a packet originated on this node (IPv4 header included) out of the port the
+     * table names for its destination; the TTL is left as the stack set it.
+     * @return false (and a counted drop) when there is no route or the port refuses it
+     */
+    bool SendLocal(Ptr<Packet> packet);
+
   protected:
     void DoDispose() override;
 
@@ -51,6 +66,8 @@ class SatelliteForwarder : public Object
     uint32_t m_index{0};
     std::vector<Ptr<LaserNetDevice>> m_ports;
     uint64_t m_drops[4]{0, 0, 0, 0};
+    int64_t m_localDest{-1};
+    Callback<void, Ptr<Packet>> m_localDeliver;
 
     TracedCallback<Ptr<const Packet>, uint8_t> m_forwardTrace;
     TracedCallback<Ptr<const Packet>, DropReason> m_dropTrace;

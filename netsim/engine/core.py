@@ -59,7 +59,7 @@ class Fabric:
     """Python face of ns3::LaserFabricHelper: nodes, laser ports, links, ephemeris and
     forwarding state, all changed in bulk."""
 
-    DEVICE_DROP_CAUSES = ("bit_errors", "link_down", "queue_full")
+    DEVICE_DROP_CAUSES = ("bit_errors", "link_down", "queue_full", "handover")
     FORWARDER_DROP_CAUSES = ("no_route", "ttl_expired", "not_ipv4", "port_refused")
 
     def __init__(self, ns, data_rate_gbps: float, queue_packets: int, link_budget=None):
@@ -75,7 +75,7 @@ class Fabric:
             self.helper.SetDeviceAttribute("LinkModel", ns.PointerValue(self.link_model))
 
     def drop_totals(self) -> dict[str, int]:
-        device = np.zeros(3, dtype=np.uint64)
+        device = np.zeros(len(self.DEVICE_DROP_CAUSES), dtype=np.uint64)
         forwarder = np.zeros(4, dtype=np.uint64)
         self.helper.GetDropTotals(device, forwarder)
         return {**{f"laser_{c}": int(v) for c, v in zip(self.DEVICE_DROP_CAUSES, device)},
@@ -88,6 +88,14 @@ class Fabric:
         n = len(node_a)
         if n:
             self.helper.Connect(u32(node_a), u32(port_a), u32(node_b), u32(port_b), n)
+
+    def connect_acquiring(self, node_a, port_a, node_b, port_b, slew_a_s, slew_b_s, acquisition_s) -> None:
+        """Connect links whose terminals first slew (each end) and acquire (both) before
+        carrying packets; zero durations connect at once."""
+        n = len(node_a)
+        if n:
+            f64 = [np.ascontiguousarray(x, dtype=np.float64) for x in (slew_a_s, slew_b_s, acquisition_s)]
+            self.helper.ConnectWithAcquisition(u32(node_a), u32(port_a), u32(node_b), u32(port_b), *f64, n)
 
     def disconnect(self, node, port) -> None:
         n = len(node)

@@ -1,0 +1,189 @@
+#include "traffic-helper.h"
+
+#include "ns3/abort.h"
+#include "ns3/config.h"
+#include "ns3/enum.h"
+#include "ns3/inet-socket-address.h"
+#include "ns3/internet-stack-helper.h"
+#include "ns3/ipv4-static-routing-helper.h"
+#include "ns3/ipv4.h"
+#include "ns3/mac48-address.h"
+#include "ns3/packet-sink-helper.h"
+#include "ns3/ping.h"
+#include "ns3/pointer.h"
+#include "ns3/random-variable-stream.h"
+#include "ns3/tcp-socket-factory.h"
+#include "ns3/udp-client-server-helper.h"
+#include "ns3/uinteger.h"
+
+namespace ns3
+{
+
+namespace
+{
+
+bool
+SendThroughForwarder(Ptr<SatelliteForwarder> forwarder,
+                     Ptr<Packet> packet,
+                     const Address&,
+                     const Address&,
+                     uint16_t protocol)
+{
+    return protocol == 0x0800 && forwarder->SendLocal(packet);
+}
+
+void
+DeliverToStack(Ptr<VirtualNetDevice> device, Ptr<Packet> packet)
+{
+    device->Receive(packet, 0x0800, device->GetAddress(), device->GetAddress(), NetDevice::PACKET_HOST);
+}
+
+Ptr<UdpServer>
+InstallServer(Ptr<Node> dst, uint16_t port)
+{
+    UdpServerHelper server(port);
+    ApplicationContainer apps = server.Install(dst);
+    apps.Start(Seconds(0));
+    return DynamicCast<UdpServer>(apps.Get(0));
+}
+
+} // namespace
+
+TrafficHelper::TrafficHelper(Ptr<TrafficRecorder> recorder)
+    : m_recorder(recorder)
+{
+}
+
+Ptr<VirtualNetDevice>
+TrafficHelper::InstallSatelliteStack(Ptr<Node> node,
+                                     Ptr<SatelliteForwarder> forwarder,
+                                     Ptr<ForwardingTable> table,
+                                     Ipv4Address addr,
+                                     uint32_t dest)
+{
+    NS_ABORT_MSG_IF(!forwarder, "node " << node->GetId() << " is not a satellite");
+    NS_ABORT_MSG_IF(node->GetObject<Ipv4>(), "satellite " << node->GetId() << " already has an IP stack");
+    InternetStackHelper stack;
+    stack.Install(node);
+    Ptr<VirtualNetDevice> device = CreateObject<VirtualNetDevice>();
+    device->SetAddress(Mac48Address::Allocate());
+    device->SetNeedsArp(false);
+    device->SetIsPointToPoint(true);
+    device->SetSendCallback(MakeBoundCallback(&SendThroughForwarder, forwarder));
+    node->AddDevice(device);
+    Ptr<Ipv4> ipv4 = node->GetObject<Ipv4>();
+    const int32_t iface = ipv4->AddInterface(device);
+    ipv4->AddAddress(iface, Ipv4InterfaceAddress(addr, Ipv4Mask("255.255.255.255")));
+    ipv4->SetUp(iface);
+    Ipv4StaticRoutingHelper routing;
+    routing.GetStaticRouting(ipv4)->AddNetworkRouteTo(Ipv4Address("0.0.0.0"), Ipv4Mask("0.0.0.0"), iface);
+    table->AddDestination(addr, dest);
+    forwarder->SetLocalDelivery(dest, MakeBoundCallback(&DeliverToStack, device));
+    return device;
+}
+
+uint32_t
+TrafficHelper::InstallUdpCbr(Ptr<Node> src, Ptr<Node> dst, Ipv4Address dstAddress, uint16_t port,
+                             uint32_t packetBytes, Time interval, Time start, Time stop)
+{
+    NS_ABORT_MSG_IF(packetBytes < 12, "a UDP flow packet must hold its 12-byte SeqTs header");
+    Ptr<UdpServer> server = InstallServer(dst, port);
+    UdpClientHelper client(dstAddress, port);
+    client.SetAttribute("MaxPackets", UintegerValue(0)); // bounded by the stop time
+    client.SetAttribute("Interval", TimeValue(interval));
+    client.SetAttribute("PacketSize", UintegerValue(packetBytes));
+    ApplicationContainer apps = client.Install(src);
+    apps.Start(start);
+    apps.Stop(stop);
+    return m_recorder->AddUdpFlow(apps.Get(0), server);
+}
+
+uint32_t
+TrafficHelper::InstallUdpSource(Ptr<Node> src, Ptr<Node> dst, Ipv4Address dstAddress, uint16_t port,
+                                uint32_t packetBytes, Time interval, double onS, double offS,
+                                bool exponential, int64_t stream, uint32_t burstPackets,
+                                Time burstPeriod, Time start, Time stop)
+{
+    Ptr<UdpServer> server = InstallServer(dst, port);
+    Ptr<RandomVariableStream> on;
+    Ptr<RandomVariableStream> off;
+    if (exponential)
+    {
+        Ptr<ExponentialRandomVariable> e1 = CreateObject<ExponentialRandomVariable>();
+        e1->SetAttribute("Mean", DoubleValue(onS));
+        Ptr<ExponentialRandomVariable> e2 = CreateObject<ExponentialRandomVariable>();
+        e2->SetAttribute("Mean", DoubleValue(offS));
+        on = e1;
+        off = e2;
+    }
+    else
+    {
+        Ptr<ConstantRandomVariable> c1 = CreateObject<ConstantRandomVariable>();
+        c1->SetAttribute("Constant", DoubleValue(onS));
+        Ptr<ConstantRandomVariable> c2 = CreateObject<ConstantRandomVariable>();
+        c2->SetAttribute("Constant", DoubleValue(offS));
+        on = c1;
+        off = c2;
+    }
+    on->SetStream(2 * stream);
+    off->SetStream(2 * stream + 1);
+    Ptr<SeqTsUdpSource> app = CreateObject<SeqTsUdpSource>();
+    app->SetAttribute("Remote", AddressValue(InetSocketAddress(dstAddress, port)));
+    app->SetAttribute("PacketSize", UintegerValue(packetBytes));
+    app->SetAttribute("Interval", TimeValue(interval));
+    app->SetAttribute("OnTime", PointerValue(on));
+    app->SetAttribute("OffTime", PointerValue(off));
+    app->SetAttribute("BurstPackets", UintegerValue(burstPackets));
+    app->SetAttribute("BurstPeriod", TimeValue(burstPeriod));
+    src->AddApplication(app);
+    app->SetStartTime(start);
+    app->SetStopTime(stop);
+    return m_recorder->AddUdpFlow(app, server);
+}
+
+uint32_t
+TrafficHelper::InstallTcpBulk(Ptr<Node> src, Ptr<Node> dst, Ipv4Address dstAddress, uint16_t port,
+                              uint64_t maxBytes, std::string congestion, uint32_t segmentBytes,
+                              uint32_t bufferBytes, Time start, Time stop)
+{
+    TypeId cc;
+    NS_ABORT_MSG_IF(!TypeId::LookupByNameFailSafe(congestion, &cc),
+                    "no congestion control named " << congestion);
+    if (bufferBytes > m_rcvBuf)
+    {
+        m_rcvBuf = bufferBytes;
+        Config::SetDefault("ns3::TcpSocket::RcvBufSize", UintegerValue(m_rcvBuf));
+    }
+    PacketSinkHelper sinkHelper("ns3::TcpSocketFactory", InetSocketAddress(Ipv4Address::GetAny(), port));
+    ApplicationContainer sinkApps = sinkHelper.Install(dst);
+    sinkApps.Start(Seconds(0));
+    Ptr<TcpBulkSource> app = CreateObject<TcpBulkSource>();
+    app->SetAttribute("Remote", AddressValue(InetSocketAddress(dstAddress, port)));
+    app->SetAttribute("MaxBytes", UintegerValue(maxBytes));
+    app->SetAttribute("SendSize", UintegerValue(segmentBytes));
+    app->SetAttribute("SegmentSize", UintegerValue(segmentBytes));
+    app->SetAttribute("SndBufSize", UintegerValue(bufferBytes));
+    app->SetAttribute("CongestionControl", TypeIdValue(cc));
+    src->AddApplication(app);
+    app->SetStartTime(start);
+    app->SetStopTime(stop);
+    return m_recorder->AddTcpFlow(app, DynamicCast<PacketSink>(sinkApps.Get(0)));
+}
+
+uint32_t
+TrafficHelper::InstallPing(Ptr<Node> src, Ipv4Address dstAddress, Time interval, uint32_t payloadBytes,
+                           uint32_t count, Time start, Time stop)
+{
+    Ptr<Ping> ping = CreateObject<Ping>();
+    ping->SetAttribute("Destination", AddressValue(dstAddress));
+    ping->SetAttribute("Interval", TimeValue(interval));
+    ping->SetAttribute("Size", UintegerValue(payloadBytes));
+    ping->SetAttribute("Count", UintegerValue(count));
+    ping->SetAttribute("VerboseMode", EnumValue(Ping::SILENT));
+    src->AddApplication(ping);
+    ping->SetStartTime(start);
+    ping->SetStopTime(stop);
+    return m_recorder->AddPing(ping);
+}
+
+} // namespace ns3

@@ -1,0 +1,75 @@
+#ifndef NETSIM_TRAFFIC_HELPER_H
+#define NETSIM_TRAFFIC_HELPER_H
+
+#include "forwarding-table.h"
+#include "satellite-forwarder.h"
+#include "seqts-udp-source.h"
+#include "tcp-bulk-source.h"
+#include "traffic-recorder.h"
+
+#include "ns3/ipv4-address.h"
+#include "ns3/node.h"
+#include "ns3/nstime.h"
+#include "ns3/virtual-net-device.h"
+
+#include <string>
+
+namespace ns3
+{
+
+/**
+ * @brief Installs the traffic of netsim.traffic: satellite endpoints, UDP constant rate,
+ * on/off and burst flows, TCP bulk transfers and pings, each registered with a
+ * TrafficRecorder. Every Install* returns the flow's number within its kind.
+ */
+class TrafficHelper
+{
+  public:
+    explicit TrafficHelper(Ptr<TrafficRecorder> recorder);
+
+    /**
+     * Make a satellite an endpoint while its laser ports stay with its forwarder: an IP
+     * stack on the node, a VirtualNetDevice with addr/32 and the default route; the
+     * device sends through the forwarder's table lookup, and the forwarder delivers
+     * packets for destination column `dest` to it. addr becomes column `dest`.
+     */
+    static Ptr<VirtualNetDevice> InstallSatelliteStack(Ptr<Node> node,
+                                                       Ptr<SatelliteForwarder> forwarder,
+                                                       Ptr<ForwardingTable> table,
+                                                       Ipv4Address addr,
+                                                       uint32_t dest);
+
+    /** UdpClient -> UdpServer at a constant rate (the udp_cbr kind). */
+    uint32_t InstallUdpCbr(Ptr<Node> src, Ptr<Node> dst, Ipv4Address dstAddress, uint16_t port,
+                           uint32_t packetBytes, Time interval, Time start, Time stop);
+
+    /**
+     * SeqTsUdpSource -> UdpServer: on/off (burstPackets = 0; on/off times constant or
+     * exponential with the given means, random stream `stream`) or bursts.
+     */
+    uint32_t InstallUdpSource(Ptr<Node> src, Ptr<Node> dst, Ipv4Address dstAddress, uint16_t port,
+                              uint32_t packetBytes, Time interval, double onS, double offS,
+                              bool exponential, int64_t stream, uint32_t burstPackets,
+                              Time burstPeriod, Time start, Time stop);
+
+    /**
+     * TcpBulkSource -> PacketSink. congestion: an ns-3 TypeId name such as
+     * "ns3::TcpCubic"; maxBytes 0: until stop. The sink's receive buffer is the largest
+     * bufferBytes of all TCP flows (ns3::TcpSocket::RcvBufSize default).
+     */
+    uint32_t InstallTcpBulk(Ptr<Node> src, Ptr<Node> dst, Ipv4Address dstAddress, uint16_t port,
+                            uint64_t maxBytes, std::string congestion, uint32_t segmentBytes,
+                            uint32_t bufferBytes, Time start, Time stop);
+
+    /** ns3::Ping (ICMP echo) every interval; count 0: until stop. */
+    uint32_t InstallPing(Ptr<Node> src, Ipv4Address dstAddress, Time interval, uint32_t payloadBytes,
+                         uint32_t count, Time start, Time stop);
+
+  private:
+    Ptr<TrafficRecorder> m_recorder;
+    uint32_t m_rcvBuf{0};
+};
+
+} // namespace ns3
+
+#endif

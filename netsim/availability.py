@@ -1,0 +1,45 @@
+"""Per-link availability over a run: how long each link carried traffic and how long it
+was dark (slewing/acquiring), for the links.csv table of the run folder."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+
+LINK_COLUMNS = ("kind", "node_a", "port_a", "node_b", "port_b", "up_s", "dark_s", "availability")
+
+
+class LinkAvailability:
+    """Accumulates, per routing interval, the up and dark time of every link."""
+
+    def __init__(self, n_isl: int):
+        self.isl_up_s = np.zeros(n_isl)
+        self.isl_dark_s = np.zeros(n_isl)
+        self.ground: dict[tuple[int, int, int], list[float]] = defaultdict(lambda: [0.0, 0.0])
+
+    def add_interval(self, start_s: float, stop_s: float, isl_up: np.ndarray, isl_ready_s: np.ndarray,
+                     ground_links: list[tuple[int, int, int, float]]) -> None:
+        """ground_links: (station node, satellite, satellite port, ready time s)."""
+        length = stop_s - start_s
+        dark = np.clip(isl_ready_s - start_s, 0.0, length) * isl_up
+        self.isl_dark_s += dark
+        self.isl_up_s += isl_up * length - dark
+        for station, sat, port, ready_s in ground_links:
+            dark_s = min(max(ready_s - start_s, 0.0), length)
+            entry = self.ground[(station, sat, port)]
+            entry[0] += length - dark_s
+            entry[1] += dark_s
+
+    def rows(self, isl, names: list[str], duration_s: float) -> list[dict]:
+        rows = []
+        for i in np.flatnonzero((self.isl_up_s + self.isl_dark_s) >= 0):
+            rows.append(_link_row("isl", names[isl.node_a[i]], int(isl.port_a[i]), names[isl.node_b[i]],
+                                  int(isl.port_b[i]), self.isl_up_s[i], self.isl_dark_s[i], duration_s))
+        for (station, sat, port), (up_s, dark_s) in sorted(self.ground.items()):
+            rows.append(_link_row("ground", names[station], 0, names[sat], port, up_s, dark_s, duration_s))
+        return rows
+
+
+def _link_row(kind, a, pa, b, pb, up_s, dark_s, duration_s) -> dict:
+    return dict(zip(LINK_COLUMNS, (kind, a, pa, b, pb, float(up_s), float(dark_s), float(up_s) / duration_s)))

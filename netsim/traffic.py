@@ -1,0 +1,540 @@
+"""Traffic and tracing of a run: flow kinds, flow generators, endpoints, pcap selection,
+per-link statistics and ns-3 flow monitor (docs/traffic.md).
+
+Load time (`expand_traffic`, called by netsim.config): every `traffic` entry of the
+scenario is either a flow (udp_cbr, udp_onoff, udp_burst, tcp_bulk, ping) or a
+generator (all_pairs, random_pairs, gravity); generators are expanded into flows,
+deterministically, and every flow is checked (endpoints exist, times fit). The
+scenario that comes out holds only flow models.
+
+Run time (`install` ... `TrafficRun.collect`, called by netsim.runner): satellite
+endpoints get an IP stack (a VirtualNetDevice that sends through the satellite's
+forwarder), flows are installed with ns3::TrafficHelper, pcap/link/flow-monitor
+tracing is set up; at the end the tables are written to the run folder.
+
+Destination columns: ground stations first (column g = ground station g), then the
+satellites that are endpoints of some flow, in node order (`endpoint_nodes`). Column c
+has the IPv4 address 10.128.0.0 + c + 1.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import ValidationError
+
+from netsim import outputs
+from netsim.config import (TCP_CONGESTION_CONTROLS, TRAFFIC_KINDS, FlowGenerator, Scenario, UdpCbrFlow,
+                           _describe, _dotted)
+from netsim.errors import ScenarioError
+
+ADDRESS_BASE = int(ipaddress.IPv4Address("10.128.0.0"))
+FLOW_PORT_BASE = 9000
+MAX_FLOWS = 65535 - FLOW_PORT_BASE
+UDP_KINDS = ("udp_cbr", "udp_onoff", "udp_burst")
+RATE_KINDS = UDP_KINDS[:2]
+# LaserNetDevice::DropCause, in enum order.
+DEVICE_DROP_CAUSES = ("bit_errors", "link_down", "queue_full", "handover")
+OUTPUT_FILES = ("tcp.csv", "ping.csv", "ping_probes.csv", "link_traffic.csv", "flowmon.xml", "flowmon.csv")
+
+
+def endpoint_address(column: int) -> str:
+    """IPv4 address of destination column `column` (ground stations first)."""
+    return str(ipaddress.IPv4Address(ADDRESS_BASE + column + 1))
+
+
+# --------------------------------------------------------------------------- load time
+
+def satellite_names(scenario: Scenario) -> list[str]:
+    """Satellite names in node order (Walker shells: SHELL-PLANE-INDEX)."""
+    return [f"{shell.name}-{p}-{k}" for _, shell in scenario.shells
+            for p in range(shell.planes) for k in range(shell.sats_per_plane)]
+
+
+def expand_traffic(scenario: Scenario, path) -> Scenario:
+    """The scenario with its traffic as a list of checked flow models (generators expanded)."""
+    if not scenario.traffic:
+        return scenario
+    stations = [g.name for g in scenario.ground_stations]
+    ctx = _Context(scenario, path, stations)
+    flows: list = []
+    for i, entry in enumerate(scenario.traffic):
+        key = f"traffic[{i}]"
+        if isinstance(entry, (UdpCbrFlow, *TRAFFIC_KINDS.values())):  # already expanded
+            flows.append(entry)
+            continue
+        if not isinstance(entry, dict):
+            raise ScenarioError(path, key, "must be a mapping: a flow (kind: udp_cbr, ...) or a generator (generate: ...)")
+        if "generate" in entry:
+            flows.extend(_generate(entry, key, i, ctx))
+        else:
+            flows.append(_flow(entry, key, ctx))
+    if len(flows) > MAX_FLOWS:
+        raise ScenarioError(path, "traffic", f"{len(flows)} flows; at most {MAX_FLOWS} (one UDP/TCP port each)")
+    seen: dict[str, int] = {}
+    for i, flow in enumerate(flows):
+        if flow.name in seen:
+            raise ScenarioError(path, "traffic", f"flow name {flow.name!r} is used twice; names must be unique")
+        seen[flow.name] = i
+    return scenario.model_copy(update={"traffic": flows})
+
+
+@dataclass
+class _Context:
+    scenario: Scenario
+    path: Any
+    stations: list[str]
+    _satellites: list[str] | None = None
+
+    @property
+    def satellites(self) -> list[str]:
+        if self._satellites is None:
+            self._satellites = satellite_names(self.scenario)
+        return self._satellites
+
+    def is_node(self, name: Any) -> bool:
+        if not isinstance(name, str):
+            return False
+        if name in self.stations:
+            return True
+        from netsim.config import _is_satellite_name
+
+        return _is_satellite_name(name, self.scenario)
+
+
+def _flow(entry: dict, key: str, ctx: _Context, where: str | None = None):
+    """Validate one flow mapping; `where` overrides the key used in errors (generators)."""
+    kind = entry.get("kind", "udp_cbr")
+    model = TRAFFIC_KINDS.get(kind) if isinstance(kind, str) else None
+    if model is None:
+        raise ScenarioError(ctx.path, f"{where or key}.kind",
+                            f"unknown kind {kind!r}; kinds: {', '.join(TRAFFIC_KINDS)}")
+    raw = dict(entry)
+    if model is not UdpCbrFlow:
+        raw["kind"] = kind
+        if raw.get("name") is None and isinstance(raw.get("src"), str) and isinstance(raw.get("dst"), str):
+            raw["name"] = f"{kind}:{raw['src']}>{raw['dst']}"
+    try:
+        flow = model.model_validate(raw)
+    except ValidationError as err:
+        first = err.errors()[0]
+        message = _describe(first, raw)
+        if first["type"] == "extra_forbidden":
+            message = "unknown key; allowed keys: " + ", ".join(model.model_fields)
+        raise ScenarioError(ctx.path, f"{where or key}.{_dotted(first['loc'])}", message) from None
+    scenario, path = ctx.scenario, ctx.path
+    for end in ("src", "dst"):
+        if not ctx.is_node(getattr(flow, end)):
+            raise ScenarioError(path, f"{where or key}.{end}",
+                                f"no ground station named {getattr(flow, end)!r}; ground stations: "
+                                f"{', '.join(ctx.stations) or 'none'} (or a satellite SHELL-PLANE-INDEX)")
+    if flow.src == flow.dst:
+        raise ScenarioError(path, f"{where or key}.dst", "must differ from src")
+    stop = flow.stop_s if flow.stop_s is not None else scenario.duration_s
+    if not flow.start_s < stop <= scenario.duration_s:
+        raise ScenarioError(path, f"{where or key}.stop_s",
+                            f"need start_s < stop_s <= duration_s = {scenario.duration_s} (got {flow.start_s} .. {stop})")
+    return flow
+
+
+def _select(selector: Any, key: str, ctx: _Context) -> list[str]:
+    """Node names a selector picks, in node order without repeats."""
+    allowed = ("ground_stations | satellites | a node name | {tier: NAME} | {shell: NAME} | a list of these")
+    if isinstance(selector, list):
+        names: list[str] = []
+        for j, part in enumerate(selector):
+            names += _select(part, f"{key}[{j}]", ctx)
+        return list(dict.fromkeys(names))
+    if selector == "ground_stations":
+        return list(ctx.stations)
+    if selector == "satellites":
+        return list(ctx.satellites)
+    if isinstance(selector, str):
+        if not ctx.is_node(selector):
+            raise ScenarioError(ctx.path, key, f"no node named {selector!r}; a selector is {allowed}")
+        return [selector]
+    if isinstance(selector, dict) and len(selector) == 1:
+        (what, name), = selector.items()
+        if what == "tier":
+            tiers = [t.name for t in ctx.scenario.constellation.tiers]
+            if name not in tiers:
+                raise ScenarioError(ctx.path, f"{key}.tier", f"no tier named {name!r}; tiers: {', '.join(tiers)}")
+            shells = {s.name for t, s in ctx.scenario.shells if t == name}
+        elif what == "shell":
+            all_shells = [s.name for _, s in ctx.scenario.shells]
+            if name not in all_shells:
+                raise ScenarioError(ctx.path, f"{key}.shell", f"no shell named {name!r}; shells: {', '.join(all_shells)}")
+            shells = {name}
+        else:
+            raise ScenarioError(ctx.path, f"{key}.{what}", f"unknown selector key; a selector is {allowed}")
+        return [n for n in ctx.satellites if n.rsplit("-", 2)[0] in shells]
+    raise ScenarioError(ctx.path, key, f"not a selector (got {selector!r}); a selector is {allowed}")
+
+
+_GENERATOR_KEYS = set(FlowGenerator.model_fields)
+
+
+def _generate(entry: dict, key: str, index: int, ctx: _Context) -> list:
+    spec_raw = {k: v for k, v in entry.items() if k in _GENERATOR_KEYS}
+    template = {k: v for k, v in entry.items() if k not in _GENERATOR_KEYS}
+    try:
+        spec = FlowGenerator.model_validate(spec_raw)
+    except ValidationError as err:
+        first = err.errors()[0]
+        raise ScenarioError(ctx.path, f"{key}.{_dotted(first['loc'])}", _describe(first, spec_raw)) from None
+    path = ctx.path
+    if spec.among is not None and (spec.src is not None or spec.dst is not None):
+        raise ScenarioError(path, f"{key}.among", "give either among or src and dst, not both")
+    if spec.among is not None:
+        src_names = dst_names = _select(spec.among, f"{key}.among", ctx)
+    elif spec.src is not None and spec.dst is not None:
+        src_names = _select(spec.src, f"{key}.src", ctx)
+        dst_names = _select(spec.dst, f"{key}.dst", ctx)
+    else:
+        raise ScenarioError(path, f"{key}.among", "required: the endpoints (among, or src and dst); "
+                            "e.g. among: ground_stations")
+    kind = template.get("kind", "udp_cbr")
+    prefix = spec.name or f"gen{index}"
+    n_pairs = len(src_names) * len(dst_names) - len(set(src_names) & set(dst_names))
+    if n_pairs <= 0:
+        raise ScenarioError(path, key, "the selectors give no pair of distinct endpoints")
+
+    if spec.generate == "all_pairs":
+        if n_pairs > MAX_FLOWS:
+            raise ScenarioError(path, f"{key}.among", f"{n_pairs} pairs; at most {MAX_FLOWS} flows")
+        pairs = [(s, d) for s in src_names for d in dst_names if s != d]
+        extra = [{}] * len(pairs)
+    elif spec.generate == "random_pairs":
+        if spec.count is None:
+            raise ScenarioError(path, f"{key}.count", "required for random_pairs: how many flows")
+        if spec.count > n_pairs:
+            raise ScenarioError(path, f"{key}.count", f"only {n_pairs} distinct pairs to choose from (got {spec.count})")
+        rng = np.random.default_rng(spec.seed if spec.seed is not None else ctx.scenario.seed)
+        chosen: dict[tuple[str, str], None] = {}
+        while len(chosen) < spec.count:
+            s = src_names[int(rng.integers(len(src_names)))]
+            d = dst_names[int(rng.integers(len(dst_names)))]
+            if s != d:
+                chosen.setdefault((s, d))
+        pairs = list(chosen)
+        extra = [{}] * len(pairs)
+    else:  # gravity
+        pairs, extra = _gravity(spec, key, kind, src_names, dst_names, ctx)
+
+    flows = []
+    for (s, d), more in zip(pairs, extra):
+        raw = {**template, **more, "src": s, "dst": d, "name": f"{prefix}:{s}>{d}"}
+        if kind == "udp_cbr":
+            raw.setdefault("kind", "udp_cbr")
+        flows.append(_flow(raw, key, ctx, where=key))
+    return flows
+
+
+def _gravity(spec: FlowGenerator, key: str, kind: str, src_names, dst_names, ctx: _Context):
+    """Pairs weighted by population_src * population_dst (missing: 1); the total rate (or
+    bytes) is split in proportion; count keeps the heaviest pairs."""
+    path = ctx.path
+    for name in spec.populations:
+        if not ctx.is_node(name):
+            raise ScenarioError(path, f"{key}.populations.{name}", f"no node named {name!r}")
+    if kind in RATE_KINDS:
+        if spec.total_rate_mbps is None:
+            raise ScenarioError(path, f"{key}.total_rate_mbps", f"required for gravity with kind {kind}")
+        total, field_name = spec.total_rate_mbps, "rate_mbps"
+    elif kind == "tcp_bulk":
+        if spec.total_bytes is None:
+            raise ScenarioError(path, f"{key}.total_bytes", "required for gravity with kind tcp_bulk")
+        total, field_name = spec.total_bytes, "bytes"
+    else:
+        raise ScenarioError(path, f"{key}.kind", f"gravity splits a rate or a volume: use udp_cbr, udp_onoff "
+                            f"(total_rate_mbps) or tcp_bulk (total_bytes), not {kind}")
+    pop = lambda n: float(spec.populations.get(n, 1.0))  # noqa: E731
+    pairs = [(s, d) for s in src_names for d in dst_names if s != d]
+    weight = np.array([pop(s) * pop(d) for s, d in pairs])
+    if spec.count is not None and spec.count < len(pairs):
+        keep = np.sort(np.argsort(-weight, kind="stable")[:spec.count])
+        pairs = [pairs[i] for i in keep]
+        weight = weight[keep]
+    if not weight.sum() > 0:
+        raise ScenarioError(path, f"{key}.populations", "the pair weights sum to zero")
+    share = weight / weight.sum() * total
+    if field_name == "bytes":
+        extra = [{"bytes": max(1, int(round(v)))} for v in share]
+    else:
+        extra = [{"rate_mbps": float(v)} for v in share]
+    return pairs, extra
+
+
+def endpoint_nodes(scenario: Scenario, layout) -> np.ndarray:
+    """Node indices in destination-column order: every ground station, then each
+    satellite that is an endpoint of some flow (in node order)."""
+    n_sat = layout.n_satellites
+    ground = np.arange(n_sat, layout.n_nodes)
+    sats = sorted({layout.node_index(end) for flow in scenario.traffic for end in (flow.src, flow.dst)
+                   if layout.node_index(end) < n_sat})
+    return np.concatenate([ground, np.asarray(sats, dtype=ground.dtype)]).astype(np.int64)
+
+
+def port_kinds(layout, node: int) -> list[str]:
+    """'isl', 'inter_tier' or 'ground' for each laser port of a node (PortPlan order)."""
+    if node >= layout.n_satellites:
+        return ["ground"] * layout.ports(node)
+    plan = layout.plan(node)
+    return ["isl"] * plan.isl[1] + ["inter_tier"] * (plan.up[1] + plan.down[1]) + ["ground"] * plan.ground[1]
+
+
+def pcap_ports(scenario: Scenario, layout) -> list[tuple[str, int, int]]:
+    """(node name, node, port) of every laser port the outputs.pcap selectors pick."""
+    names = list(layout.satellite_names) + list(layout.ground_names)
+    tier_of = np.concatenate([np.full(shell.total, i) for i, (_, shell) in enumerate(scenario.shells)]) \
+        if scenario.shells else np.zeros(0, dtype=int)
+    shell_tiers = [tier for tier, _ in scenario.shells]
+    picked: dict[tuple[int, int], None] = {}
+    for sel in scenario.outputs.pcap:
+        nodes = [layout.node_index(n) for n in sel.nodes]
+        for tier in sel.tiers:
+            nodes += [int(i) for i in np.flatnonzero([shell_tiers[s] == tier for s in tier_of])]
+        if sel.ground_stations is True:
+            nodes += list(range(layout.n_satellites, layout.n_nodes))
+        elif isinstance(sel.ground_stations, list):
+            nodes += [layout.node_index(n) for n in sel.ground_stations]
+        for node in sorted(set(nodes)):
+            for port, kind in enumerate(port_kinds(layout, node)):
+                if sel.link in ("all", kind):
+                    picked.setdefault((node, port))
+    return [(names[n], n, p) for n, p in sorted(picked)]
+
+
+# ---------------------------------------------------------------------------- run time
+
+@dataclass
+class TrafficRun:
+    """What `install` set up; `collect` reads it out at the end of the run."""
+
+    ns: Any
+    fabric: Any
+    scenario: Scenario
+    layout: Any
+    run_dir: Path
+    recorder: Any
+    helper: Any
+    columns: dict[str, int]  # endpoint name -> destination column
+    names: list = field(default_factory=list)  # every flow, in traffic order (flow i: port 9000 + i)
+    ends: list = field(default_factory=list)
+    udp_index: list = field(default_factory=list)  # traffic index of each UDP recorder flow
+    udp: list = field(default_factory=list)  # flow models, in recorder order per kind
+    tcp: list = field(default_factory=list)
+    ping: list = field(default_factory=list)
+    link_recorder: Any = None
+    link_rows: list = field(default_factory=list)  # (node, port) per recorder row
+    monitor_helper: Any = None
+    monitor: Any = None
+    keep: list = field(default_factory=list)  # objects Python must keep alive
+
+    def collect(self) -> tuple[list[int], outputs.PacketRecords]:
+        """Write tcp.csv, ping.csv, ping_probes.csv, link_traffic.csv, flowmon.*; return
+        per flow (traffic order) the UDP packets sent (0 for tcp_bulk and ping: see their
+        tables) and the received UDP packets, numbered by traffic index. Call before
+        Simulator::Destroy."""
+        packets = self._udp_packets()
+        sent = [0] * len(self.names)
+        for j, i in enumerate(self.udp_index):
+            sent[i] = int(self.recorder.GetUdpSent(j))
+        if self.tcp:
+            outputs.write_csv(self.run_dir / "tcp.csv", outputs.TCP_COLUMNS, self._tcp_rows())
+        if self.ping:
+            summary, probes = self._ping_rows()
+            outputs.write_csv(self.run_dir / "ping.csv", outputs.PING_COLUMNS, summary)
+            outputs.write_csv(self.run_dir / "ping_probes.csv", outputs.PING_PROBE_COLUMNS, probes)
+            self.recorder.DisposePings()
+        if self.link_recorder is not None:
+            outputs.write_csv(self.run_dir / "link_traffic.csv", outputs.LINK_TRAFFIC_COLUMNS, self._link_rows())
+        if self.monitor is not None:
+            self.monitor.CheckForLostPackets()
+            xml = self.run_dir / "flowmon.xml"
+            self.monitor.SerializeToXmlFile(str(xml), False, False)
+            outputs.write_csv(self.run_dir / "flowmon.csv", outputs.FLOWMON_COLUMNS, flowmon_rows(xml, self.columns))
+        return sent, packets
+
+    def _udp_packets(self) -> outputs.PacketRecords:
+        n = int(self.recorder.GetNUdpReceived())
+        arrays = [np.zeros(max(n, 1), dtype=t) for t in (np.uint32, np.uint32, np.int64, np.int64, np.uint32)]
+        if n:
+            self.recorder.CopyUdpReceived(*arrays)
+        arrays[0][:n] = np.asarray(self.udp_index, dtype=np.uint32)[arrays[0][:n]] if n else arrays[0][:n]
+        return outputs.PacketRecords(*(a[:n] for a in arrays))
+
+    def _tcp_rows(self) -> list[dict]:
+        n = len(self.tcp)
+        sent, received = np.zeros(n, np.uint64), np.zeros(n, np.uint64)
+        connected, first, last = (np.zeros(n, np.int64) for _ in range(3))
+        self.recorder.CopyTcp(sent, received, connected, first, last)
+        rows = []
+        for i, f in enumerate(self.tcp):
+            got = int(received[i])
+            span = (last[i] - first[i]) * 1e-9 if got and last[i] > first[i] else float("nan")
+            done = f.bytes > 0 and got >= f.bytes
+            rows.append(dict(zip(outputs.TCP_COLUMNS, [
+                f.name, f.src, f.dst, f.congestion_control, f.bytes, int(sent[i]), got,
+                bool(done), (connected[i] * 1e-9 if connected[i] >= 0 else float("nan")),
+                (last[i] * 1e-9 - f.start_s) if done else float("nan"),
+                got * 8 / span / 1e6 if span == span and span > 0 else float("nan")])))
+        return rows
+
+    def _ping_rows(self) -> tuple[list[dict], list[dict]]:
+        n_tx, n_rtt = int(self.recorder.GetNPingSent()), int(self.recorder.GetNPingRtt())
+        tx = [np.zeros(max(n_tx, 1), t) for t in (np.uint32, np.uint32, np.int64)]
+        rx = [np.zeros(max(n_rtt, 1), t) for t in (np.uint32, np.uint32, np.int64)]
+        if n_tx:
+            self.recorder.CopyPingSent(*tx)
+        if n_rtt:
+            self.recorder.CopyPingRtt(*rx)
+        rtt = {(int(f), int(s)): int(r) for f, s, r in zip(rx[0][:n_rtt], rx[1][:n_rtt], rx[2][:n_rtt])}
+        probes, summary = [], []
+        for f, s, t in zip(tx[0][:n_tx].tolist(), tx[1][:n_tx].tolist(), tx[2][:n_tx].tolist()):
+            flow = self.ping[f]
+            r = rtt.get((f, s))
+            probes.append(dict(zip(outputs.PING_PROBE_COLUMNS, [flow.name, flow.src, flow.dst, s, t * 1e-9,
+                                                                 r is not None, r * 1e-6 if r is not None else float("nan")])))
+        for i, flow in enumerate(self.ping):
+            ms = np.array([p["rtt_ms"] for p in probes if p["flow"] == flow.name and p["replied"]])
+            sent = sum(1 for p in probes if p["flow"] == flow.name)
+            stats = ([float(ms.mean()), float(ms.min()), *map(float, np.percentile(ms, [50, 99])), float(ms.max())]
+                     if len(ms) else [float("nan")] * 5)
+            summary.append(dict(zip(outputs.PING_COLUMNS, [flow.name, flow.src, flow.dst, sent, len(ms),
+                                                           (sent - len(ms)) / sent if sent else 0.0, *stats])))
+        return summary, probes
+
+    def _link_rows(self) -> list[dict]:
+        n = len(self.link_rows)
+        packets, nbytes = np.zeros(max(n, 1), np.uint64), np.zeros(max(n, 1), np.uint64)
+        drops = np.zeros((max(n, 1), 8), np.uint64)
+        if n:
+            self.link_recorder.Copy(packets, nbytes, drops)
+        s = self.scenario
+        seconds = s.duration_s + s.drain_s
+        names = list(self.layout.satellite_names) + list(self.layout.ground_names)
+        rows = []
+        for r, (node, port, kind) in enumerate(self.link_rows):
+            rate = s.laser.data_rate_gbps * 1e9
+            if kind == "ground" and getattr(s.ground_links, "kind", "optical") == "rf":
+                rate = s.ground_links.rf_data_rate_gbps * 1e9
+            b = int(nbytes[r])
+            rows.append(dict(zip(outputs.LINK_TRAFFIC_COLUMNS, [
+                names[node], node, port, kind, int(packets[r]), b, b * 8 / (rate * seconds),
+                *(int(drops[r, c]) for c in range(len(DEVICE_DROP_CAUSES)))])))
+        return rows
+
+
+def install(ns, fabric, states, scenario: Scenario, run_dir: Path) -> TrafficRun:
+    """Endpoints, flows and tracing for a run; call after the nodes and ground stacks
+    exist and before the first Simulator::Run."""
+    lay = states.layout
+    for stale in OUTPUT_FILES:
+        (run_dir / stale).unlink(missing_ok=True)
+    endpoints = states.destinations  # ground stations, then satellite endpoints
+    fabric.helper.SetDestinationCount(max(len(endpoints), 1))
+    n_sat, n_ground = lay.n_satellites, len(lay.ground_names)
+    names = list(lay.satellite_names) + list(lay.ground_names)
+    columns = {names[int(node)]: c for c, node in enumerate(endpoints)}
+    table = fabric.helper.GetForwardingTable()
+    for c in range(n_ground, len(endpoints)):
+        node = int(endpoints[c])
+        ns.TrafficHelper.InstallSatelliteStack(fabric.helper.GetNode(node), fabric.helper.GetForwarder(node), table,
+                                               ns.Ipv4Address(endpoint_address(c)), c)
+
+    recorder = ns.CreateObject[ns.TrafficRecorder]()
+    helper = ns.TrafficHelper(recorder)
+    run = TrafficRun(ns, fabric, scenario, lay, run_dir, recorder, helper, columns)
+    t = lambda s: ns.NanoSeconds(round(s * 1e9))  # noqa: E731
+    for i, flow in enumerate(scenario.traffic):
+        src, dst = fabric.helper.GetNode(lay.node_index(flow.src)), fabric.helper.GetNode(lay.node_index(flow.dst))
+        address = ns.Ipv4Address(endpoint_address(columns[flow.dst]))
+        port = FLOW_PORT_BASE + i
+        start, stop = flow.start_s, flow.stop_s if flow.stop_s is not None else scenario.duration_s
+        run.names.append(flow.name)
+        run.ends.append((flow.src, flow.dst))
+        if flow.kind == "udp_cbr":
+            interval = flow.packet_bytes * 8 / (flow.rate_mbps * 1e6)
+            helper.InstallUdpCbr(src, dst, address, port, flow.packet_bytes, t(interval), t(start), t(stop))
+            run.udp.append(flow)
+            run.udp_index.append(i)
+        elif flow.kind == "udp_onoff":
+            interval = flow.packet_bytes * 8 / (flow.rate_mbps * 1e6)
+            helper.InstallUdpSource(src, dst, address, port, flow.packet_bytes, t(interval), flow.on_s, flow.off_s,
+                                    flow.distribution == "exponential", i, 0, t(1.0), t(start), t(stop))
+            run.udp.append(flow)
+            run.udp_index.append(i)
+        elif flow.kind == "udp_burst":
+            interval = flow.packet_bytes * 8 / (flow.rate_mbps * 1e6) if flow.rate_mbps else 0.0
+            helper.InstallUdpSource(src, dst, address, port, flow.packet_bytes, t(interval), 1.0, 0.0, False, i,
+                                    flow.burst_packets, t(flow.period_s), t(start), t(stop))
+            run.udp.append(flow)
+            run.udp_index.append(i)
+        elif flow.kind == "tcp_bulk":
+            helper.InstallTcpBulk(src, dst, address, port, flow.bytes, TCP_CONGESTION_CONTROLS[flow.congestion_control],
+                                  flow.segment_bytes, flow.buffer_bytes, t(start), t(stop))
+            run.tcp.append(flow)
+        elif flow.kind == "ping":
+            helper.InstallPing(src, address, t(flow.interval_s), flow.packet_bytes, flow.count, t(start), t(stop))
+            run.ping.append(flow)
+
+    _install_pcap(run)
+    if scenario.outputs.link_stats:
+        run.link_recorder = ns.CreateObject[ns.LinkStatsRecorder]()
+        for node in range(lay.n_nodes):
+            for port, kind in enumerate(port_kinds(lay, node)):
+                run.link_recorder.Attach(fabric.port(node, port))
+                run.link_rows.append((node, port, kind))
+    if scenario.outputs.flow_monitor and scenario.traffic:
+        nodes = ns.NodeContainer()
+        for node in endpoints.tolist():
+            nodes.Add(fabric.helper.GetNode(int(node)))
+        run.monitor_helper = ns.FlowMonitorHelper()
+        run.monitor = run.monitor_helper.Install(nodes)
+        run.keep.append(nodes)
+    return run
+
+
+def _install_pcap(run: TrafficRun) -> None:
+    scenario, lay = run.scenario, run.layout
+    ports = pcap_ports(scenario, lay)
+    already = {(lay.node_index(n), p) for n in scenario.outputs.pcap_nodes for p in range(lay.ports(lay.node_index(n)))}
+    ports = [x for x in ports if (x[1], x[2]) not in already]
+    total = len(ports) + len(already)
+    if total > scenario.outputs.pcap_max_files:
+        raise ScenarioError(scenario.name, "outputs.pcap",
+                            f"selects {total} laser ports; at most outputs.pcap_max_files = "
+                            f"{scenario.outputs.pcap_max_files} (raise it to trace more)")
+    for name, node, port in ports:
+        run.fabric.helper.EnablePcap(str(run.run_dir / "pcap" / f"{name}-port{port}.pcap"),
+                                     run.fabric.port(node, port), False, True)
+
+
+def flowmon_rows(xml_path: Path, columns: dict[str, int]) -> list[dict]:
+    """Per flow of ns-3's FlowMonitor XML: 5-tuple (with node names) and its counters."""
+    by_address = {endpoint_address(c): name for name, c in columns.items()}
+    root = ET.parse(xml_path).getroot()
+    tuples = {f.get("flowId"): f for f in root.iter("Flow") if f.get("sourceAddress")}
+    rows = []
+    for stats in root.find("FlowStats").iter("Flow"):
+        fid = stats.get("flowId")
+        t = tuples.get(fid)
+        ns_of = lambda key: float(stats.get(key, "+0ns").rstrip("ns").lstrip("+")) * 1e-9  # noqa: E731
+        rx = int(stats.get("rxPackets"))
+        proto = {"17": "udp", "6": "tcp", "1": "icmp"}.get(t.get("protocol"), t.get("protocol")) if t is not None else ""
+        rows.append(dict(zip(outputs.FLOWMON_COLUMNS, [
+            int(fid), by_address.get(t.get("sourceAddress"), t.get("sourceAddress")) if t is not None else "",
+            by_address.get(t.get("destinationAddress"), t.get("destinationAddress")) if t is not None else "",
+            proto, int(t.get("sourcePort")) if t is not None else 0, int(t.get("destinationPort")) if t is not None else 0,
+            int(stats.get("txPackets")), int(stats.get("txBytes")), rx, int(stats.get("rxBytes")),
+            int(stats.get("lostPackets")),
+            ns_of("delaySum") / rx * 1e3 if rx else float("nan"),
+            ns_of("jitterSum") / (rx - 1) * 1e3 if rx > 1 else float("nan"),
+            ns_of("timeFirstTxPacket"), ns_of("timeLastRxPacket")])))
+    return rows
