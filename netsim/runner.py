@@ -88,7 +88,9 @@ def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops:
     for (tier, shell), base in zip(scenario.shells, lay.shell_offsets):
         fabric.create_nodes(shell.total, lay.ports(base), forwarding=True)
     fabric.create_nodes(n_ground, 1, forwarding=False)
-    fabric.helper.SetDestinationCount(max(n_ground, 1))
+    if scenario.ground_links.kind == "rf":
+        _use_rf_ground_segment(fabric, lay, scenario.ground_links.rf_data_rate_gbps)
+    fabric.helper.SetDestinationCount(max(len(states.destinations), 1))
     for g in range(n_ground):
         fabric.helper.InstallGroundStack(n_sat + g, ns.Ipv4Address(ground_address(g)), g)
 
@@ -182,6 +184,19 @@ def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops:
     outputs.add_loss_causes(flows, _loss_counts(losses, len(names)))
     ns.Simulator.Destroy()  # closes the pcap files
     return RunResult(run_dir, flows, packets, handovers=handovers, drops=drops, next_hops=next_hops)
+
+
+def _use_rf_ground_segment(fabric, lay, rate_gbps: float) -> None:
+    """RF ground links: the stations' terminals and the satellites' ground terminals
+    become ideal links at the RF rate (no optical budget, no atmosphere model)."""
+    serving = np.flatnonzero(lay.serving)
+    nodes, ports = [np.arange(lay.n_satellites, lay.n_nodes)], [np.zeros(lay.n_nodes - lay.n_satellites)]
+    for sat_tier in np.unique(lay.tier_of[serving]):
+        first, count = lay.plans[sat_tier].ground
+        sats = serving[lay.tier_of[serving] == sat_tier]
+        nodes.append(np.repeat(sats, count))
+        ports.append(np.tile(np.arange(first, first + count), len(sats)))
+    fabric.set_ideal_ports(np.concatenate(nodes), np.concatenate(ports), rate_gbps)
 
 
 def _loss_counts(losses, n_flows: int) -> np.ndarray:

@@ -168,6 +168,21 @@ LaserFabricHelper::ConnectWithAcquisition(const uint32_t* nodeA,
 }
 
 void
+LaserFabricHelper::SetPortPhysics(const uint32_t* node,
+                                  const uint32_t* port,
+                                  uint32_t n,
+                                  DataRate rate,
+                                  Ptr<OpticalLinkModel> model)
+{
+    for (uint32_t i = 0; i < n; ++i)
+    {
+        Ptr<LaserNetDevice> dev = GetPort(node[i], port[i]);
+        dev->SetDataRate(rate);
+        dev->SetLinkModel(model);
+    }
+}
+
+void
 LaserFabricHelper::Disconnect(const uint32_t* node, const uint32_t* port, uint32_t n)
 {
     for (uint32_t i = 0; i < n; ++i)

@@ -71,6 +71,15 @@ class LaserFabricHelper : public PcapHelperForDevice
                                 const double* slewB,
                                 const double* acquisitionS,
                                 uint32_t n);
+    /**
+     * Give n ports another line rate and optical model (null: an ideal link), e.g. the
+     * ground terminals of an RF ground segment.
+     */
+    void SetPortPhysics(const uint32_t* node,
+                        const uint32_t* port,
+                        uint32_t n,
+                        DataRate rate,
+                        Ptr<OpticalLinkModel> model);
     /** Disconnect the links on n ports (and their peers). */
     void Disconnect(const uint32_t* node, const uint32_t* port, uint32_t n);
 

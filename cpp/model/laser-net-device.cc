@@ -372,6 +372,12 @@ LaserNetDevice::GetLinkModel() const
 }
 
 void
+LaserNetDevice::SetLinkModel(Ptr<OpticalLinkModel> model)
+{
+    m_linkModel = model;
+}
+
+void
 LaserNetDevice::SetRandomStream(uint64_t seed)
 {
     m_rngState = seed;

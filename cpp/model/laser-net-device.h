@@ -74,6 +74,7 @@ class LaserNetDevice : public NetDevice
 
     /** The optical model of this terminal (null: an ideal, error-free link). */
     Ptr<OpticalLinkModel> GetLinkModel() const;
+    void SetLinkModel(Ptr<OpticalLinkModel> model);
     /** Seed this terminal's random stream (one stream per link end, reproducible). */
     void SetRandomStream(uint64_t seed);
     /** @return a uniform draw in [0, 1) from this terminal's stream */
