@@ -16,28 +16,29 @@ class LinkAvailability:
     def __init__(self, n_isl: int):
         self.isl_up_s = np.zeros(n_isl)
         self.isl_dark_s = np.zeros(n_isl)
-        self.ground: dict[tuple[int, int, int], list[float]] = defaultdict(lambda: [0.0, 0.0])
+        self.other: dict[tuple, list[float]] = defaultdict(lambda: [0.0, 0.0])
 
     def add_interval(self, start_s: float, stop_s: float, isl_up: np.ndarray, isl_ready_s: np.ndarray,
-                     ground_links: list[tuple[int, int, int, float]]) -> None:
-        """ground_links: (station node, satellite, satellite port, ready time s)."""
+                     other_links) -> None:
+        """other_links: (kind, node a, port a, node b, port b, ready time s) of the ground
+        and assigned links present during the interval."""
         length = stop_s - start_s
         dark = np.clip(isl_ready_s - start_s, 0.0, length) * isl_up
         self.isl_dark_s += dark
         self.isl_up_s += isl_up * length - dark
-        for station, sat, port, ready_s in ground_links:
+        for kind, a, pa, b, pb, ready_s in other_links:
             dark_s = min(max(ready_s - start_s, 0.0), length)
-            entry = self.ground[(station, sat, port)]
+            entry = self.other[(kind, a, pa, b, pb)]
             entry[0] += length - dark_s
             entry[1] += dark_s
 
     def rows(self, isl, names: list[str], duration_s: float) -> list[dict]:
         rows = []
-        for i in np.flatnonzero((self.isl_up_s + self.isl_dark_s) >= 0):
+        for i in range(len(self.isl_up_s)):
             rows.append(_link_row("isl", names[isl.node_a[i]], int(isl.port_a[i]), names[isl.node_b[i]],
                                   int(isl.port_b[i]), self.isl_up_s[i], self.isl_dark_s[i], duration_s))
-        for (station, sat, port), (up_s, dark_s) in sorted(self.ground.items()):
-            rows.append(_link_row("ground", names[station], 0, names[sat], port, up_s, dark_s, duration_s))
+        for (kind, a, pa, b, pb), (up_s, dark_s) in sorted(self.other.items()):
+            rows.append(_link_row(kind, names[a], pa, names[b], pb, up_s, dark_s, duration_s))
         return rows
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from netsim.config import Scenario
+from netsim.dynamic_links import link_groups, update_group
 from netsim.geometry import line_of_sight
 from netsim.ground import ground_sites
 from netsim.linkbudget import LinkBudget
@@ -39,6 +40,7 @@ class Snapshot:
     ground_slew_s: np.ndarray = None  # per station: slew before its new link acquires, s
     ground_acquisition_s: np.ndarray = None  # per station: acquisition of its new link, s
     handovers: list = field(default_factory=list)  # rows of the handover table
+    group_changes: list = field(default_factory=list)  # GroupChange per dynamic link group
 
 
 class NetworkStates:
@@ -64,6 +66,7 @@ class NetworkStates:
         self.isl_up = np.zeros(len(self.isl), dtype=bool)
         self.isl_ready_s = np.zeros(len(self.isl))
         self.ground_ready_s = np.zeros(len(self.sites))
+        self.groups = link_groups(scenario, self.layout)
         self.started = False
 
     def positions(self, t_s: float) -> tuple[np.ndarray, np.ndarray]:
@@ -77,6 +80,7 @@ class NetworkStates:
         handovers: list[dict] = []
 
         isl, isl_dark = self._isl_state(t_s, pos, handovers)
+        group_changes = [self._update_group(group, t_s, pos, vel, handovers) for group in self.groups]
         old_sat, old_port = self.assigner.satellite.copy(), self.assigner.port.copy()
         visible = self.assigner.visible(pos[n_sat:], self.sites.up_at(t_s), pos[:n_sat])
         costs = self._ground_costs(t_s, pos, vel, visible, isl)
@@ -87,13 +91,43 @@ class NetworkStates:
         # A station's only link counts for routing even while it acquires: its packets are
         # then lost to the handover (and counted so) rather than to a missing route.
         ready_isl = isl & (self.isl_ready_s <= t_s + 1e-12)
-        links = Links.concatenate([self.isl.select(ready_isl & self.allowed_isl),
+        dynamic = [g.links(np.flatnonzero(g.ready_s <= t_s + 1e-12)) for g in self.groups
+                   if self._group_allowed(g)]
+        links = Links.concatenate([self.isl.select(ready_isl & self.allowed_isl), *dynamic,
                                    Links(ground + n_sat, np.zeros(len(ground)), sat[ground], port[ground])])
         ports = next_hop_ports(links, link_weights(links, pos, self.scenario.routing.metric),
                                self.layout.n_nodes, self.destinations, n_sat)
         self.started = True
         return Snapshot(t_s, pos, vel, isl.copy(), sat.copy(), port.copy(), links, ports,
-                        isl_dark, slew, acquisition, handovers)
+                        isl_dark, slew, acquisition, handovers, group_changes)
+
+    def _update_group(self, group, t_s, pos, vel, handovers):
+        max_range = self.budget.max_range_m() if self.budget is not None else 2 * 42_164e3
+        change = update_group(group, t_s, pos, vel, self.layout.n_nodes, max_range, self.earth_radius_m,
+                              self.scenario.constellation.grazing_altitude_km * 1e3, self._draw)
+        names = self.layout.satellite_names
+        removed, added = change.removed, change.added
+        if self.started:
+            for i in range(len(removed)):
+                handovers.append(_row(t_s, names[removed.node_a[i]], int(removed.port_a[i]),
+                                      names[removed.node_b[i]], "", 0.0,
+                                      "reassigned" if change.removed_feasible[i] else "infeasible"))
+            for i in range(len(added)):
+                outage = max(change.slew_a_s[i], change.slew_b_s[i]) + change.acquisition_s[i]
+                handovers.append(_row(t_s, names[added.node_a[i]], int(added.port_a[i]), "",
+                                      names[added.node_b[i]], float(outage), "acquired"))
+        else:
+            # Warm start: links chosen at t = 0 are up at once.
+            group.ready_s[:] = 0.0
+            change.slew_a_s[:] = change.slew_b_s[:] = change.acquisition_s[:] = 0.0
+        return change
+
+    def _group_allowed(self, group) -> bool:
+        """routing.tiers: routes may use a group's links only if both its tiers are allowed."""
+        allowed = self.scenario.routing.tiers
+        tiers = self.scenario.constellation.tiers
+        ends = (group.a_nodes[0], group.b_nodes[0])
+        return allowed is None or all(tiers[self.layout.tier_of[n]].name in allowed for n in ends)
 
     def _isl_state(self, t_s, pos, handovers) -> tuple[np.ndarray, np.ndarray]:
         """+Grid links up now (connected), and the dark time of those that rise now."""

@@ -155,10 +155,20 @@ def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops:
                                  snap.ground_acquisition_s[moved])
         ground_sat, ground_port = snap.ground_satellite, snap.ground_port
         handover_rows.extend(snap.handovers)
+
+        # Assigned links (nearest ISLs, inter-tier): break, then acquire the new ones.
+        for change in snap.group_changes:
+            fabric.disconnect(change.removed.node_a, change.removed.port_a)
+            fabric.connect_acquiring(change.added.node_a, change.added.port_a, change.added.node_b,
+                                     change.added.port_b, change.slew_a_s, change.slew_b_s, change.acquisition_s)
         on_ground = np.flatnonzero(ground_sat != NO_SATELLITE)
-        availability.add_interval(t_s, next_s, isl_up, states.isl_ready_s,
-                                  [(n_sat + g, int(ground_sat[g]), int(ground_port[g]), states.ground_ready_s[g])
-                                   for g in on_ground])
+        others = [("ground", n_sat + g, 0, int(ground_sat[g]), int(ground_port[g]), states.ground_ready_s[g])
+                  for g in on_ground]
+        for group in states.groups:
+            links = group.links()
+            others += zip([group.kind] * len(links), links.node_a.tolist(), links.port_a.tolist(),
+                          links.node_b.tolist(), links.port_b.tolist(), group.ready_s.tolist())
+        availability.add_interval(t_s, next_s, isl_up, states.isl_ready_s, others)
 
         if n_ground:
             fabric.apply_forwarding(*table_diff(table, snap.ports))

@@ -1,0 +1,138 @@
+"""Links chosen anew at each routing update under terminal limits: intra-tier
+"nearest"/"least_loaded" ISLs and inter-tier links (a tier's zenith terminals to the
+nadir terminals of the tier above). Uses netsim.assignment; +Grid ISLs (fixed
+partners) and ground links are handled elsewhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from netsim.assignment import TerminalGeometry, assign_links, feasible_pairs, repoint_time_s
+from netsim.config import Scenario, TerminalGroup
+from netsim.topology import Layout, Links
+
+
+def geometry(group: TerminalGroup, boresights: str) -> TerminalGeometry:
+    return TerminalGeometry(group.count, boresights, np.radians(group.field_of_regard_deg),
+                            np.radians(group.max_slew_rate_deg_s))
+
+
+@dataclass
+class LinkGroup:
+    """One assignment problem: A-side terminals linking to B-side terminals."""
+
+    kind: str  # "isl" or "inter_tier"
+    a_nodes: np.ndarray
+    b_nodes: np.ndarray
+    a_geometry: TerminalGeometry
+    b_geometry: TerminalGeometry
+    a_first_port: int
+    b_first_port: int
+    same_set: bool
+    policy: str
+    acquisition: object  # float or config.Distribution
+    # Links up now (a, b, terminal a, terminal b) and when each can carry packets.
+    current: tuple = field(default_factory=lambda: tuple(np.zeros(0, dtype=np.int64) for _ in range(4)))
+    ready_s: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+    def links(self, rows: np.ndarray | slice = slice(None)) -> Links:
+        a, b, ta, tb = (x[rows] for x in self.current)
+        return Links(a.astype(np.uint32), (ta + self.a_first_port).astype(np.uint32),
+                     b.astype(np.uint32), (tb + self.b_first_port).astype(np.uint32))
+
+
+def link_groups(scenario: Scenario, lay: Layout) -> list[LinkGroup]:
+    tiers = scenario.constellation.tiers
+    nodes_of = [np.flatnonzero(lay.tier_of == i) for i in range(len(tiers))]
+    groups = []
+    for i, tier in enumerate(tiers):
+        isl = tier.terminals.isl
+        if isl.policy != "plus_grid" and isl.count > 0:
+            g = geometry(isl, "ring")
+            groups.append(LinkGroup("isl", nodes_of[i], nodes_of[i], g, g, lay.plans[i].isl[0],
+                                    lay.plans[i].isl[0], True, isl.policy, isl.acquisition_s))
+        if i + 1 < len(tiers):
+            up, down = tier.terminals.up, tiers[i + 1].terminals.down
+            if up.count > 0 and down.count > 0:
+                groups.append(LinkGroup("inter_tier", nodes_of[i], nodes_of[i + 1], geometry(up, "zenith"),
+                                        geometry(down, "nadir"), lay.plans[i].up[0], lay.plans[i + 1].down[0],
+                                        False, up.policy, up.acquisition_s))
+    return groups
+
+
+@dataclass
+class GroupChange:
+    """What one update changes in a group: links to break and links to acquire."""
+
+    removed: Links
+    added: Links
+    slew_a_s: np.ndarray
+    slew_b_s: np.ndarray
+    acquisition_s: np.ndarray
+    removed_feasible: np.ndarray  # bool per removed link: still feasible (re-assigned)
+
+
+def update_group(group: LinkGroup, t_s: float, pos, vel, n_nodes: int, max_range_m: float,
+                 earth_radius_m: float, grazing_m: float, draw) -> GroupChange:
+    old_a, old_b, old_ta, old_tb = group.current
+    a, b, d = feasible_pairs(pos, vel, group.a_nodes, group.a_geometry, group.b_nodes, group.b_geometry,
+                             max_range_m, earth_radius_m, grazing_m, same_set=group.same_set,
+                             include=(old_a, old_b))
+    a_cap = np.zeros(n_nodes, dtype=np.int64)
+    a_cap[group.a_nodes] = group.a_geometry.count
+    if group.same_set:
+        b_cap = a_cap
+    else:
+        b_cap = np.zeros(n_nodes, dtype=np.int64)
+        b_cap[group.b_nodes] = group.b_geometry.count
+    new = assign_links(pos, vel, a, b, d, group.a_geometry, group.b_geometry, a_cap, b_cap, group.policy,
+                       keep=group.current, same_set=group.same_set)
+    old_keys = _keys(group.current, n_nodes)
+    new_keys = _keys(new, n_nodes)
+    kept_new = np.isin(new_keys, old_keys)
+    kept_old = np.isin(old_keys, new_keys)
+    feasible_keys = _pair_keys(a, b, n_nodes, group.same_set)
+    removed_feasible = np.isin(_pair_keys(old_a, old_b, n_nodes, group.same_set), feasible_keys)[~kept_old]
+    # Slew of each new link's terminals from the peer they tracked before (if any).
+    na, nb, nta, ntb = (x[~kept_new] for x in new)
+    slew_a = repoint_time_s(pos, vel, na, _previous_peer(group.current, na, nta),
+                            nb, group.a_geometry, terminal=nta)
+    slew_b = repoint_time_s(pos, vel, nb, _previous_peer(group.current, nb, ntb),
+                            na, group.b_geometry, terminal=ntb)
+    acquisition = draw(group.acquisition, len(na))
+    ready = np.zeros(len(new[0]))
+    old_ready = dict(zip(old_keys.tolist(), group.ready_s.tolist()))
+    ready[kept_new] = [old_ready[k] for k in new_keys[kept_new].tolist()]
+    ready[~kept_new] = t_s + np.maximum(slew_a, slew_b) + acquisition
+    removed = group.links(np.flatnonzero(~kept_old))
+    group.current, group.ready_s = new, ready
+    added = group.links(np.flatnonzero(~kept_new))
+    return GroupChange(removed, added, slew_a, slew_b, acquisition, removed_feasible)
+
+
+def _keys(links: tuple, n_nodes: int) -> np.ndarray:
+    a, b, ta, tb = (np.asarray(x, dtype=np.int64) for x in links)
+    return ((a * 64 + ta) * n_nodes + b) * 64 + tb
+
+
+def _pair_keys(a, b, n_nodes: int, unordered: bool) -> np.ndarray:
+    a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    if unordered:
+        a, b = np.minimum(a, b), np.maximum(a, b)
+    return a * n_nodes + b
+
+
+def _previous_peer(current: tuple, nodes: np.ndarray, terminals: np.ndarray) -> np.ndarray:
+    """Peer each (node, terminal) tracked before this update, -1 if it was idle."""
+    a, b, ta, tb = current
+    ends = [(a, ta, b), (b, tb, a)]
+    peer = np.full(len(nodes), -1, dtype=np.int64)
+    for node_col, term_col, other in ends:
+        lookup = {(int(n), int(t)): int(o) for n, t, o in zip(node_col, term_col, other)}
+        for i, (n, t) in enumerate(zip(nodes.tolist(), terminals.tolist())):
+            if peer[i] < 0:
+                peer[i] = lookup.get((n, t), -1)
+    return peer

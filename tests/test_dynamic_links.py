@@ -1,0 +1,57 @@
+"""Assigned links in runs: nearest ISLs and inter-tier links under terminal limits."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conftest import ROOT
+from netsim.config import load_scenario
+from netsim.network_state import NetworkStates
+
+
+@pytest.fixture(scope="module")
+def steps():
+    states = NetworkStates(load_scenario(ROOT / "topologies" / "three-tier-links.yaml"))
+    return states, [states.at(float(t)) for t in np.arange(0.0, 30.0, 0.5)]
+
+
+def test_terminal_counts_and_ports_are_respected(steps):
+    states, snaps = steps
+    lay = states.layout
+    vleo, leo = lay.plans
+    for snap in snaps:
+        for group in states.groups:
+            links = group.links()
+            if group.kind == "inter_tier":
+                # A VLEO zenith port to a LEO nadir port, one link per terminal.
+                assert np.all(lay.tier_of[links.node_a] == 0) and np.all(lay.tier_of[links.node_b] == 1)
+                assert np.all(links.port_a == vleo.up[0]) and np.all(links.port_b == leo.down[0])
+            ends = np.concatenate([np.stack([links.node_a, links.port_a], 1), np.stack([links.node_b, links.port_b], 1)])
+            assert len(np.unique(ends, axis=0)) == len(ends), "a terminal serves one link"
+            per_node = np.bincount(ends[:, 0].astype(np.int64))
+            assert per_node.max(initial=0) <= group.a_geometry.count
+
+
+def test_links_in_acquisition_are_not_routed(steps):
+    states, snaps = steps
+    # The group state is the last snapshot's: every dark link is absent from its routing graph.
+    last = snaps[-1]
+    routed = {(int(a), int(pa), int(b), int(pb)) for a, pa, b, pb in
+              zip(last.links.node_a, last.links.port_a, last.links.node_b, last.links.port_b)}
+    dark_links = 0
+    for group in states.groups:
+        links = group.links()
+        for i in np.flatnonzero(group.ready_s > last.t_s + 1e-9):
+            dark_links += 1
+            assert (int(links.node_a[i]), int(links.port_a[i]), int(links.node_b[i]), int(links.port_b[i])) \
+                not in routed
+    assert dark_links > 0, "links acquired in the last 5 s are still dark"
+
+
+def test_new_links_report_their_outage(steps):
+    _, snaps = steps
+    acquired = [h for snap in snaps[1:] for h in snap.handovers if h["cause"] == "acquired"]
+    assert acquired
+    # Inter-tier acquisition is 2 s and nearest-ISL acquisition 5 s (plus any slew).
+    assert all(h["outage_s"] >= 2.0 for h in acquired)
