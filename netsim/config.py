@@ -110,6 +110,8 @@ class GroundStation(_Section):
     lat_deg: float = Field(ge=-90, le=90)
     lon_deg: float = Field(ge=-180, le=180)
     alt_km: float = Field(default=0.0, ge=-0.5, le=10)
+    # Inhabitants, for the gravity traffic generator (bundled sets fill it); None: unknown.
+    population: int | None = Field(default=None, ge=0)
 
 
 class GroundLinks(_Section):

@@ -80,16 +80,24 @@ def ground_sites(stations: list, epoch: dt.datetime) -> GroundSites:
     return GroundSites(ecef, up, tuple(g.name for g in stations), earth_rotation_angle(epoch))
 
 
-# Bundled station sets: name -> CSV in netsim/data (columns name, lat_deg, lon_deg, alt_km).
+# Bundled station sets: name -> CSV in netsim/data (columns name, lat_deg, lon_deg, alt_km,
+# and optionally population: an integer, or empty when unknown).
 STATION_SETS = {"cities100": "cities100.csv"}
 
 
 def station_set(name: str) -> list[dict]:
-    """Rows of a bundled set, in file order (for cities100: by population rank)."""
+    """Rows of a bundled set, in file order (for cities100: by population rank); a row
+    carries `population` when the file has it."""
     text = resources.files("netsim.data").joinpath(STATION_SETS[name]).read_text(encoding="utf-8")
     rows = csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))
-    return [{"name": r["name"], "lat_deg": float(r["lat_deg"]), "lon_deg": float(r["lon_deg"]),
-             "alt_km": float(r["alt_km"])} for r in rows]
+    out = []
+    for r in rows:
+        row = {"name": r["name"], "lat_deg": float(r["lat_deg"]), "lon_deg": float(r["lon_deg"]),
+               "alt_km": float(r["alt_km"])}
+        if r.get("population"):
+            row["population"] = int(r["population"])
+        out.append(row)
+    return out
 
 
 def expand_station_set(spec: dict, path) -> list:

@@ -236,8 +236,9 @@ def _generate(entry: dict, key: str, index: int, ctx: _Context) -> list:
 
 
 def _gravity(spec: FlowGenerator, key: str, kind: str, src_names, dst_names, ctx: _Context):
-    """Pairs weighted by population_src * population_dst (missing: 1); the total rate (or
-    bytes) is split in proportion; count keeps the heaviest pairs."""
+    """Pairs weighted by population_src * population_dst; a node's population is its
+    `populations` entry, else its ground station's `population` (bundled sets fill it),
+    else 1. The total rate (or bytes) is split in proportion; count keeps the heaviest pairs."""
     path = ctx.path
     for name in spec.populations:
         if not ctx.is_node(name):
@@ -253,7 +254,11 @@ def _gravity(spec: FlowGenerator, key: str, kind: str, src_names, dst_names, ctx
     else:
         raise ScenarioError(path, f"{key}.kind", f"gravity splits a rate or a volume: use udp_cbr, udp_onoff "
                             f"(total_rate_mbps) or tcp_bulk (total_bytes), not {kind}")
-    pop = lambda n: float(spec.populations.get(n, 1.0))  # noqa: E731
+    known = {g.name: g.population for g in ctx.scenario.ground_stations if g.population is not None}
+
+    def pop(name: str) -> float:
+        return float(spec.populations.get(name, known.get(name, 1.0)))
+
     pairs = [(s, d) for s in src_names for d in dst_names if s != d]
     weight = np.array([pop(s) * pop(d) for s, d in pairs])
     if spec.count is not None and spec.count < len(pairs):

