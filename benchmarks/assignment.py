@@ -5,7 +5,9 @@ for every terminal group of a three-tier fabric, one step cold and one step warm
     .venv/bin/python benchmarks/assignment.py --quick   # 10 k and 100 k, 300 steps of the mini scenario
 
 Prints one figure per line as `figure-name: value unit`. Bar: assignment + handovers of
-the seed fabric in <= 10 s per 1 s step on one core (the warm step).
+the seed fabric in <= 10 s per 1 s step on one core (the warm step). `*-warm-*`: a new
+k-d tree every step (what netsim.dynamic_links does today); `*-reuseN-*`: k-nearest lists
+reused for N steps (NeighbourCache), mean over a full refresh cycle.
 
 Terminals per satellite (all tiers): a ring of 4 horizontal terminals (intra-tier, FoR
 60 deg half-angle), 1 zenith terminal (to the tier above) and 1 nadir terminal (to the
@@ -26,7 +28,7 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 import yaml  # noqa: E402
 
-from netsim.assignment import TerminalGeometry, assign_links, feasible_pairs  # noqa: E402
+from netsim.assignment import NeighbourCache, TerminalGeometry, assign_links, feasible_pairs  # noqa: E402
 from netsim.geometry import GRAZING_ALTITUDE_M  # noqa: E402
 from netsim.orbits import Ephemeris, WalkerShellOrbits, earth_constants  # noqa: E402
 
@@ -59,8 +61,9 @@ def ephemeris(shells) -> Ephemeris:
 class Fabric:
     """Link state of every terminal group of a multi-tier fabric, stepped in time."""
 
-    def __init__(self, eph: Ephemeris):
+    def __init__(self, eph: Ephemeris, refresh_every: int = 1, k: int = 8):
         self.eph = eph
+        self.k = k  # k nearest per query node
         _, self.radius = earth_constants()
         self.tiers = [np.arange(lo, hi) for lo, hi in zip(eph.offsets, eph.offsets[1:])]
         n = len(eph)
@@ -70,6 +73,8 @@ class Fabric:
         self.groups += [(f"inter-{i}-{i + 1}", lo, UP, hi, DOWN, False)
                         for i, (lo, hi) in enumerate(zip(self.tiers, self.tiers[1:]))]
         self.links = {name: None for name, *_ in self.groups}
+        # k-nearest lists reused for refresh_every steps (1 = a new k-d tree every step).
+        self.neighbours = {name: NeighbourCache(refresh_every) for name, *_ in self.groups}
 
     def step(self, t_s: float, timings: dict | None = None) -> int:
         pos, vel = self.eph.at(t_s)
@@ -78,8 +83,8 @@ class Fabric:
             kept = self.links[name]
             start = time.perf_counter()
             a, b, d = feasible_pairs(pos, vel, a_nodes, a_group, b_nodes, b_group, MAX_RANGE_M, self.radius,
-                                     GRAZING_ALTITUDE_M, same_set=same,
-                                     include=None if kept is None else kept[:2])
+                                     GRAZING_ALTITUDE_M, same_set=same, k=self.k,
+                                     include=None if kept is None else kept[:2], neighbours=self.neighbours[name])
             mid = time.perf_counter()
             cap_a = self.cap["ring"] if same else self.cap["up"]
             cap_b = self.cap["ring"] if same else self.cap["down"]
@@ -108,6 +113,7 @@ def one_step(label: str, eph: Ephemeris) -> None:
         start = time.perf_counter()
         links = fabric.step(t_s, timings)
         figure(f"{label}-{phase}-step-s", time.perf_counter() - start, "s")
+        figure(f"{label}-{phase}-issue-set-s", issue_set_s(timings), "s")
         figure(f"{label}-{phase}-links", links, "", 7)
         for name, (feasible_s, assign_s, pairs, chosen, continued) in timings.items():
             figure(f"{label}-{phase}-{name}-feasible-s", feasible_s, "s")
@@ -116,6 +122,38 @@ def one_step(label: str, eph: Ephemeris) -> None:
             figure(f"{label}-{phase}-{name}-links", chosen, "", 7)
             if phase == "warm":
                 figure(f"{label}-{phase}-{name}-links-continued", continued, "", 7)
+
+
+ISSUE_SET = ("intra-0", "inter-0-1", "inter-1-2")  # the issue's bar: VLEO ring, VLEO<->LEO, LEO<->MEO
+
+
+def issue_set_s(timings: dict) -> float:
+    return sum(timings[g][0] + timings[g][1] for g in ISSUE_SET if g in timings)
+
+
+def reuse_steps(label: str, eph: Ephemeris, refresh: int) -> None:
+    """Steps 1..refresh after a cold step with the k-nearest lists reused (NeighbourCache):
+    step 1 reuses the lists of step 0, step `refresh` recomputes them, so the mean over
+    the steps is the steady-state cost per step."""
+    fabric = Fabric(eph, refresh_every=refresh)
+    fabric.step(0.0)
+    times, issue = [], []
+    for i in range(1, refresh + 1):
+        timings: dict = {}
+        start = time.perf_counter()
+        links = fabric.step(float(i), timings)
+        times.append(time.perf_counter() - start)
+        issue.append(issue_set_s(timings))
+        if i == 1:
+            figure(f"{label}-reuse{refresh}-warm-step-s", times[0], "s")
+            figure(f"{label}-reuse{refresh}-warm-issue-set-s", issue[0], "s")
+            for name, (feasible_s, assign_s, *_rest) in timings.items():
+                figure(f"{label}-reuse{refresh}-warm-{name}-feasible-s", feasible_s, "s")
+                figure(f"{label}-reuse{refresh}-warm-{name}-match-assign-s", assign_s, "s")
+    figure(f"{label}-reuse{refresh}-mean-step-s", float(np.mean(times)), "s")
+    figure(f"{label}-reuse{refresh}-max-step-s", float(np.max(times)), "s")
+    figure(f"{label}-reuse{refresh}-mean-issue-set-s", float(np.mean(issue)), "s")
+    figure(f"{label}-reuse{refresh}-links-step{refresh}", links, "", 7)
 
 
 def mini_hour(steps: int) -> None:
@@ -137,6 +175,8 @@ def mini_hour(steps: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="no seed fabric; 300 mini steps")
+    parser.add_argument("--refresh", type=int, default=10,
+                        help="k-nearest lists reused for this many steps in the reuse figures (default 10)")
     args = parser.parse_args()
     # Compile (or load the cached) kernels outside the timings.
     Fabric(ephemeris(shells_from_yaml(ROOT / "topologies" / "three-tier-mini.yaml"))).step(0.0)
@@ -144,8 +184,13 @@ def main() -> None:
                                ("meo", 2000, 45, 32, 32, 1)]))
     one_step("100k", ephemeris([("vleo", 500, 53, 260, 254, 1), ("leo", 1000, 70, 160, 156, 1),
                                 ("meo", 2000, 45, 100, 100, 1)]))
-    if not args.quick:
-        one_step("seed", ephemeris(shells_from_yaml(ROOT / "topologies" / "seed-fabric-orbits.yaml")))
+    if args.quick:
+        reuse_steps("100k", ephemeris([("vleo", 500, 53, 260, 254, 1), ("leo", 1000, 70, 160, 156, 1),
+                                       ("meo", 2000, 45, 100, 100, 1)]), args.refresh)
+    else:
+        seed = ephemeris(shells_from_yaml(ROOT / "topologies" / "seed-fabric-orbits.yaml"))
+        one_step("seed", seed)
+        reuse_steps("seed", seed, args.refresh)
     mini_hour(300 if args.quick else 3600)
 
 

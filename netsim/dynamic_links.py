@@ -126,13 +126,21 @@ def _pair_keys(a, b, n_nodes: int, unordered: bool) -> np.ndarray:
 
 
 def _previous_peer(current: tuple, nodes: np.ndarray, terminals: np.ndarray) -> np.ndarray:
-    """Peer each (node, terminal) tracked before this update, -1 if it was idle."""
-    a, b, ta, tb = current
-    ends = [(a, ta, b), (b, tb, a)]
+    """Peer each (node, terminal) tracked before this update, -1 if it was idle.
+    Vectorised lookup of node * 64 + terminal keys (a sorted key array + searchsorted);
+    the a ends are looked up first, a key listed twice at one end gives its last row."""
+    a, b, ta, tb = (np.asarray(x, dtype=np.int64) for x in current)
+    nodes = np.asarray(nodes, dtype=np.int64)
+    query = nodes * 64 + np.asarray(terminals, dtype=np.int64)
     peer = np.full(len(nodes), -1, dtype=np.int64)
-    for node_col, term_col, other in ends:
-        lookup = {(int(n), int(t)): int(o) for n, t, o in zip(node_col, term_col, other)}
-        for i, (n, t) in enumerate(zip(nodes.tolist(), terminals.tolist())):
-            if peer[i] < 0:
-                peer[i] = lookup.get((n, t), -1)
+    for node_col, term_col, other in ((a, ta, b), (b, tb, a)):
+        if not len(node_col) or not len(query):
+            continue
+        key = node_col * 64 + term_col
+        order = np.argsort(key, kind="stable")
+        sorted_key = key[order]
+        at = np.searchsorted(sorted_key, query, side="right") - 1
+        hit = (at >= 0) & (peer < 0)
+        hit[hit] = sorted_key[at[hit]] == query[hit]
+        peer[hit] = other[order[at[hit]]]
     return peer

@@ -13,11 +13,11 @@ and its scale are described in docs/terminals.md.
                                         keep=(old_a, old_b, old_term_a, old_term_b), same_set=...)
 """
 
-from netsim.assignment.candidates import feasible_pairs
+from netsim.assignment.candidates import NeighbourCache, feasible_pairs
 from netsim.assignment.links import assign_links
 from netsim.assignment.matching import match
 from netsim.assignment.terminals import (TerminalGeometry, assign_link_terminals, assign_terminals,
                                          repoint_time_s)
 
-__all__ = ["TerminalGeometry", "feasible_pairs", "match", "assign_terminals", "assign_link_terminals",
+__all__ = ["TerminalGeometry", "NeighbourCache", "feasible_pairs", "match", "assign_terminals", "assign_link_terminals",
            "repoint_time_s", "assign_links"]

@@ -16,6 +16,42 @@ from netsim.assignment.terminals import TerminalGeometry
 SHEET_OVERLAP = 0.05
 
 
+class NeighbourCache:
+    """k-nearest lists of one terminal-group pair, reused across consecutive steps.
+
+    Satellites that fly together stay neighbours for minutes (7.6 km/s against tens of
+    km of spacing, the relative motion of neighbours is a small fraction of that), so
+    the k-d tree queries (most of feasible_pairs) need not run every step. The lists are
+    recomputed on the first call, every `refresh_every` calls, and whenever the node sets
+    or k change. They only choose the candidates: feasible_pairs filters every candidate
+    (and every include) on the current positions, so a stale list can miss a new pair
+    for a few steps but never yields an infeasible one. Deterministic: the result depends
+    only on the sequence of calls."""
+
+    def __init__(self, refresh_every: int = 10):
+        if refresh_every < 1:
+            raise ValueError(f"refresh_every must be >= 1 (got {refresh_every})")
+        self.refresh_every = refresh_every
+        self._key = None
+        self._lists = None
+        self._age = 0
+
+    def _same(self, key) -> bool:
+        old = self._key
+        return (old is not None and old[2:] == key[2:] and len(old[0]) == len(key[0])
+                and len(old[1]) == len(key[1]) and np.array_equal(old[0], key[0])
+                and np.array_equal(old[1], key[1]))
+
+    def lists(self, key, compute):
+        if self._age < self.refresh_every and self._same(key):
+            self._age += 1
+            return self._lists
+        self._lists = compute()
+        self._key = (key[0].copy(), key[1].copy(), *key[2:])
+        self._age = 1
+        return self._lists
+
+
 def _tree(points: np.ndarray) -> cKDTree:
     return cKDTree(points, leafsize=16, balanced_tree=False, compact_nodes=False)
 
@@ -61,6 +97,7 @@ def feasible_pairs(pos_m, vel_mps, a_nodes, a_group: TerminalGeometry, b_nodes, 
                    max_range_m, earth_radius_m, grazing_altitude_m, same_set: bool = False, *,
                    k: int = 8, query_from: str = "auto", sheets: bool = True,
                    include: tuple[np.ndarray, np.ndarray] | None = None,
+                   neighbours: "NeighbourCache | None" = None,
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Candidate peer pairs feasible now: (a, b, distance_m), global node numbers.
 
@@ -80,25 +117,35 @@ def feasible_pairs(pos_m, vel_mps, a_nodes, a_group: TerminalGeometry, b_nodes, 
       nearest in distance, and the tree search is several times faster.
     include: extra (a, b) pairs to test as well (e.g. the links up now, so that
     hysteresis does not depend on them staying among the k nearest).
+    neighbours: a NeighbourCache (one per group, kept across steps): the k-nearest
+    lists are recomputed only every `refresh_every` calls and reused in between; every
+    candidate and include is still filtered on this step's geometry.
     Output order: by query node, then neighbour rank; includes last. Deterministic."""
     pos = np.ascontiguousarray(pos_m, dtype=np.float64)
     vel = np.ascontiguousarray(vel_mps, dtype=np.float64)
     a_nodes = np.asarray(a_nodes, dtype=np.int64)
     b_nodes = a_nodes if same_set else np.asarray(b_nodes, dtype=np.int64)
-    empty_nbr = np.zeros((0, 1), dtype=np.int64)
-    if same_set:
-        nbr_a = _knn_same_set(pos[a_nodes], vel[a_nodes], k, sheets)
-        nbr_b = empty_nbr
-    else:
+    if not same_set:
         if query_from == "auto":
             query_from = "a" if len(a_nodes) * a_group.count <= len(b_nodes) * b_group.count else "b"
         if query_from not in ("a", "b", "both"):
             raise ValueError(f"query_from must be 'a', 'b', 'both' or 'auto' (got {query_from!r})")
+
+    def nearest():
+        empty_nbr = np.zeros((0, 1), dtype=np.int64)
+        if same_set:
+            return _knn_same_set(pos[a_nodes], vel[a_nodes], k, sheets), empty_nbr
         nbr_a = nbr_b = empty_nbr
         if query_from in ("a", "both") and len(b_nodes):
             nbr_a = _knn(pos[b_nodes], _project(pos[a_nodes], pos[b_nodes]), k)
         if query_from in ("b", "both") and len(a_nodes):
             nbr_b = _knn(pos[a_nodes], _project(pos[b_nodes], pos[a_nodes]), k)
+        return nbr_a, nbr_b
+
+    if neighbours is None:
+        nbr_a, nbr_b = nearest()
+    else:
+        nbr_a, nbr_b = neighbours.lists((a_nodes, b_nodes, k, query_from, same_set, sheets), nearest)
     size = len(pos)
     if include is not None and len(include[0]):
         inc_a = np.asarray(include[0], dtype=np.int64)

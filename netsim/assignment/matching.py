@@ -45,8 +45,13 @@ def match(a, b, distance_m, a_capacity: np.ndarray, b_capacity: np.ndarray, poli
     if len(a):
         cap[b] = np.asarray(b_capacity)[b]
         cap[a] = np.asarray(a_capacity)[a]
-    overlap = same_caps and len(a) > 0 and bool(np.intersect1d(a, b, assume_unique=False).size)
-    if not same_caps and len(a) and np.intersect1d(a, b).size:
+    shared = False
+    if len(a):  # do a and b share nodes? (a mask, not a sort of millions of keys)
+        in_a = np.zeros(n_nodes, dtype=bool)
+        in_a[a] = True
+        shared = bool(in_a[b].any())
+    overlap = same_caps and shared
+    if not same_caps and shared:
         raise ValueError("a and b share nodes: pass the same capacity array for both")
     taken = np.zeros(len(a), dtype=bool)
     start = rows = None
@@ -54,8 +59,15 @@ def match(a, b, distance_m, a_capacity: np.ndarray, b_capacity: np.ndarray, poli
         start, rows = K.group_rows(a, n_nodes)
         found = K.find_kept(a, b, start, rows, np.asarray(keep[0], dtype=np.int64),
                             np.asarray(keep[1], dtype=np.int64))
-        kept = np.unique(found[found >= 0])
-        K.greedy_take(a, b, _order_by_distance(kept, a, b, dist), cap, taken)
+        is_kept = np.zeros(len(a), dtype=bool)
+        is_kept[found[found >= 0]] = True
+        kept = np.flatnonzero(is_kept)
+        use = np.bincount(a[kept], minlength=n_nodes) + np.bincount(b[kept], minlength=n_nodes)
+        if np.all(use <= cap):  # all fit: the greedy would take every one, in any order
+            taken[kept] = True
+            cap -= use
+        else:
+            K.greedy_take(a, b, _order_by_distance(kept, a, b, dist), cap, taken)
     if policy == "nearest":
         free = np.flatnonzero(~taken & (cap[a] > 0) & (cap[b] > 0))
         K.greedy_take(a, b, _order_by_distance(free, a, b, dist), cap, taken)
