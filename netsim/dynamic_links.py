@@ -35,13 +35,27 @@ class LinkGroup:
     policy: str
     acquisition: object  # float or config.Distribution
     # Links up now (a, b, terminal a, terminal b) and when each can carry packets.
-    current: tuple = field(default_factory=lambda: tuple(np.zeros(0, dtype=np.int64) for _ in range(4)))
+    current: tuple = field(default_factory=lambda: _no_links())
     ready_s: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    # Make-before-break: replaced links kept up on their own terminals until the links
+    # that replace them are ready.
+    draining: tuple = field(default_factory=lambda: _no_links())
+    drain_until_s: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     def links(self, rows: np.ndarray | slice = slice(None)) -> Links:
-        a, b, ta, tb = (x[rows] for x in self.current)
+        return self._as_links(self.current, rows)
+
+    def draining_links(self) -> Links:
+        return self._as_links(self.draining, slice(None))
+
+    def _as_links(self, links: tuple, rows) -> Links:
+        a, b, ta, tb = (x[rows] for x in links)
         return Links(a.astype(np.uint32), (ta + self.a_first_port).astype(np.uint32),
                      b.astype(np.uint32), (tb + self.b_first_port).astype(np.uint32))
+
+
+def _no_links() -> tuple:
+    return tuple(np.zeros(0, dtype=np.int64) for _ in range(4))
 
 
 def link_groups(scenario: Scenario, lay: Layout) -> list[LinkGroup]:
@@ -73,6 +87,7 @@ class GroupChange:
     slew_b_s: np.ndarray
     acquisition_s: np.ndarray
     removed_feasible: np.ndarray  # bool per removed link: still feasible (re-assigned)
+    draining: Links = None  # replaced links kept up until their replacements are ready
 
 
 def update_group(group: LinkGroup, t_s: float, pos, vel, n_nodes: int, max_range_m: float,
@@ -80,7 +95,17 @@ def update_group(group: LinkGroup, t_s: float, pos, vel, n_nodes: int, max_range
     old_a, old_b, old_ta, old_tb = group.current
     a, b, d = feasible_pairs(pos, vel, group.a_nodes, group.a_geometry, group.b_nodes, group.b_geometry,
                              max_range_m, earth_radius_m, grazing_m, same_set=group.same_set,
-                             include=(old_a, old_b))
+                             include=(np.concatenate([old_a, group.draining[0]]),
+                                      np.concatenate([old_b, group.draining[1]])))
+    feasible_keys = _pair_keys(a, b, n_nodes, group.same_set)
+    # Draining links end when their replacements are ready or when they become infeasible.
+    drain_a, drain_b = group.draining[0], group.draining[1]
+    still = (group.drain_until_s > t_s + 1e-12) & np.isin(_pair_keys(drain_a, drain_b, n_nodes, group.same_set),
+                                                          feasible_keys)
+    ended = tuple(x[~still] for x in group.draining)
+    group.draining = tuple(x[still] for x in group.draining)
+    group.drain_until_s = group.drain_until_s[still]
+    # Terminals held by draining links are not free for new links.
     a_cap = np.zeros(n_nodes, dtype=np.int64)
     a_cap[group.a_nodes] = group.a_geometry.count
     if group.same_set:
@@ -88,13 +113,14 @@ def update_group(group: LinkGroup, t_s: float, pos, vel, n_nodes: int, max_range
     else:
         b_cap = np.zeros(n_nodes, dtype=np.int64)
         b_cap[group.b_nodes] = group.b_geometry.count
+    np.subtract.at(a_cap, group.draining[0], 1)
+    np.subtract.at(b_cap, group.draining[1], 1)
     new = assign_links(pos, vel, a, b, d, group.a_geometry, group.b_geometry, a_cap, b_cap, group.policy,
                        keep=group.current, same_set=group.same_set)
     old_keys = _keys(group.current, n_nodes)
     new_keys = _keys(new, n_nodes)
     kept_new = np.isin(new_keys, old_keys)
     kept_old = np.isin(old_keys, new_keys)
-    feasible_keys = _pair_keys(a, b, n_nodes, group.same_set)
     removed_feasible = np.isin(_pair_keys(old_a, old_b, n_nodes, group.same_set), feasible_keys)[~kept_old]
     # Slew of each new link's terminals from the peer they tracked before (if any).
     na, nb, nta, ntb = (x[~kept_new] for x in new)
@@ -107,10 +133,39 @@ def update_group(group: LinkGroup, t_s: float, pos, vel, n_nodes: int, max_range
     old_ready = dict(zip(old_keys.tolist(), group.ready_s.tolist()))
     ready[kept_new] = [old_ready[k] for k in new_keys[kept_new].tolist()]
     ready[~kept_new] = t_s + np.maximum(slew_a, slew_b) + acquisition
-    removed = group.links(np.flatnonzero(~kept_old))
+    gone = tuple(x[~kept_old] for x in group.current)
+    drain = _make_before_break(gone, removed_feasible, new, ready, kept_new, t_s)
+    group.draining = tuple(np.concatenate([x, y[drain]]) for x, y in zip(group.draining, gone))
+    group.drain_until_s = np.concatenate([group.drain_until_s, _drain_until(gone, drain, new, ready)])
+    removed = group._as_links(tuple(np.concatenate([x, y[~drain]]) for x, y in zip(ended, gone)), slice(None))
+    removed_feasible = np.concatenate([np.zeros(len(ended[0]), dtype=bool), removed_feasible[~drain]])
     group.current, group.ready_s = new, ready
     added = group.links(np.flatnonzero(~kept_new))
-    return GroupChange(removed, added, slew_a, slew_b, acquisition, removed_feasible)
+    return GroupChange(removed, added, slew_a, slew_b, acquisition, removed_feasible,
+                       group._as_links(tuple(y[drain] for y in gone), slice(None)))
+
+
+def _make_before_break(gone: tuple, feasible: np.ndarray, new: tuple, ready: np.ndarray, kept_new: np.ndarray,
+                       t_s: float) -> np.ndarray:
+    """Replaced links that may stay up until their replacement is ready: still feasible,
+    neither terminal taken by a new link, and an end that gains a link not yet ready."""
+    ga, gb, gta, gtb = gone
+    na, nb, nta, ntb = new
+    used = set(zip(na.tolist(), nta.tolist())) | set(zip(nb.tolist(), ntb.tolist()))
+    pending = set(na[~kept_new & (ready > t_s)].tolist()) | set(nb[~kept_new & (ready > t_s)].tolist())
+    return np.array([bool(f) and (a, ta) not in used and (b, tb) not in used and (a in pending or b in pending)
+                     for a, b, ta, tb, f in zip(ga.tolist(), gb.tolist(), gta.tolist(), gtb.tolist(),
+                                                feasible.tolist())], dtype=bool)
+
+
+def _drain_until(gone: tuple, drain: np.ndarray, new: tuple, ready: np.ndarray) -> np.ndarray:
+    """For each draining link: when the last new link at either of its ends is ready."""
+    na, nb = new[0], new[1]
+    until = []
+    for a, b in zip(gone[0][drain].tolist(), gone[1][drain].tolist()):
+        touching = (na == a) | (nb == a) | (na == b) | (nb == b)
+        until.append(float(ready[touching].max()) if touching.any() else 0.0)
+    return np.asarray(until)
 
 
 def _keys(links: tuple, n_nodes: int) -> np.ndarray:

@@ -91,8 +91,8 @@ class NetworkStates:
         # A station's only link counts for routing even while it acquires: its packets are
         # then lost to the handover (and counted so) rather than to a missing route.
         ready_isl = isl & (self.isl_ready_s <= t_s + 1e-12)
-        dynamic = [g.links(np.flatnonzero(g.ready_s <= t_s + 1e-12)) for g in self.groups
-                   if self._group_allowed(g)]
+        dynamic = [links for g in self.groups if self._group_allowed(g)
+                   for links in (g.links(np.flatnonzero(g.ready_s <= t_s + 1e-12)), g.draining_links())]
         links = Links.concatenate([self.isl.select(ready_isl & self.allowed_isl), *dynamic,
                                    Links(ground + n_sat, np.zeros(len(ground)), sat[ground], port[ground])])
         ports = next_hop_ports(links, link_weights(links, pos, self.scenario.routing.metric),
@@ -116,6 +116,11 @@ class NetworkStates:
                 outage = max(change.slew_a_s[i], change.slew_b_s[i]) + change.acquisition_s[i]
                 handovers.append(_row(t_s, names[added.node_a[i]], int(added.port_a[i]), "",
                                       names[added.node_b[i]], float(outage), "acquired"))
+            draining = change.draining
+            for i in range(len(draining)):
+                # Make-before-break: the old link carries traffic while its replacement acquires.
+                handovers.append(_row(t_s, names[draining.node_a[i]], int(draining.port_a[i]),
+                                      names[draining.node_b[i]], "", 0.0, "make_before_break"))
         else:
             # Warm start: links chosen at t = 0 are up at once.
             group.ready_s[:] = 0.0

@@ -165,9 +165,10 @@ def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops:
         others = [("ground", n_sat + g, 0, int(ground_sat[g]), int(ground_port[g]), states.ground_ready_s[g])
                   for g in on_ground]
         for group in states.groups:
-            links = group.links()
-            others += zip([group.kind] * len(links), links.node_a.tolist(), links.port_a.tolist(),
-                          links.node_b.tolist(), links.port_b.tolist(), group.ready_s.tolist())
+            for links, ready in ((group.links(), group.ready_s),
+                                 (group.draining_links(), np.zeros(len(group.draining[0])))):
+                others += zip([group.kind] * len(links), links.node_a.tolist(), links.port_a.tolist(),
+                              links.node_b.tolist(), links.port_b.tolist(), ready.tolist())
         availability.add_interval(t_s, next_s, isl_up, states.isl_ready_s, others)
 
         if n_ground:

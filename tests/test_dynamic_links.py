@@ -55,3 +55,25 @@ def test_new_links_report_their_outage(steps):
     assert acquired
     # Inter-tier acquisition is 2 s and nearest-ISL acquisition 5 s (plus any slew).
     assert all(h["outage_s"] >= 2.0 for h in acquired)
+
+
+def test_make_before_break_keeps_the_old_link_until_the_new_one_is_ready():
+    states = NetworkStates(load_scenario(ROOT / "topologies" / "three-tier-links.yaml"))
+    seen = 0
+    for t in np.arange(0.0, 120.0, 0.5):
+        snap = states.at(float(t))
+        routed = {(int(a), int(pa), int(b), int(pb)) for a, pa, b, pb in
+                  zip(snap.links.node_a, snap.links.port_a, snap.links.node_b, snap.links.port_b)}
+        for group in states.groups:
+            draining, current = group.draining_links(), group.links()
+            held = set(zip(current.node_a.tolist(), current.port_a.tolist())) | \
+                set(zip(current.node_b.tolist(), current.port_b.tolist()))
+            for i in range(len(draining)):
+                seen += 1
+                # Its own terminals, still carrying traffic, and only until the replacement is up.
+                assert (int(draining.node_a[i]), int(draining.port_a[i])) not in held
+                assert (int(draining.node_b[i]), int(draining.port_b[i])) not in held
+                assert (int(draining.node_a[i]), int(draining.port_a[i]),
+                        int(draining.node_b[i]), int(draining.port_b[i])) in routed
+                assert group.drain_until_s[i] > snap.t_s
+    assert seen > 0, "two minutes of nearest ISLs must show one make-before-break"
