@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from netsim.errors import ScenarioError
 
@@ -79,10 +79,24 @@ class TerminalGroup(_Section):
     # in the literature (DESIGN.md).
     acquisition_s: float | Distribution = 0.0
     policy: Literal["plus_grid", "nearest", "least_loaded"] = "nearest"
+    # Mounting in the body frame (x along track, y = z x x, z nadir): "ring" (count
+    # horizontal terminals), one name for all ("zenith", "nadir", "fore", "aft", "right",
+    # "left", "az<deg>") or one name per terminal. Default: isl ring, up zenith, down nadir.
+    boresights: str | list[str] | None = None
+    # Tracking jitter of these terminals, µrad rms per axis (default: laser.pointing_jitter_urad).
+    tracking_jitter_urad: float | None = Field(default=None, ge=0)
 
 
 class Terminals(_Section):
-    """isl: inside the tier; up/down: zenith/nadir terminals toward the tiers above/below."""
+    """isl: inside the tier; up/down: zenith/nadir terminals toward the tiers above/below.
+    A group given without a policy takes its role's: isl plus_grid, up/down nearest."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _role_policies(cls, raw):
+        if isinstance(raw, dict) and isinstance(raw.get("isl"), dict) and "policy" not in raw["isl"]:
+            raw = {**raw, "isl": {**raw["isl"], "policy": "plus_grid"}}
+        return raw
 
     isl: TerminalGroup = TerminalGroup(count=4, policy="plus_grid")
     up: TerminalGroup = TerminalGroup(count=0, field_of_regard_deg=60.0, acquisition_s=10.0)
@@ -428,8 +442,50 @@ def _section_type(annotation: Any) -> Any:
     return None
 
 
+def _check_terminals(scenario: Scenario, path) -> None:
+    from netsim.attitude import boresight_vector
+
+    for ti, tier in enumerate(scenario.constellation.tiers):
+        for role in ("isl", "up", "down"):
+            group = getattr(tier.terminals, role)
+            key = f"constellation.tiers[{ti}].terminals.{role}"
+            if role == "isl" and group.policy == "plus_grid" and group.count not in (0, 4):
+                raise ScenarioError(path, f"{key}.count",
+                                    f"+Grid needs 4 terminals (or 0 for no ISLs) (got {group.count})")
+            names = group.boresights
+            if names is None or names == "ring":
+                continue
+            listed = [names] if isinstance(names, str) else names
+            if not isinstance(names, str) and len(listed) != group.count:
+                raise ScenarioError(path, f"{key}.boresights",
+                                    f"give one boresight per terminal ({group.count}) (got {len(listed)})")
+            for name in listed:
+                try:
+                    boresight_vector(name)
+                except ValueError as err:
+                    raise ScenarioError(path, f"{key}.boresights", str(err)) from None
+        for role in ("isl", "up", "down"):
+            spec = getattr(tier.terminals, role).acquisition_s
+            _check_distribution(spec, f"constellation.tiers[{ti}].terminals.{role}.acquisition_s", path)
+    _check_distribution(scenario.ground_links.acquisition_s, "ground_links.acquisition_s", path)
+
+
+def _check_distribution(spec, key: str, path) -> None:
+    if isinstance(spec, (int, float)):
+        if spec < 0:
+            raise ScenarioError(path, key, f"must be >= 0 s (got {spec})")
+        return
+    need = {"uniform": ("low", "high"), "exponential": ("mean",), "normal": ("mean", "std")}[spec.distribution]
+    missing = [k for k in need if getattr(spec, k) is None]
+    if missing:
+        raise ScenarioError(path, f"{key}.{missing[0]}", f"required for a {spec.distribution} distribution")
+    if spec.distribution == "uniform" and spec.low > spec.high:
+        raise ScenarioError(path, f"{key}.high", f"must be >= low = {spec.low} (got {spec.high})")
+
+
 def _check_references(scenario: Scenario, path) -> None:
     """Cross-key rules the per-key types cannot express."""
+    _check_terminals(scenario, path)
     _unique([t.name for t in scenario.constellation.tiers], "constellation.tiers", path)
     _unique([s.name for _, s in scenario.shells], "constellation.tiers[].shells", path)
     _unique([g.name for g in scenario.ground_stations], "ground_stations", path)

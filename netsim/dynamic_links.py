@@ -15,9 +15,10 @@ from netsim.config import Scenario, TerminalGroup
 from netsim.topology import Layout, Links
 
 
-def geometry(group: TerminalGroup, boresights: str) -> TerminalGeometry:
-    return TerminalGeometry(group.count, boresights, np.radians(group.field_of_regard_deg),
-                            np.radians(group.max_slew_rate_deg_s))
+def geometry(group: TerminalGroup, default_boresights: str) -> TerminalGeometry:
+    boresights = group.boresights if group.boresights is not None else default_boresights
+    return TerminalGeometry(group.count, boresights if isinstance(boresights, str) else tuple(boresights),
+                            np.radians(group.field_of_regard_deg), np.radians(group.max_slew_rate_deg_s))
 
 
 @dataclass

@@ -7,6 +7,7 @@ covering it, the link changes and the forwarding-table diff, then lets ns-3 run 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import ipaddress
 import time
@@ -88,6 +89,8 @@ def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops:
     for (tier, shell), base in zip(scenario.shells, lay.shell_offsets):
         fabric.create_nodes(shell.total, lay.ports(base), forwarding=True)
     fabric.create_nodes(n_ground, 1, forwarding=False)
+    if states.budget is not None:
+        _apply_tracking_jitter(fabric, lay, scenario, states.budget)
     if scenario.ground_links.kind == "rf":
         _use_rf_ground_segment(fabric, lay, scenario.ground_links.rf_data_rate_gbps)
     fabric.helper.SetDestinationCount(max(len(states.destinations), 1))
@@ -195,6 +198,20 @@ def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops:
     outputs.add_loss_causes(flows, _loss_counts(losses, len(names)))
     ns.Simulator.Destroy()  # closes the pcap files
     return RunResult(run_dir, flows, packets, handovers=handovers, drops=drops, next_hops=next_hops)
+
+
+def _apply_tracking_jitter(fabric, lay, scenario: Scenario, budget) -> None:
+    """Terminal groups with their own tracking jitter get their own optical model."""
+    for ti, tier in enumerate(scenario.constellation.tiers):
+        sats = np.flatnonzero(lay.tier_of == ti)
+        for role in ("isl", "up", "down"):
+            jitter = getattr(tier.terminals, role).tracking_jitter_urad
+            first, count = getattr(lay.plans[ti], role)
+            if jitter is None or not count or not len(sats):
+                continue
+            group_budget = dataclasses.replace(budget, pointing_jitter_rad=jitter * 1e-6)
+            fabric.set_port_budget(np.repeat(sats, count), np.tile(np.arange(first, first + count), len(sats)),
+                                   scenario.laser.data_rate_gbps, group_budget)
 
 
 def _use_rf_ground_segment(fabric, lay, rate_gbps: float) -> None:

@@ -147,3 +147,22 @@ def test_yaml_laser_section_maps_to_the_model():
     laser = Laser.model_validate({"tx_power_w": 0.5, "tx_aperture_mm": 60, "receiver": {"type": "pin"}})
     budget = LinkBudget.from_config(laser)
     assert budget.tx_power_w == 0.5 and budget.tx_aperture_m == pytest.approx(0.06) and budget.receiver == "pin"
+
+
+def test_terminal_group_tracking_jitter_reaches_its_ports(tmp_path):
+    """A tier's ISL terminals with large jitter lose packets to bit errors; the default
+    jitter loses none on the same links."""
+    from netsim.runner import run
+
+    def scenario(jitter):
+        raw = default_scenario_dict(duration_s=1.0, drain_s=0.3)
+        raw["constellation"]["tiers"][0]["terminals"] = {"isl": {"count": 4, "tracking_jitter_urad": jitter}}
+        raw["traffic"] = [{"name": "f", "src": "london", "dst": "new_york", "rate_mbps": 20,
+                           "packet_bytes": 1000, "start_s": 0.1001, "stop_s": 0.9}]
+        raw["outputs"] = {"pcap_nodes": []}
+        return scenario_from_dict(raw)
+
+    calm = run(scenario(None), tmp_path / "calm").flows[0]
+    shaky = run(scenario(12.0), tmp_path / "shaky").flows[0]
+    assert calm["lost_bit_errors"] == 0
+    assert shaky["lost_bit_errors"] > 0

@@ -97,6 +97,13 @@ class Fabric:
             f64 = [np.ascontiguousarray(x, dtype=np.float64) for x in (slew_a_s, slew_b_s, acquisition_s)]
             self.helper.ConnectWithAcquisition(u32(node_a), u32(port_a), u32(node_b), u32(port_b), *f64, n)
 
+    def set_port_budget(self, node, port, data_rate_gbps: float, link_budget) -> None:
+        """Ports with their own optical model (e.g. a terminal group's tracking jitter)."""
+        n = len(node)
+        if n:
+            model = optical_link_model(self.ns, link_budget)
+            self.helper.SetPortPhysics(u32(node), u32(port), n, self.ns.DataRate(int(data_rate_gbps * 1e9)), model)
+
     def set_ideal_ports(self, node, port, data_rate_gbps: float) -> None:
         """Ports without the optical model (ideal links) at another line rate: RF ground links."""
         n = len(node)
