@@ -3,7 +3,6 @@ at a target BER, and optionally a plot of BER against distance."""
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import numpy as np

@@ -443,7 +443,7 @@ def install(ns, fabric, states, scenario: Scenario, run_dir: Path) -> TrafficRun
     for stale in OUTPUT_FILES:
         (run_dir / stale).unlink(missing_ok=True)
     endpoints = states.destinations  # ground stations, then satellite endpoints (table sized by the runner)
-    n_sat, n_ground = lay.n_satellites, len(lay.ground_names)
+    n_ground = len(lay.ground_names)
     names = list(lay.satellite_names) + list(lay.ground_names)
     columns = {names[int(node)]: c for c, node in enumerate(endpoints)}
     table = fabric.helper.GetForwardingTable()

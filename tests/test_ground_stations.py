@@ -21,7 +21,7 @@ def test_inertial_frame_matches_astropy_cirs():
     """netsim's frame is Earth-fixed turned by ERA: astropy's ITRS -> CIRS, less polar
     motion (~10 m) and UT1 - UTC (~0.1 s -> ~40 m at the equator)."""
     from astropy import units as u
-    from astropy.coordinates import CIRS, ITRS, EarthLocation
+    from astropy.coordinates import CIRS, EarthLocation
     from astropy.time import Time
     from astropy.utils import iers
 

@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import csv
-import subprocess
-import sys
 
 import numpy as np
-import pytest
-import yaml
 
 from conftest import default_scenario_dict
 from netsim.config import scenario_from_dict

@@ -10,7 +10,7 @@ import pytest
 from conftest import default_scenario_dict
 from netsim import walker
 from netsim.config import scenario_from_dict
-from netsim.orbits import constellation_ephemeris, constellation_orbits, earth_constants, earth_j2, reference_state
+from netsim.orbits import constellation_ephemeris, constellation_orbits, earth_constants, reference_state
 
 
 @pytest.fixture(scope="module")
