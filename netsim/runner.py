@@ -80,6 +80,9 @@ def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops:
     ns.RngSeedManager.SetSeed(1)
     ns.RngSeedManager.SetRun(scenario.seed + 1)
     ns.GlobalValue.Bind("ChecksumEnabled", ns.BooleanValue(True))
+    # Dense shells give paths of hundreds of hops: endpoints send with the largest TTL
+    # (each satellite decrements it; longer paths are dropped as ttl_expired).
+    ns.Config.SetDefault("ns3::Ipv4L3Protocol::DefaultTtl", ns.UintegerValue(255))
 
     states = NetworkStates(scenario)
     lay = states.layout
