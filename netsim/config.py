@@ -10,10 +10,9 @@ import datetime as dt
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from netsim.errors import ScenarioError
+from netsim.errors import ScenarioError, read_yaml
 
 
 class _Section(BaseModel):
@@ -355,17 +354,7 @@ class Scenario(_Section):
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario file; raise ScenarioError naming what is wrong."""
     path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text())
-    except FileNotFoundError:
-        raise ScenarioError(path, "", "file not found") from None
-    except OSError as err:
-        raise ScenarioError(path, "", f"cannot read: {err.strerror}") from None
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise ScenarioError(path, "", f"not valid YAML{where}: {getattr(err, 'problem', err)}") from None
-    return scenario_from_dict(raw, path)
+    return scenario_from_dict(read_yaml(path, ScenarioError), path)
 
 
 def scenario_from_dict(raw: Any, path: str | Path = "<scenario>") -> Scenario:

@@ -5,8 +5,8 @@ class NetsimError(Exception):
     """Base of the errors netsim reports without a traceback."""
 
 
-class ScenarioError(NetsimError):
-    """A scenario file is unreadable or breaks the scenario format.
+class FileFormatError(NetsimError):
+    """An input file is unreadable or breaks its format.
 
     The message names the file, the key (dotted path) and what is allowed.
     """
@@ -15,3 +15,23 @@ class ScenarioError(NetsimError):
         self.path, self.key, self.problem = str(path), key, problem
         where = f"{self.path}: " + (f"key '{key}': " if key else "")
         super().__init__(where + problem)
+
+
+class ScenarioError(FileFormatError):
+    """A scenario file is unreadable or breaks the scenario format."""
+
+
+def read_yaml(path, error: type[FileFormatError]):
+    """The parsed YAML of a file; unreadable files and YAML syntax errors raise `error`."""
+    import yaml
+
+    try:
+        return yaml.safe_load(path.read_text())
+    except FileNotFoundError:
+        raise error(path, "", "file not found") from None
+    except OSError as err:
+        raise error(path, "", f"cannot read: {err.strerror}") from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise error(path, "", f"not valid YAML{where}: {getattr(err, 'problem', err)}") from None

@@ -19,9 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 
-from netsim.errors import NetsimError, ScenarioError
+from netsim.errors import FileFormatError, ScenarioError, read_yaml
 
 SAMPLINGS = ("grid", "zip", "random")
 TOP_KEYS = ("name", "base", "set", "sampling", "samples", "sampling_seed", "axes", "replicates", "seeds",
@@ -32,13 +31,8 @@ RANDOM_SPECS = ("uniform", "log_uniform", "int", "choice")
 RUN_ID_CHARS = 12
 
 
-class SweepError(NetsimError):
+class SweepError(FileFormatError):
     """A sweep file is unreadable or breaks the sweep format; names the file and the key."""
-
-    def __init__(self, path, key: str, problem: str):
-        self.path, self.key, self.problem = str(path), key, problem
-        where = f"{self.path}: " + (f"key '{key}': " if key else "")
-        super().__init__(where + problem)
 
 
 @dataclass(frozen=True)
@@ -250,17 +244,7 @@ def _expect(where, key: str, value, kinds, what: str):
 def load_sweep(path: str | Path) -> Sweep:
     """Read and validate a sweep file and every point it makes; raise SweepError/ScenarioError."""
     path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text())
-    except FileNotFoundError:
-        raise SweepError(path, "", "file not found") from None
-    except OSError as err:
-        raise SweepError(path, "", f"cannot read: {err.strerror}") from None
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise SweepError(path, "", f"not valid YAML{where}: {getattr(err, 'problem', err)}") from None
-    return sweep_from_dict(raw, path)
+    return sweep_from_dict(read_yaml(path, SweepError), path)
 
 
 def sweep_from_dict(raw: Any, path: str | Path = "<sweep>") -> Sweep:
