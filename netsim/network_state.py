@@ -82,9 +82,10 @@ class NetworkStates:
         isl, isl_dark = self._isl_state(t_s, pos, handovers)
         group_changes = [self._update_group(group, t_s, pos, vel, handovers) for group in self.groups]
         old_sat, old_port = self.assigner.satellite.copy(), self.assigner.port.copy()
-        visible = self.assigner.visible(pos[n_sat:], self.sites.up_at(t_s), pos[:n_sat])
+        ground_up = self.sites.up_at(t_s)
+        visible = self.assigner.visible(pos[n_sat:], ground_up, pos[:n_sat])
         costs = self._ground_costs(t_s, pos, vel, visible, isl)
-        sat, port = self.assigner.update(pos[n_sat:], self.sites.up_at(t_s), pos[:n_sat], costs, visible)
+        sat, port = self.assigner.update(pos[n_sat:], ground_up, pos[:n_sat], costs, visible)
         slew, acquisition = self._ground_handovers(t_s, pos, old_sat, old_port, sat, port, visible, handovers)
 
         ground = np.flatnonzero(sat != NO_SATELLITE)
@@ -258,25 +259,31 @@ def follow_path(snapshot: Snapshot, n_satellites: int, src: int, dst_index: int)
         return None
     path, node = [src, int(first)], int(first)
     while node < n_satellites and len(path) <= n_satellites + 1:
-        port = snapshot.ports[node, dst_index]
-        nxt = peer.get((node, int(port)))
-        if nxt is None:
+        nxt = peer(node, int(snapshot.ports[node, dst_index]))
+        if nxt < 0:
             return None
         path.append(nxt)
         node = nxt
     return path if node == dst else None
 
 
-def port_peers(snapshot: Snapshot, n_satellites: int) -> dict[tuple[int, int], int]:
-    """(node, port) -> node at the other end, for links that are up (cached)."""
+def port_peers(snapshot: Snapshot, n_satellites: int):
+    """Lookup (node, port) -> node at the other end (-1 if none), over the links that are
+    up; built once per snapshot from sorted keys, without a per-link Python loop."""
     cached = getattr(snapshot, "_peers", None)
     if cached is None:
         links = snapshot.links
-        cached = {}
-        for a, pa, b, pb in zip(links.node_a.tolist(), links.port_a.tolist(),
-                                links.node_b.tolist(), links.port_b.tolist()):
-            cached[(a, pa)] = b
-            cached[(b, pb)] = a
+        keys = np.concatenate([links.node_a.astype(np.int64) * 256 + links.port_a,
+                               links.node_b.astype(np.int64) * 256 + links.port_b])
+        peers = np.concatenate([links.node_b, links.node_a]).astype(np.int64)
+        order = np.argsort(keys)
+        keys, peers = keys[order], peers[order]
+
+        def cached(node: int, port: int) -> int:
+            key = node * 256 + port
+            i = int(np.searchsorted(keys, key))
+            return int(peers[i]) if i < len(keys) and keys[i] == key else -1
+
         snapshot._peers = cached
     return cached
 
