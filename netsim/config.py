@@ -188,6 +188,9 @@ class Routing(_Section):
     metric: Literal["delay", "hops"] = "delay"
     # Tiers whose inter-satellite links routes may use (default: all), e.g. [vleo].
     tiers: list[str] | None = None
+    # Loop guard: satellite hops a packet may take (the fabric is one IPv4 hop; paths
+    # across an 800,000-satellite shell run to several hundred hops).
+    max_hops: int = Field(default=4096, ge=1, le=65535)
 
 
 class UdpCbrFlow(_Section):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import ipaddress
+import resource
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -42,6 +43,8 @@ class RunResult:
     wall_time_s: float = 0.0
     # Path (node indices) of every destination's tree at each update, for analysis/tests.
     next_hops: list[tuple[float, np.ndarray]] = field(default_factory=list)
+    # Wall seconds per phase: setup, network_state (orbits, links, routes), packets (ns-3), outputs.
+    timing: dict = field(default_factory=dict)
 
 
 def ground_address(g: int) -> str:
@@ -70,19 +73,21 @@ def run(scenario: Scenario, run_dir: str | Path, *, scenario_file: str | None = 
     result.wall_time_s = time.perf_counter() - start
     outputs.write_csv(run_dir / "flows.csv", outputs.FLOW_COLUMNS, result.flows)
     manifest.update(status="ok", wall_time_s=round(result.wall_time_s, 3), handovers=result.handovers,
-                    flows=len(result.flows), drops=result.drops)
+                    flows=len(result.flows), drops=result.drops,
+                    timing={k: round(v, 3) for k, v in result.timing.items()},
+                    peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1))
     outputs.write_manifest(run_dir, manifest)
     return result
 
 
 def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops: bool) -> RunResult:
+    clock = _PhaseClock()
     ns = load_core()
     ns.RngSeedManager.SetSeed(1)
     ns.RngSeedManager.SetRun(scenario.seed + 1)
     ns.GlobalValue.Bind("ChecksumEnabled", ns.BooleanValue(True))
-    # Dense shells give paths of hundreds of hops: endpoints send with the largest TTL
-    # (each satellite decrements it; longer paths are dropped as ttl_expired).
-    ns.Config.SetDefault("ns3::Ipv4L3Protocol::DefaultTtl", ns.UintegerValue(255))
+    # The fabric is one IP hop; its own loop guard is a hop limit (FabricHopTag).
+    ns.Config.SetDefault("ns3::SatelliteForwarder::MaxHops", ns.UintegerValue(scenario.routing.max_hops))
 
     states = NetworkStates(scenario)
     lay = states.layout
@@ -121,16 +126,13 @@ def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops:
     availability = LinkAvailability(len(isl))
     losses = ns.CreateObject[ns.DropClassifier]()
     losses.Setup(FLOW_PORT_BASE, len(names))
-    for node in range(lay.n_nodes):
-        for port in range(lay.ports(node)):
-            losses.Watch(fabric.port(node, port))
-        if node < n_sat:
-            losses.Watch(fabric.helper.GetForwarder(node))
+    fabric.helper.WatchDrops(losses)  # every forwarder and port, also ports created later
 
     step_ns = round(scenario.routing.update_interval_s * 1e9)
     end_ns = round((scenario.duration_s + scenario.drain_s) * 1e9)
     bar = _progress_bar(scenario.duration_s + scenario.drain_s, progress)
     t_ns = 0
+    clock.lap("setup")
     pos_vel = states.positions(0.0)
     while t_ns < end_ns:
         next_ns = min(t_ns + step_ns, end_ns)
@@ -184,8 +186,10 @@ def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops:
             next_hops.append((t_s, snap.links))
         path_log.record(snap)
 
+        clock.lap("network_state")
         ns.Simulator.Stop(ns.NanoSeconds(next_ns - ns.Simulator.Now().GetNanoSeconds()))
         ns.Simulator.Run()
+        clock.lap("packets")
         bar.update(next_s - t_s)
         t_ns, pos_vel = next_ns, next_pos_vel
     bar.close()
@@ -200,34 +204,54 @@ def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops:
     flows = outputs.flow_rows(names, ends, sent, packets)
     outputs.add_loss_causes(flows, _loss_counts(losses, len(names)))
     ns.Simulator.Destroy()  # closes the pcap files
-    return RunResult(run_dir, flows, packets, handovers=handovers, drops=drops, next_hops=next_hops)
+    clock.lap("outputs")
+    return RunResult(run_dir, flows, packets, handovers=handovers, drops=drops, next_hops=next_hops,
+                     timing=clock.seconds)
+
+
+class _PhaseClock:
+    """Wall seconds spent per phase of a run (manifest `timing`)."""
+
+    def __init__(self):
+        self.seconds: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, phase: str) -> None:
+        now = time.perf_counter()
+        self.seconds[phase] = self.seconds.get(phase, 0.0) + now - self._last
+        self._last = now
 
 
 def _apply_tracking_jitter(fabric, lay, scenario: Scenario, budget) -> None:
     """Terminal groups with their own tracking jitter get their own optical model."""
     for ti, tier in enumerate(scenario.constellation.tiers):
-        sats = np.flatnonzero(lay.tier_of == ti)
+        sats = _node_range(np.flatnonzero(lay.tier_of == ti))
         for role in ("isl", "up", "down"):
             jitter = getattr(tier.terminals, role).tracking_jitter_urad
             first, count = getattr(lay.plans[ti], role)
-            if jitter is None or not count or not len(sats):
-                continue
-            group_budget = dataclasses.replace(budget, pointing_jitter_rad=jitter * 1e-6)
-            fabric.set_port_budget(np.repeat(sats, count), np.tile(np.arange(first, first + count), len(sats)),
-                                   scenario.laser.data_rate_gbps, group_budget)
+            if jitter is not None:
+                fabric.set_port_physics(sats, range(first, first + count), scenario.laser.data_rate_gbps,
+                                        dataclasses.replace(budget, pointing_jitter_rad=jitter * 1e-6))
 
 
 def _use_rf_ground_segment(fabric, lay, rate_gbps: float) -> None:
     """RF ground links: the stations' terminals and the satellites' ground terminals
     become ideal links at the RF rate (no optical budget, no atmosphere model)."""
+    fabric.set_port_physics(range(lay.n_satellites, lay.n_nodes), range(1), rate_gbps)
     serving = np.flatnonzero(lay.serving)
-    nodes, ports = [np.arange(lay.n_satellites, lay.n_nodes)], [np.zeros(lay.n_nodes - lay.n_satellites)]
     for sat_tier in np.unique(lay.tier_of[serving]):
         first, count = lay.plans[sat_tier].ground
-        sats = serving[lay.tier_of[serving] == sat_tier]
-        nodes.append(np.repeat(sats, count))
-        ports.append(np.tile(np.arange(first, first + count), len(sats)))
-    fabric.set_ideal_ports(np.concatenate(nodes), np.concatenate(ports), rate_gbps)
+        fabric.set_port_physics(_node_range(serving[lay.tier_of[serving] == sat_tier]),
+                                range(first, first + count), rate_gbps)
+
+
+def _node_range(nodes: np.ndarray) -> range:
+    """A tier's satellites as the contiguous node range they are (satellites are numbered
+    tier by tier, shell by shell)."""
+    if not len(nodes):
+        return range(0)
+    assert nodes[-1] - nodes[0] + 1 == len(nodes), "a tier's satellites are contiguous"
+    return range(int(nodes[0]), int(nodes[-1]) + 1)
 
 
 def _loss_counts(losses, n_flows: int) -> np.ndarray:

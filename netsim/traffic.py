@@ -335,8 +335,6 @@ class TrafficRun:
     udp: list = field(default_factory=list)  # flow models, in recorder order per kind
     tcp: list = field(default_factory=list)
     ping: list = field(default_factory=list)
-    link_recorder: Any = None
-    link_rows: list = field(default_factory=list)  # (node, port) per recorder row
     monitor_helper: Any = None
     monitor: Any = None
     keep: list = field(default_factory=list)  # objects Python must keep alive
@@ -357,7 +355,7 @@ class TrafficRun:
             outputs.write_csv(self.run_dir / "ping.csv", outputs.PING_COLUMNS, summary)
             outputs.write_csv(self.run_dir / "ping_probes.csv", outputs.PING_PROBE_COLUMNS, probes)
             self.recorder.DisposePings()
-        if self.link_recorder is not None:
+        if self.scenario.outputs.link_stats:
             outputs.write_csv(self.run_dir / "link_traffic.csv", outputs.LINK_TRAFFIC_COLUMNS, self._link_rows())
         if self.monitor is not None:
             self.monitor.CheckForLostPackets()
@@ -416,22 +414,27 @@ class TrafficRun:
         return summary, probes
 
     def _link_rows(self) -> list[dict]:
-        n = len(self.link_rows)
+        """Ports that sent or lost at least one frame (idle ports would be rows of zeros,
+        millions of them on the seed fabric)."""
+        helper = self.fabric.helper
+        n = int(helper.GetNCreatedPorts())
+        node, port = np.zeros(max(n, 1), np.uint32), np.zeros(max(n, 1), np.uint32)
         packets, nbytes = np.zeros(max(n, 1), np.uint64), np.zeros(max(n, 1), np.uint64)
-        drops = np.zeros((max(n, 1), 8), np.uint64)
+        drops = np.zeros((max(n, 1), len(DEVICE_DROP_CAUSES)), np.uint64)
         if n:
-            self.link_recorder.Copy(packets, nbytes, drops)
-        s = self.scenario
+            helper.CopyPortCounters(node, port, packets, nbytes, drops)
+        s, lay = self.scenario, self.layout
         seconds = s.duration_s + s.drain_s
-        names = list(self.layout.satellite_names) + list(self.layout.ground_names)
+        n_sat = lay.n_satellites
         rows = []
-        for r, (node, port, kind) in enumerate(self.link_rows):
+        for r in np.flatnonzero((packets[:n] > 0) | (drops[:n].sum(axis=1) > 0)).tolist():
+            kind = port_kinds(lay, int(node[r]))[port[r]]
             rate = s.laser.data_rate_gbps * 1e9
-            if kind == "ground" and getattr(s.ground_links, "kind", "optical") == "rf":
+            if kind == "ground" and s.ground_links.kind == "rf":
                 rate = s.ground_links.rf_data_rate_gbps * 1e9
             b = int(nbytes[r])
             rows.append(dict(zip(outputs.LINK_TRAFFIC_COLUMNS, [
-                names[node], node, port, kind, int(packets[r]), b, b * 8 / (rate * seconds),
+                lay.satellite_names[node[r]] if node[r] < n_sat else lay.ground_names[node[r] - n_sat], int(node[r]), int(port[r]), kind, int(packets[r]), b, b * 8 / (rate * seconds),
                 *(int(drops[r, c]) for c in range(len(DEVICE_DROP_CAUSES)))])))
         return rows
 
@@ -489,12 +492,6 @@ def install(ns, fabric, states, scenario: Scenario, run_dir: Path) -> TrafficRun
             run.ping.append(flow)
 
     _install_pcap(run)
-    if scenario.outputs.link_stats:
-        run.link_recorder = ns.CreateObject[ns.LinkStatsRecorder]()
-        for node in range(lay.n_nodes):
-            for port, kind in enumerate(port_kinds(lay, node)):
-                run.link_recorder.Attach(fabric.port(node, port))
-                run.link_rows.append((node, port, kind))
     if scenario.outputs.flow_monitor and scenario.traffic:
         nodes = ns.NodeContainer()
         for node in endpoints.tolist():

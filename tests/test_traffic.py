@@ -171,7 +171,10 @@ def test_ping_rtts_and_flow_monitor(traffic_run):
 def test_link_traffic_counts_the_frames_each_port_sent(traffic_run):
     s, result = traffic_run
     links = {(r["node"], int(r["port"])): r for r in _table(result.run_dir, "link_traffic.csv")}
-    assert len(links) == 144 * 6 + 4
+    # Only ports that sent or lost frames are listed: idle ports would be rows of zeros.
+    drops = [c for c in next(iter(links.values())) if c.startswith("drops_")]
+    assert all(int(r["packets_sent"]) or any(int(r[c]) for c in drops) for r in links.values())
+    assert 0 < len(links) < 144 * 6 + 4
     flows = analyze([result.run_dir / "pcap" / "london-port0.pcap"], context=RunContext.from_run_dir(result.run_dir)).flows
     tx = flows[flows["direction"] == "tx"]
     london = links[("london", 0)]

@@ -16,7 +16,6 @@ namespace ns3
 LaserFabricHelper::LaserFabricHelper()
 {
     m_deviceFactory.SetTypeId("ns3::LaserNetDevice");
-    m_queueFactory.SetTypeId("ns3::DropTailQueue<Packet>");
     m_store = CreateObject<EphemerisStore>();
     m_table = CreateObject<ForwardingTable>();
 }
@@ -25,12 +24,6 @@ void
 LaserFabricHelper::SetDeviceAttribute(std::string name, const AttributeValue& value)
 {
     m_deviceFactory.Set(name, value);
-}
-
-void
-LaserFabricHelper::SetQueueAttribute(std::string name, const AttributeValue& value)
-{
-    m_queueFactory.Set(name, value);
 }
 
 uint64_t
@@ -55,31 +48,47 @@ LaserFabricHelper::CreateNodes(uint32_t n, uint32_t ports, bool forwarding)
         Ptr<EphemerisMobilityModel> mobility = CreateObject<EphemerisMobilityModel>();
         mobility->SetStore(m_store, index);
         node->AggregateObject(mobility);
-
-        std::vector<Ptr<LaserNetDevice>> nodePorts;
-        nodePorts.reserve(ports);
-        for (uint32_t p = 0; p < ports; ++p)
-        {
-            Ptr<LaserNetDevice> dev = m_deviceFactory.Create<LaserNetDevice>();
-            dev->SetAddress(Mac48Address::Allocate());
-            dev->SetQueue(m_queueFactory.Create<Queue<Packet>>());
-            dev->SetRandomStream(StreamSeed(index, p));
-            node->AddDevice(dev);
-            nodePorts.push_back(dev);
-        }
         Ptr<SatelliteForwarder> forwarder;
         if (forwarding)
         {
             forwarder = CreateObject<SatelliteForwarder>();
-            forwarder->Setup(m_table, index, nodePorts);
+            forwarder->Setup(m_table, index, ports);
             node->AggregateObject(forwarder);
         }
         m_nodes.Add(node);
-        m_ports.push_back(std::move(nodePorts));
+        m_ports.emplace_back(ports);
         m_forwarders.push_back(forwarder);
         created.Add(node);
     }
     return created;
+}
+
+Ptr<LaserNetDevice>
+LaserFabricHelper::CreatePort(uint32_t node, uint32_t port)
+{
+    Ptr<LaserNetDevice> dev = m_deviceFactory.Create<LaserNetDevice>();
+    dev->SetAddress(Mac48Address::Allocate());
+    dev->SetRandomStream(StreamSeed(node, port));
+    for (const auto& rule : m_physics)
+    {
+        if (node - rule.firstNode < rule.nNodes && port - rule.firstPort < rule.nPorts)
+        {
+            dev->SetDataRate(rule.rate);
+            dev->SetLinkModel(rule.model);
+        }
+    }
+    m_nodes.Get(node)->AddDevice(dev);
+    if (m_forwarders[node])
+    {
+        m_forwarders[node]->SetPort(port, dev);
+    }
+    m_ports[node][port] = dev;
+    ++m_nCreatedPorts;
+    for (auto& watcher : m_portWatchers)
+    {
+        watcher(node, port, dev);
+    }
+    return dev;
 }
 
 void
@@ -97,7 +106,7 @@ LaserFabricHelper::InstallGroundStack(uint32_t node, Ipv4Address addr, uint32_t 
     InternetStackHelper stack;
     stack.Install(n);
     Ptr<Ipv4> ipv4 = n->GetObject<Ipv4>();
-    const int32_t iface = ipv4->AddInterface(m_ports[node].at(0));
+    const int32_t iface = ipv4->AddInterface(GetPort(node, 0));
     ipv4->AddAddress(iface, Ipv4InterfaceAddress(addr, Ipv4Mask("255.255.255.255")));
     ipv4->SetUp(iface);
     Ipv4StaticRoutingHelper routing;
@@ -168,18 +177,56 @@ LaserFabricHelper::ConnectWithAcquisition(const uint32_t* nodeA,
 }
 
 void
-LaserFabricHelper::SetPortPhysics(const uint32_t* node,
-                                  const uint32_t* port,
-                                  uint32_t n,
+LaserFabricHelper::SetPortPhysics(uint32_t firstNode,
+                                  uint32_t nNodes,
+                                  uint32_t firstPort,
+                                  uint32_t nPorts,
                                   DataRate rate,
                                   Ptr<OpticalLinkModel> model)
 {
-    for (uint32_t i = 0; i < n; ++i)
+    m_physics.push_back({firstNode, nNodes, firstPort, nPorts, rate, model});
+    const uint32_t lastNode = std::min<uint64_t>(uint64_t(firstNode) + nNodes, m_ports.size());
+    for (uint32_t node = firstNode; node < lastNode; ++node)
     {
-        Ptr<LaserNetDevice> dev = GetPort(node[i], port[i]);
-        dev->SetDataRate(rate);
-        dev->SetLinkModel(model);
+        const uint32_t lastPort = std::min<uint64_t>(uint64_t(firstPort) + nPorts, m_ports[node].size());
+        for (uint32_t port = firstPort; port < lastPort; ++port)
+        {
+            if (Ptr<LaserNetDevice> dev = m_ports[node][port])
+            {
+                dev->SetDataRate(rate);
+                dev->SetLinkModel(model);
+            }
+        }
     }
+}
+
+void
+LaserFabricHelper::WatchPorts(PortCallback watcher)
+{
+    m_portWatchers.push_back(watcher);
+    for (uint32_t node = 0; node < m_ports.size(); ++node)
+    {
+        for (uint32_t port = 0; port < m_ports[node].size(); ++port)
+        {
+            if (Ptr<LaserNetDevice> dev = m_ports[node][port])
+            {
+                watcher(node, port, dev);
+            }
+        }
+    }
+}
+
+void
+LaserFabricHelper::WatchDrops(Ptr<DropClassifier> classifier)
+{
+    for (const auto& forwarder : m_forwarders)
+    {
+        if (forwarder)
+        {
+            classifier->Watch(forwarder);
+        }
+    }
+    WatchPorts(MakeCallback(&DropClassifier::WatchPort, classifier));
 }
 
 void
@@ -187,8 +234,8 @@ LaserFabricHelper::Disconnect(const uint32_t* node, const uint32_t* port, uint32
 {
     for (uint32_t i = 0; i < n; ++i)
     {
-        Ptr<LaserNetDevice> dev = GetPort(node[i], port[i]);
-        if (Ptr<Channel> old = dev->GetChannel())
+        Ptr<LaserNetDevice> dev = m_ports.at(node[i]).at(port[i]);
+        if (Ptr<Channel> old = dev ? dev->GetChannel() : nullptr)
         {
             Ptr<LaserChannel> channel = DynamicCast<LaserChannel>(old);
             channel->Disconnect();
@@ -225,6 +272,10 @@ LaserFabricHelper::GetDropTotals(uint64_t* deviceDrops, uint64_t* forwarderDrops
     {
         for (const auto& dev : m_ports[node])
         {
+            if (!dev)
+            {
+                continue;
+            }
             for (int c = 0; c < LaserNetDevice::N_DROP_CAUSES; ++c)
             {
                 deviceDrops[c] += dev->GetDropCount(LaserNetDevice::DropCause(c));
@@ -247,11 +298,55 @@ LaserFabricHelper::GetNode(uint32_t node) const
 }
 
 Ptr<LaserNetDevice>
-LaserFabricHelper::GetPort(uint32_t node, uint32_t port) const
+LaserFabricHelper::GetPort(uint32_t node, uint32_t port)
 {
     NS_ABORT_MSG_IF(node >= m_ports.size() || port >= m_ports[node].size(),
                     "no laser port " << port << " on node " << node);
-    return m_ports[node][port];
+    Ptr<LaserNetDevice> dev = m_ports[node][port];
+    return dev ? dev : CreatePort(node, port);
+}
+
+uint32_t
+LaserFabricHelper::GetNPorts(uint32_t node) const
+{
+    return m_ports.at(node).size();
+}
+
+uint64_t
+LaserFabricHelper::GetNCreatedPorts() const
+{
+    return m_nCreatedPorts;
+}
+
+void
+LaserFabricHelper::CopyPortCounters(uint32_t* node,
+                                    uint32_t* port,
+                                    uint64_t* frames,
+                                    uint64_t* bytes,
+                                    uint64_t* drops) const
+{
+    uint64_t row = 0;
+    for (uint32_t n = 0; n < m_ports.size(); ++n)
+    {
+        for (uint32_t p = 0; p < m_ports[n].size(); ++p)
+        {
+            const Ptr<LaserNetDevice>& dev = m_ports[n][p];
+            if (!dev)
+            {
+                continue;
+            }
+            node[row] = n;
+            port[row] = p;
+            frames[row] = dev->GetTxFrames();
+            bytes[row] = dev->GetTxBytes();
+            for (int c = 0; c < LaserNetDevice::N_DROP_CAUSES; ++c)
+            {
+                drops[row * LaserNetDevice::N_DROP_CAUSES + c] =
+                    dev->GetDropCount(LaserNetDevice::DropCause(c));
+            }
+            ++row;
+        }
+    }
 }
 
 uint32_t

@@ -1,6 +1,7 @@
 #ifndef NETSIM_LASER_FABRIC_HELPER_H
 #define NETSIM_LASER_FABRIC_HELPER_H
 
+#include "drop-classifier.h"
 #include "ephemeris-store.h"
 #include "forwarding-table.h"
 #include "ns3/ipv4-address.h"
@@ -22,19 +23,23 @@ namespace ns3
  * links, in bulk.
  *
  * Nodes are numbered 0..n-1 in the order they are created (satellites first, then
- * ground stations); each has a fixed set of laser ports (LaserNetDevice). Every call
- * that changes state takes arrays, so Python changes thousands of links or forwarding
- * entries in one call rather than one call per satellite.
+ * ground stations); each has a fixed number of laser ports. A port's LaserNetDevice is
+ * created when the port is first used (connected, traced or asked for): most terminals
+ * of a mega-constellation never point at anyone during a run, and a satellite that only
+ * forwards should cost as little as possible (docs/scaling.md). Every call that changes
+ * state takes arrays, so Python changes thousands of links or forwarding entries in one
+ * call rather than one call per satellite.
  */
 class LaserFabricHelper : public PcapHelperForDevice
 {
   public:
+    /** Called for each laser port as its device is created: node, port, device. */
+    typedef Callback<void, uint32_t, uint32_t, Ptr<LaserNetDevice>> PortCallback;
+
     LaserFabricHelper();
 
     /** Set an attribute of every LaserNetDevice created afterwards. */
     void SetDeviceAttribute(std::string name, const AttributeValue& value);
-    /** Set an attribute of every transmit queue created afterwards (type DropTailQueue). */
-    void SetQueueAttribute(std::string name, const AttributeValue& value);
 
     /**
      * Create n nodes, each with an ephemeris row and `ports` laser ports.
@@ -72,14 +77,21 @@ class LaserFabricHelper : public PcapHelperForDevice
                                 const double* acquisitionS,
                                 uint32_t n);
     /**
-     * Give n ports another line rate and optical model (null: an ideal link), e.g. the
-     * ground terminals of an RF ground segment.
+     * Give ports [firstPort, firstPort + nPorts) of nodes [firstNode, firstNode + nNodes)
+     * another line rate and optical model (null: an ideal link), e.g. a terminal group
+     * with its own tracking jitter or the ground terminals of an RF ground segment.
+     * Applies to the ports that exist and to those created later; later calls win.
      */
-    void SetPortPhysics(const uint32_t* node,
-                        const uint32_t* port,
-                        uint32_t n,
+    void SetPortPhysics(uint32_t firstNode,
+                        uint32_t nNodes,
+                        uint32_t firstPort,
+                        uint32_t nPorts,
                         DataRate rate,
                         Ptr<OpticalLinkModel> model);
+    /** Call watcher for every port that exists now and every port created later. */
+    void WatchPorts(PortCallback watcher);
+    /** Count the losses of every port and forwarder, now and later, per flow and cause. */
+    void WatchDrops(Ptr<DropClassifier> classifier);
     /** Disconnect the links on n ports (and their peers). */
     void Disconnect(const uint32_t* node, const uint32_t* port, uint32_t n);
 
@@ -99,8 +111,23 @@ class LaserFabricHelper : public PcapHelperForDevice
      */
     void GetDropTotals(uint64_t* deviceDrops, uint64_t* forwarderDrops) const;
 
+    /**
+     * Per created port (node order, then port order): node, port, frames and bytes the
+     * laser sent, and drops by LaserNetDevice::DropCause (N_DROP_CAUSES per row). The
+     * arrays hold GetNCreatedPorts() rows.
+     */
+    void CopyPortCounters(uint32_t* node,
+                          uint32_t* port,
+                          uint64_t* frames,
+                          uint64_t* bytes,
+                          uint64_t* drops) const;
+    /** @return how many laser devices exist (ports created so far) */
+    uint64_t GetNCreatedPorts() const;
+
     Ptr<Node> GetNode(uint32_t node) const;
-    Ptr<LaserNetDevice> GetPort(uint32_t node, uint32_t port) const;
+    /** @return the device of a port, created on first use */
+    Ptr<LaserNetDevice> GetPort(uint32_t node, uint32_t port);
+    uint32_t GetNPorts(uint32_t node) const;
     uint32_t GetNNodes() const;
     Ptr<EphemerisStore> GetEphemerisStore() const;
     Ptr<ForwardingTable> GetForwardingTable() const;
@@ -117,13 +144,25 @@ class LaserFabricHelper : public PcapHelperForDevice
     static uint64_t StreamSeed(uint32_t node, uint32_t port);
     /** Connect two ports, reusing a released channel when there is one. */
     void ConnectPorts(Ptr<LaserNetDevice> a, Ptr<LaserNetDevice> b);
+    /** Create the device of a port: address, random stream, physics, forwarder, watchers. */
+    Ptr<LaserNetDevice> CreatePort(uint32_t node, uint32_t port);
+
+    /** A SetPortPhysics call, kept for ports created later. */
+    struct PortPhysics
+    {
+        uint32_t firstNode, nNodes, firstPort, nPorts;
+        DataRate rate;
+        Ptr<OpticalLinkModel> model;
+    };
 
     ObjectFactory m_deviceFactory;
-    ObjectFactory m_queueFactory;
+    std::vector<PortPhysics> m_physics;
+    std::vector<PortCallback> m_portWatchers;
+    uint64_t m_nCreatedPorts{0};
     Ptr<EphemerisStore> m_store;
     Ptr<ForwardingTable> m_table;
     NodeContainer m_nodes;
-    std::vector<std::vector<Ptr<LaserNetDevice>>> m_ports;
+    std::vector<std::vector<Ptr<LaserNetDevice>>> m_ports; // null until created
     std::vector<Ptr<SatelliteForwarder>> m_forwarders;
     /** Channels released by Disconnect, reused because ns-3 never frees a Channel. */
     std::vector<Ptr<LaserChannel>> m_freeChannels;

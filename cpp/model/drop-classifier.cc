@@ -23,18 +23,26 @@ DropClassifier::Setup(uint16_t firstPort, uint32_t nFlows)
     m_firstPort = firstPort;
     m_nFlows = nFlows;
     m_counts.assign(std::size_t(nFlows) * N_CAUSES, 0);
+    m_deviceSink = MakeCallback(&DropClassifier::CountDevice, this);
+    m_forwarderSink = MakeCallback(&DropClassifier::CountForwarder, this);
 }
 
 void
 DropClassifier::Watch(Ptr<LaserNetDevice> device)
 {
-    device->TraceConnectWithoutContext("Drop", MakeCallback(&DropClassifier::CountDevice, this));
+    device->TraceConnectWithoutContext("Drop", m_deviceSink);
 }
 
 void
 DropClassifier::Watch(Ptr<SatelliteForwarder> forwarder)
 {
-    forwarder->TraceConnectWithoutContext("Drop", MakeCallback(&DropClassifier::CountForwarder, this));
+    forwarder->TraceConnectWithoutContext("Drop", m_forwarderSink);
+}
+
+void
+DropClassifier::WatchPort(uint32_t, uint32_t, Ptr<LaserNetDevice> device)
+{
+    Watch(device);
 }
 
 void

@@ -41,6 +41,8 @@ class DropClassifier : public Object
     void Setup(uint16_t firstPort, uint32_t nFlows);
     void Watch(Ptr<LaserNetDevice> device);
     void Watch(Ptr<SatelliteForwarder> forwarder);
+    /** Watch a port as LaserFabricHelper creates it (a LaserFabricHelper::PortCallback). */
+    void WatchPort(uint32_t node, uint32_t port, Ptr<LaserNetDevice> device);
     /** Copy the counts into a caller array of nFlows x N_CAUSES (row-major). */
     void CopyCounts(uint64_t* out) const;
 
@@ -54,6 +56,9 @@ class DropClassifier : public Object
     uint16_t m_firstPort{9000};
     uint32_t m_nFlows{0};
     std::vector<uint64_t> m_counts;
+    // Made once and shared by every hook: a million satellites, one callback object.
+    Callback<void, Ptr<const Packet>, LaserNetDevice::DropCause> m_deviceSink;
+    Callback<void, Ptr<const Packet>, SatelliteForwarder::DropReason> m_forwarderSink;
 };
 
 } // namespace ns3

@@ -43,10 +43,16 @@ LaserNetDevice::GetTypeId()
                           MakeDataRateAccessor(&LaserNetDevice::m_bps),
                           MakeDataRateChecker())
             .AddAttribute("TxQueue",
-                          "The transmit queue in front of the laser.",
+                          "The transmit queue in front of the laser (default: a DropTailQueue "
+                          "of TxQueueSize, created on first use).",
                           PointerValue(),
                           MakePointerAccessor(&LaserNetDevice::m_queue),
                           MakePointerChecker<Queue<Packet>>())
+            .AddAttribute("TxQueueSize",
+                          "Capacity of the default transmit queue.",
+                          QueueSizeValue(QueueSize("100p")),
+                          MakeQueueSizeAccessor(&LaserNetDevice::m_queueSize),
+                          MakeQueueSizeChecker())
             .AddAttribute("LinkModel",
                           "Optical link budget and bit-error model; none = ideal link.",
                           PointerValue(),
@@ -148,9 +154,26 @@ LaserNetDevice::SetQueue(Ptr<Queue<Packet>> queue)
 }
 
 Ptr<Queue<Packet>>
-LaserNetDevice::GetQueue() const
+LaserNetDevice::GetQueue()
 {
+    if (!m_queue)
+    {
+        m_queue = CreateObject<DropTailQueue<Packet>>();
+        m_queue->SetMaxSize(m_queueSize);
+    }
     return m_queue;
+}
+
+uint64_t
+LaserNetDevice::GetTxFrames() const
+{
+    return m_txFrames;
+}
+
+uint64_t
+LaserNetDevice::GetTxBytes() const
+{
+    return m_txBytes;
 }
 
 void
@@ -282,7 +305,7 @@ LaserNetDevice::Send(Ptr<Packet> packet, const Address&, uint16_t protocolNumber
     ppp.SetProtocol(EtherToPpp(protocolNumber));
     packet->AddHeader(ppp);
     m_macTxTrace(packet);
-    if (!m_queue->Enqueue(packet))
+    if (!GetQueue()->Enqueue(packet))
     {
         m_macTxDropTrace(packet);
         NotifyDrop(packet, DROP_QUEUE);
@@ -307,7 +330,7 @@ LaserNetDevice::SendFrom(Ptr<Packet> packet,
 void
 LaserNetDevice::StartNextTransmission()
 {
-    if (m_currentPkt || !m_linkUp)
+    if (m_currentPkt || !m_linkUp || !m_queue)
     {
         return;
     }
@@ -319,6 +342,8 @@ LaserNetDevice::StartNextTransmission()
     m_snifferTrace(p);
     m_promiscSnifferTrace(p);
     m_currentPkt = p;
+    ++m_txFrames;
+    m_txBytes += p->GetSize();
     m_phyTxBeginTrace(p);
     const Time txTime = m_bps.CalculateBytesTxTime(p->GetSize());
     Simulator::Schedule(txTime, &LaserNetDevice::TransmitComplete, this);

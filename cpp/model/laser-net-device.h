@@ -56,7 +56,14 @@ class LaserNetDevice : public NetDevice
     void SetDataRate(DataRate bps);
     DataRate GetDataRate() const;
     void SetQueue(Ptr<Queue<Packet>> queue);
-    Ptr<Queue<Packet>> GetQueue() const;
+    /**
+     * The transmit queue. A device creates its DropTailQueue (TxQueueSize) on first use:
+     * most terminals of a large fabric never carry a packet, and a queue costs ~0.5 KB.
+     */
+    Ptr<Queue<Packet>> GetQueue();
+    /** Frames the laser started sending (PhyTxBegin) and their bytes, PPP framing included. */
+    uint64_t GetTxFrames() const;
+    uint64_t GetTxBytes() const;
 
     /** Called by LaserChannel::Connect. */
     void Attach(Ptr<LaserChannel> channel);
@@ -140,6 +147,9 @@ class LaserNetDevice : public NetDevice
     /** Drop cause for a packet refused while the link is down. */
     DropCause DownCause() const;
     Ptr<Queue<Packet>> m_queue;
+    QueueSize m_queueSize;
+    uint64_t m_txFrames{0};
+    uint64_t m_txBytes{0};
     Ptr<Packet> m_currentPkt;
     DataRate m_bps;
     Mac48Address m_address;

@@ -1,6 +1,9 @@
 #include "satellite-forwarder.h"
 
+#include "fabric-hop-tag.h"
+
 #include "ns3/ipv4-header.h"
+#include "ns3/uinteger.h"
 #include "ns3/log.h"
 #include "ns3/node.h"
 
@@ -18,6 +21,12 @@ SatelliteForwarder::GetTypeId()
             .SetParent<Object>()
             .SetGroupName("Netsim")
             .AddConstructor<SatelliteForwarder>()
+            .AddAttribute("MaxHops",
+                          "Satellite hops a packet may take inside the fabric before it is "
+                          "dropped as expired (the fabric's loop guard; see FabricHopTag).",
+                          UintegerValue(4096),
+                          MakeUintegerAccessor(&SatelliteForwarder::m_maxHops),
+                          MakeUintegerChecker<uint16_t>(1))
             .AddTraceSource("Forward",
                             "A packet was sent toward its destination: packet, port.",
                             MakeTraceSourceAccessor(&SatelliteForwarder::m_forwardTrace),
@@ -30,17 +39,19 @@ SatelliteForwarder::GetTypeId()
 }
 
 void
-SatelliteForwarder::Setup(Ptr<ForwardingTable> table,
-                          uint32_t index,
-                          const std::vector<Ptr<LaserNetDevice>>& ports)
+SatelliteForwarder::Setup(Ptr<ForwardingTable> table, uint32_t index, uint32_t nPorts)
 {
     m_table = table;
     m_index = index;
-    m_ports = ports;
-    for (auto& port : m_ports)
-    {
-        port->SetReceiveCallback(MakeCallback(&SatelliteForwarder::Receive, this));
-    }
+    m_ports.assign(nPorts, nullptr);
+    m_receive = MakeCallback(&SatelliteForwarder::Receive, this);
+}
+
+void
+SatelliteForwarder::SetPort(uint32_t port, Ptr<LaserNetDevice> device)
+{
+    m_ports.at(port) = device;
+    device->SetReceiveCallback(m_receive);
 }
 
 bool
@@ -52,31 +63,24 @@ SatelliteForwarder::Receive(Ptr<NetDevice>, Ptr<const Packet> packet, uint16_t p
         m_dropTrace(packet, DROP_NOT_IPV4);
         return false;
     }
-    Ptr<Packet> p = packet->Copy();
     Ipv4Header ip;
-    p->RemoveHeader(ip);
+    packet->PeekHeader(ip);
     const int64_t dest = m_table->FindDestination(ip.GetDestination());
     if (dest >= 0 && dest == m_localDest)
     {
-        m_localDeliver(packet->Copy());
+        Ptr<Packet> local = packet->Copy();
+        FabricHopTag hops;
+        local->RemovePacketTag(hops);
+        m_localDeliver(local);
         return true;
     }
     const uint8_t port = dest < 0 ? ForwardingTable::NO_ROUTE : m_table->Lookup(m_index, dest);
     DropReason reason = DROP_NO_ROUTE;
-    if (port != ForwardingTable::NO_ROUTE && port < m_ports.size())
+    if (port != ForwardingTable::NO_ROUTE && port < m_ports.size() && m_ports[port])
     {
-        if (ip.GetTtl() <= 1)
+        Ptr<Packet> p = packet->Copy();
+        if (CountHop(p, ip))
         {
-            reason = DROP_TTL_EXPIRED;
-        }
-        else
-        {
-            ip.SetTtl(ip.GetTtl() - 1);
-            if (Node::ChecksumEnabled())
-            {
-                ip.EnableChecksum();
-            }
-            p->AddHeader(ip);
             m_forwardTrace(p, port);
             if (m_ports[port]->Send(p, m_ports[port]->GetBroadcast(), 0x0800))
             {
@@ -84,10 +88,46 @@ SatelliteForwarder::Receive(Ptr<NetDevice>, Ptr<const Packet> packet, uint16_t p
             }
             reason = DROP_PORT_REFUSED;
         }
+        else
+        {
+            reason = DROP_TTL_EXPIRED;
+        }
     }
     m_drops[reason]++;
     m_dropTrace(packet, reason);
     return false;
+}
+
+bool
+SatelliteForwarder::CountHop(Ptr<Packet> p, Ipv4Header& ip) const
+{
+    FabricHopTag tag;
+    if (p->PeekPacketTag(tag))
+    {
+        // Transit: the IPv4 header is left alone, only the fabric hop count moves.
+        if (tag.GetHops() >= m_maxHops)
+        {
+            return false;
+        }
+        tag.SetHops(tag.GetHops() + 1);
+        p->ReplacePacketTag(tag);
+        return true;
+    }
+    // Ingress from a ground station: the whole fabric is one IP hop.
+    if (ip.GetTtl() <= 1)
+    {
+        return false;
+    }
+    p->RemoveHeader(ip);
+    ip.SetTtl(ip.GetTtl() - 1);
+    if (Node::ChecksumEnabled())
+    {
+        ip.EnableChecksum();
+    }
+    p->AddHeader(ip);
+    tag.SetHops(1);
+    p->AddPacketTag(tag);
+    return true;
 }
 
 uint64_t
@@ -111,8 +151,10 @@ SatelliteForwarder::SendLocal(Ptr<Packet> packet)
     const int64_t dest = m_table->FindDestination(ip.GetDestination());
     const uint8_t port = dest < 0 ? ForwardingTable::NO_ROUTE : m_table->Lookup(m_index, dest);
     DropReason reason = DROP_NO_ROUTE;
-    if (port != ForwardingTable::NO_ROUTE && port < m_ports.size())
+    if (port != ForwardingTable::NO_ROUTE && port < m_ports.size() && m_ports[port])
     {
+        FabricHopTag hops; // originated inside the fabric: no IP hop to count
+        packet->ReplacePacketTag(hops); // adds the tag when there is none
         m_forwardTrace(packet, port);
         if (m_ports[port]->Send(packet, m_ports[port]->GetBroadcast(), 0x0800))
         {
@@ -129,6 +171,7 @@ void
 SatelliteForwarder::DoDispose()
 {
     m_localDeliver = MakeNullCallback<void, Ptr<Packet>>();
+    m_receive = MakeNullCallback<bool, Ptr<NetDevice>, Ptr<const Packet>, uint16_t, const Address&>();
     m_table = nullptr;
     m_ports.clear();
     Object::DoDispose();

@@ -4,6 +4,8 @@
 #include "forwarding-table.h"
 #include "laser-net-device.h"
 
+#include "ns3/ipv4-header.h"
+
 #include "ns3/callback.h"
 #include "ns3/object.h"
 #include "ns3/traced-callback.h"
@@ -17,8 +19,10 @@ namespace ns3
  * @brief Forwards IPv4 packets between the laser terminals of a satellite by table lookup.
  *
  * A satellite that only relays needs no IP stack: the forwarder reads the destination
- * address, decrements the TTL and sends the packet out of the port the shared
- * ForwardingTable names for this node. Packets with no route or an expired TTL are
+ * address and sends the packet out of the port the shared ForwardingTable names for
+ * this node. The fabric counts as one IP hop: the ingress satellite decrements the
+ * IPv4 TTL, later satellites count hops in a FabricHopTag up to MaxHops (paths across
+ * dense shells exceed 255 hops). Packets with no route or past their hop limit are
  * dropped and reported through the Drop trace source.
  */
 class SatelliteForwarder : public Object
@@ -30,13 +34,19 @@ class SatelliteForwarder : public Object
     enum DropReason
     {
         DROP_NO_ROUTE = 0,   //!< no entry toward the destination
-        DROP_TTL_EXPIRED = 1, //!< TTL reached zero (a transient loop)
+        DROP_TTL_EXPIRED = 1, //!< IPv4 TTL or fabric hop limit reached (a transient loop)
         DROP_NOT_IPV4 = 2,    //!< not an IPv4 packet
         DROP_PORT_REFUSED = 3, //!< the next port refused it: link down or queue full
     };
 
-    /** Attach to the table row `index` and to the node's laser ports, in port order. */
-    void Setup(Ptr<ForwardingTable> table, uint32_t index, const std::vector<Ptr<LaserNetDevice>>& ports);
+    /** Attach to the table row `index` of a node with nPorts laser ports (none yet). */
+    void Setup(Ptr<ForwardingTable> table, uint32_t index, uint32_t nPorts);
+    /**
+     * Take over a laser port as it is created (after Node::AddDevice, which installs the
+     * node's own receive callback). A packet routed to a port that does not exist yet
+     * (never connected) is dropped as having no route.
+     */
+    void SetPort(uint32_t port, Ptr<LaserNetDevice> device);
 
     /** Receive callback installed on each port. */
     bool Receive(Ptr<NetDevice> device, Ptr<const Packet> packet, uint16_t protocol, const Address& from);
@@ -62,9 +72,13 @@ class SatelliteForwarder : public Object
     void DoDispose() override;
 
   private:
+    /** Count this satellite's hop on p (header in ip); false when the limit is reached. */
+    bool CountHop(Ptr<Packet> p, Ipv4Header& ip) const;
     Ptr<ForwardingTable> m_table;
     uint32_t m_index{0};
+    uint16_t m_maxHops{4096};
     std::vector<Ptr<LaserNetDevice>> m_ports;
+    NetDevice::ReceiveCallback m_receive; // one callback shared by every port
     uint64_t m_drops[4]{0, 0, 0, 0};
     int64_t m_localDest{-1};
     Callback<void, Ptr<Packet>> m_localDeliver;

@@ -68,7 +68,7 @@ class Fabric:
         self.ns = ns
         self.helper = ns.LaserFabricHelper()
         self.helper.SetDeviceAttribute("DataRate", ns.DataRateValue(ns.DataRate(int(data_rate_gbps * 1e9))))
-        self.helper.SetQueueAttribute("MaxSize", ns.QueueSizeValue(ns.QueueSize(f"{queue_packets}p")))
+        self.helper.SetDeviceAttribute("TxQueueSize", ns.QueueSizeValue(ns.QueueSize(f"{queue_packets}p")))
         self.link_model = None
         if link_budget is not None:
             self.link_model = optical_link_model(ns, link_budget)
@@ -97,19 +97,13 @@ class Fabric:
             f64 = [np.ascontiguousarray(x, dtype=np.float64) for x in (slew_a_s, slew_b_s, acquisition_s)]
             self.helper.ConnectWithAcquisition(u32(node_a), u32(port_a), u32(node_b), u32(port_b), *f64, n)
 
-    def set_port_budget(self, node, port, data_rate_gbps: float, link_budget) -> None:
-        """Ports with their own optical model (e.g. a terminal group's tracking jitter)."""
-        n = len(node)
-        if n:
-            model = optical_link_model(self.ns, link_budget)
-            self.helper.SetPortPhysics(u32(node), u32(port), n, self.ns.DataRate(int(data_rate_gbps * 1e9)), model)
-
-    def set_ideal_ports(self, node, port, data_rate_gbps: float) -> None:
-        """Ports without the optical model (ideal links) at another line rate: RF ground links."""
-        n = len(node)
-        if n:
-            self.helper.SetPortPhysics(u32(node), u32(port), n, self.ns.DataRate(int(data_rate_gbps * 1e9)),
-                                       self.ns.cppyy.nullptr)
+    def set_port_physics(self, nodes: range, ports: range, data_rate_gbps: float, link_budget=None) -> None:
+        """Ports `ports` of nodes `nodes` get their own line rate and optical model
+        (link_budget None: ideal links, e.g. an RF ground segment); also ports created later."""
+        if len(nodes) and len(ports):
+            model = optical_link_model(self.ns, link_budget) if link_budget is not None else self.ns.cppyy.nullptr
+            self.helper.SetPortPhysics(nodes.start, len(nodes), ports.start, len(ports),
+                                       self.ns.DataRate(int(data_rate_gbps * 1e9)), model)
 
     def disconnect(self, node, port) -> None:
         n = len(node)
