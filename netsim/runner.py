@@ -83,6 +83,8 @@ def run(scenario: Scenario, run_dir: str | Path, *, scenario_file: str | None = 
 def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops: bool) -> RunResult:
     clock = _PhaseClock()
     ns = load_core()
+    # Same event order as the default map scheduler ((time, uid) keys), ~20 % faster.
+    ns.GlobalValue.Bind("SchedulerType", ns.TypeIdValue(ns.TypeId.LookupByName("ns3::PriorityQueueScheduler")))
     ns.RngSeedManager.SetSeed(1)
     ns.RngSeedManager.SetRun(scenario.seed + 1)
     ns.GlobalValue.Bind("ChecksumEnabled", ns.BooleanValue(True))

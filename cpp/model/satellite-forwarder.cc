@@ -63,9 +63,18 @@ SatelliteForwarder::Receive(Ptr<NetDevice>, Ptr<const Packet> packet, uint16_t p
         m_dropTrace(packet, DROP_NOT_IPV4);
         return false;
     }
-    Ipv4Header ip;
-    packet->PeekHeader(ip);
-    const int64_t dest = m_table->FindDestination(ip.GetDestination());
+    // Read the destination straight from the header bytes: deserialising an Ipv4Header
+    // would verify its checksum at every hop.
+    uint8_t header[20];
+    if (packet->CopyData(header, sizeof(header)) < sizeof(header))
+    {
+        m_drops[DROP_NOT_IPV4]++;
+        m_dropTrace(packet, DROP_NOT_IPV4);
+        return false;
+    }
+    const Ipv4Address destination(uint32_t(header[16]) << 24 | uint32_t(header[17]) << 16 |
+                                  uint32_t(header[18]) << 8 | header[19]);
+    const int64_t dest = m_table->FindDestination(destination);
     if (dest >= 0 && dest == m_localDest)
     {
         Ptr<Packet> local = packet->Copy();
@@ -79,7 +88,7 @@ SatelliteForwarder::Receive(Ptr<NetDevice>, Ptr<const Packet> packet, uint16_t p
     if (port != ForwardingTable::NO_ROUTE && port < m_ports.size() && m_ports[port])
     {
         Ptr<Packet> p = packet->Copy();
-        if (CountHop(p, ip))
+        if (CountHop(p))
         {
             m_forwardTrace(p, port);
             if (m_ports[port]->Send(p, m_ports[port]->GetBroadcast(), 0x0800))
@@ -99,7 +108,7 @@ SatelliteForwarder::Receive(Ptr<NetDevice>, Ptr<const Packet> packet, uint16_t p
 }
 
 bool
-SatelliteForwarder::CountHop(Ptr<Packet> p, Ipv4Header& ip) const
+SatelliteForwarder::CountHop(Ptr<Packet> p) const
 {
     FabricHopTag tag;
     if (p->PeekPacketTag(tag))
@@ -114,11 +123,12 @@ SatelliteForwarder::CountHop(Ptr<Packet> p, Ipv4Header& ip) const
         return true;
     }
     // Ingress from a ground station: the whole fabric is one IP hop.
+    Ipv4Header ip;
+    p->RemoveHeader(ip);
     if (ip.GetTtl() <= 1)
     {
         return false;
     }
-    p->RemoveHeader(ip);
     ip.SetTtl(ip.GetTtl() - 1);
     if (Node::ChecksumEnabled())
     {

@@ -4,8 +4,6 @@
 #include "forwarding-table.h"
 #include "laser-net-device.h"
 
-#include "ns3/ipv4-header.h"
-
 #include "ns3/callback.h"
 #include "ns3/object.h"
 #include "ns3/traced-callback.h"
@@ -72,8 +70,8 @@ class SatelliteForwarder : public Object
     void DoDispose() override;
 
   private:
-    /** Count this satellite's hop on p (header in ip); false when the limit is reached. */
-    bool CountHop(Ptr<Packet> p, Ipv4Header& ip) const;
+    /** Count this satellite's hop on p; false when the TTL or hop limit is reached. */
+    bool CountHop(Ptr<Packet> p) const;
     Ptr<ForwardingTable> m_table;
     uint32_t m_index{0};
     uint16_t m_maxHops{4096};
