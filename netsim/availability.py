@@ -32,14 +32,13 @@ class LinkAvailability:
             entry[0] += length - dark_s
             entry[1] += dark_s
 
-    def rows(self, isl, names: list[str], duration_s: float) -> list[dict]:
-        rows = []
+    def rows(self, isl, names, duration_s: float):
+        """Rows one at a time: the seed fabric has millions of links."""
         for i in range(len(self.isl_up_s)):
-            rows.append(_link_row("isl", names[isl.node_a[i]], int(isl.port_a[i]), names[isl.node_b[i]],
-                                  int(isl.port_b[i]), self.isl_up_s[i], self.isl_dark_s[i], duration_s))
+            yield _link_row("isl", names[isl.node_a[i]], int(isl.port_a[i]), names[isl.node_b[i]],
+                            int(isl.port_b[i]), self.isl_up_s[i], self.isl_dark_s[i], duration_s)
         for (kind, a, pa, b, pb), (up_s, dark_s) in sorted(self.other.items()):
-            rows.append(_link_row(kind, names[a], pa, names[b], pb, up_s, dark_s, duration_s))
-        return rows
+            yield _link_row(kind, names[a], pa, names[b], pb, up_s, dark_s, duration_s)
 
 
 def _link_row(kind, a, pa, b, pb, up_s, dark_s, duration_s) -> dict:

@@ -79,7 +79,8 @@ def add_loss_causes(rows: list[dict], counts: np.ndarray) -> None:
         row["lost_in_flight"] = max(row["packets_lost"] - int(flow_counts.sum()), 0)
 
 
-def write_csv(path: Path, columns, rows: list[dict]) -> None:
+def write_csv(path: Path, columns, rows) -> None:
+    """Write rows (any iterable of dicts) atomically: a .partial file renamed when complete."""
     tmp = path.with_suffix(path.suffix + ".partial")
     with tmp.open("w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=columns, lineterminator="\n")

@@ -66,9 +66,3 @@ def next_hop_distances(links: Links, weights: np.ndarray, n_nodes: int, destinat
 def _nonempty(arr: np.ndarray) -> np.ndarray:
     """cppyy needs a valid pointer even for an empty graph."""
     return arr if arr.size else np.zeros(1, dtype=arr.dtype)
-
-
-def table_diff(old: np.ndarray, new: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Entries that changed: (node, destination, new port) arrays for the C++ table."""
-    node, dest = np.nonzero(old != new)
-    return node.astype(np.uint32), dest.astype(np.uint32), new[node, dest].astype(np.uint8)

@@ -2,7 +2,7 @@
 
 Python decides what exists and when, once per routing interval; the C++ core moves the
 packets in between. Each interval [t_i, t_i+1] the runner pushes an ephemeris window
-covering it, the link changes and the forwarding-table diff, then lets ns-3 run to t_i+1.
+covering it, the link changes and the forwarding table, then lets ns-3 run to t_i+1.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from netsim.engine.core import Fabric, load_core
 from netsim.availability import LINK_COLUMNS, LinkAvailability
 from netsim.network_state import HANDOVER_COLUMNS, NetworkStates
 from netsim.paths import PathLog, report_pairs
-from netsim.routing import NO_ROUTE, table_diff
 from netsim.topology import NO_SATELLITE
 
 # Ground station g has address 10.128.0.0 + g + 1 (a /9 leaves room for 8 M endpoints).
@@ -120,7 +119,6 @@ def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops:
     isl_up = np.zeros(len(isl), dtype=bool)
     ground_sat = np.full(n_ground, NO_SATELLITE)
     ground_port = np.full(n_ground, NO_SATELLITE)
-    table = np.full((n_sat, max(len(states.destinations), 1)), NO_ROUTE, dtype=np.uint8)
     handovers = 0
     next_hops = []
     path_log = PathLog(states, report_pairs(scenario, "flows"))
@@ -181,9 +179,7 @@ def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops:
                               links.node_b.tolist(), links.port_b.tolist(), ready.tolist())
         availability.add_interval(t_s, next_s, isl_up, states.isl_ready_s, others)
 
-        if n_ground:
-            fabric.apply_forwarding(*table_diff(table, snap.ports))
-            table = snap.ports
+        fabric.set_forwarding(snap.ports)
         if keep_next_hops:
             next_hops.append((t_s, snap.links))
         path_log.record(snap)

@@ -264,6 +264,12 @@ LaserFabricHelper::ApplyForwarding(const uint32_t* node,
 }
 
 void
+LaserFabricHelper::SetForwardingRows(uint32_t firstNode, uint32_t nNodes, const uint8_t* ports)
+{
+    m_table->SetRows(firstNode, nNodes, ports);
+}
+
+void
 LaserFabricHelper::GetDropTotals(uint64_t* deviceDrops, uint64_t* forwarderDrops) const
 {
     std::fill(deviceDrops, deviceDrops + LaserNetDevice::N_DROP_CAUSES, 0);

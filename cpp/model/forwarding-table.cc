@@ -1,5 +1,7 @@
 #include "forwarding-table.h"
 
+#include <algorithm>
+
 #include "ns3/abort.h"
 
 namespace ns3
@@ -41,6 +43,15 @@ ForwardingTable::Apply(const uint32_t* node, const uint32_t* dest, const uint8_t
                         "forwarding entry (" << node[i] << ", " << dest[i] << ") out of range");
         m_port[std::size_t(node[i]) * m_nDestinations + dest[i]] = port[i];
     }
+}
+
+void
+ForwardingTable::SetRows(uint32_t firstNode, uint32_t nNodes, const uint8_t* ports)
+{
+    NS_ABORT_MSG_IF(uint64_t(firstNode) + nNodes > m_nNodes,
+                    "forwarding rows " << firstNode << ".." << firstNode + nNodes << " out of range");
+    std::copy(ports, ports + std::size_t(nNodes) * m_nDestinations,
+              m_port.begin() + std::size_t(firstNode) * m_nDestinations);
 }
 
 int64_t

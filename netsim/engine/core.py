@@ -116,11 +116,11 @@ class Fabric:
         vel = np.ascontiguousarray(vel_mps, dtype=np.float64)
         self.helper.SetEphemerisWindow(start_s, step_s, pos.shape[0], pos, vel)
 
-    def apply_forwarding(self, node, dest, port) -> None:
-        n = len(node)
-        if n:
-            port = np.ascontiguousarray(port, dtype=np.uint8)
-            self.helper.ApplyForwarding(u32(node), u32(dest), port, n)
+    def set_forwarding(self, ports: np.ndarray) -> None:
+        """Next-hop ports of satellites 0..n-1: (n, destinations) uint8, the routing result."""
+        ports = np.ascontiguousarray(ports, dtype=np.uint8)
+        if ports.size:
+            self.helper.SetForwardingRows(0, ports.shape[0], ports)
 
     def port(self, node: int, port: int):
         return self.helper.GetPort(node, port)
