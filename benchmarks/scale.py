@@ -43,6 +43,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _scaled_fabric as sf
+from netsim.sweep.results import read_flows, read_manifest
 
 FULL = 1_218_000
 BAR_WALL_PER_SIM_S = 3600 / 10  # 1 h per 10 s simulated
@@ -74,32 +75,22 @@ def run_child(cmd: list[str], log: Path) -> tuple[int, float, int]:
     return proc.returncode, time.perf_counter() - start, usage.ru_maxrss * 1024  # Linux: KiB
 
 
-def read_csv(path: Path) -> list[dict]:
-    if not path.is_file():
-        return []
-    with path.open(newline="") as f:
-        return list(csv.DictReader(f))
-
-
 def read_run(run_dir: Path) -> dict:
     """What the run folder says: status, phase timings, packets, mean hops of the
     ground-to-ground paths (rtt.csv covers those only)."""
-    manifest_path = run_dir / "manifest.json"
-    manifest = json.loads(manifest_path.read_text()) if manifest_path.is_file() else {}
-    flows = read_csv(run_dir / "flows.csv")
-    hops = [int(r["hops"]) for r in read_csv(run_dir / "rtt.csv") if r["reachable"] == "True" and r["hops"]]
+    manifest = read_manifest(run_dir) or {}
+    flows = read_flows(run_dir) if (run_dir / "flows.csv").is_file() else []
+    hops = []
+    if (run_dir / "rtt.csv").is_file():
+        with (run_dir / "rtt.csv").open(newline="") as f:
+            hops = [int(r["hops"]) for r in csv.DictReader(f) if r["reachable"] == "True" and r["hops"]]
+    timing = manifest.get("timing") or {}
     return {"status": manifest.get("status", "missing"), "error": manifest.get("error"),
-            "manifest_wall_s": manifest.get("wall_time_s"), "timing": phase_seconds(manifest.get("timing")),
+            "manifest_wall_s": manifest.get("wall_time_s"), "timing": {k: timing[k] for k in PHASES if k in timing},
             "manifest_peak_rss_mb": manifest.get("peak_rss_mb"), "drops": manifest.get("drops"),
-            "packets_sent": sum(int(r["packets_sent"]) for r in flows),
-            "packets_received": sum(int(r["packets_received"]) for r in flows),
+            "packets_sent": sum(r["packets_sent"] for r in flows),
+            "packets_received": sum(r["packets_received"] for r in flows),
             "mean_hops": float(np.mean(hops)) if hops else None}
-
-
-def phase_seconds(timing: dict | None) -> dict:
-    """The manifest's wall seconds per phase, keys without a `_s` suffix, in run order."""
-    timing = {k.removesuffix("_s"): v for k, v in (timing or {}).items()}
-    return {k: timing[k] for k in PHASES if k in timing}
 
 
 def derived(point: dict) -> dict:

@@ -441,6 +441,7 @@ def _check_terminals(scenario: Scenario, path) -> None:
         for role in ("isl", "up", "down"):
             group = getattr(tier.terminals, role)
             key = f"constellation.tiers[{ti}].terminals.{role}"
+            _check_distribution(group.acquisition_s, f"{key}.acquisition_s", path)
             if role == "isl" and group.policy == "plus_grid" and group.count not in (0, 4):
                 raise ScenarioError(path, f"{key}.count",
                                     f"+Grid needs 4 terminals (or 0 for no ISLs) (got {group.count})")
@@ -456,9 +457,6 @@ def _check_terminals(scenario: Scenario, path) -> None:
                     boresight_vector(name)
                 except ValueError as err:
                     raise ScenarioError(path, f"{key}.boresights", str(err)) from None
-        for role in ("isl", "up", "down"):
-            spec = getattr(tier.terminals, role).acquisition_s
-            _check_distribution(spec, f"constellation.tiers[{ti}].terminals.{role}.acquisition_s", path)
     _check_distribution(scenario.ground_links.acquisition_s, "ground_links.acquisition_s", path)
 
 

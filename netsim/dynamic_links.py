@@ -137,7 +137,7 @@ def update_group(group: LinkGroup, t_s: float, pos, vel, n_nodes: int, max_range
     gone = tuple(x[~kept_old] for x in group.current)
     drain = _make_before_break(gone, removed_feasible, new, ready, kept_new, t_s)
     group.draining = tuple(np.concatenate([x, y[drain]]) for x, y in zip(group.draining, gone))
-    group.drain_until_s = np.concatenate([group.drain_until_s, _drain_until(gone, drain, new, ready)])
+    group.drain_until_s = np.concatenate([group.drain_until_s, _drain_until(gone, drain, new, ready, n_nodes)])
     removed = group._as_links(tuple(np.concatenate([x, y[~drain]]) for x, y in zip(ended, gone)), slice(None))
     removed_feasible = np.concatenate([np.zeros(len(ended[0]), dtype=bool), removed_feasible[~drain]])
     group.current, group.ready_s = new, ready
@@ -150,23 +150,23 @@ def _make_before_break(gone: tuple, feasible: np.ndarray, new: tuple, ready: np.
                        t_s: float) -> np.ndarray:
     """Replaced links that may stay up until their replacement is ready: still feasible,
     neither terminal taken by a new link, and an end that gains a link not yet ready."""
-    ga, gb, gta, gtb = gone
-    na, nb, nta, ntb = new
-    used = set(zip(na.tolist(), nta.tolist())) | set(zip(nb.tolist(), ntb.tolist()))
-    pending = set(na[~kept_new & (ready > t_s)].tolist()) | set(nb[~kept_new & (ready > t_s)].tolist())
-    return np.array([bool(f) and (a, ta) not in used and (b, tb) not in used and (a in pending or b in pending)
-                     for a, b, ta, tb, f in zip(ga.tolist(), gb.tolist(), gta.tolist(), gtb.tolist(),
-                                                feasible.tolist())], dtype=bool)
+    ga, gb, gta, gtb = (np.asarray(x, dtype=np.int64) for x in gone)
+    na, nb, nta, ntb = (np.asarray(x, dtype=np.int64) for x in new)
+    used = np.concatenate([na * 64 + nta, nb * 64 + ntb])  # (node, terminal) as in _keys
+    waiting = ~kept_new & (ready > t_s)
+    pending = np.concatenate([na[waiting], nb[waiting]])
+    return (feasible.astype(bool) & ~np.isin(ga * 64 + gta, used) & ~np.isin(gb * 64 + gtb, used)
+            & (np.isin(ga, pending) | np.isin(gb, pending)))
 
 
-def _drain_until(gone: tuple, drain: np.ndarray, new: tuple, ready: np.ndarray) -> np.ndarray:
-    """For each draining link: when the last new link at either of its ends is ready."""
-    na, nb = new[0], new[1]
-    until = []
-    for a, b in zip(gone[0][drain].tolist(), gone[1][drain].tolist()):
-        touching = (na == a) | (nb == a) | (na == b) | (nb == b)
-        until.append(float(ready[touching].max()) if touching.any() else 0.0)
-    return np.asarray(until)
+def _drain_until(gone: tuple, drain: np.ndarray, new: tuple, ready: np.ndarray, n_nodes: int) -> np.ndarray:
+    """For each draining link: when the last new link at either of its ends is ready
+    (0 when no new link touches it)."""
+    last = np.full(n_nodes, -np.inf)
+    np.maximum.at(last, new[0], ready)
+    np.maximum.at(last, new[1], ready)
+    until = np.maximum(last[gone[0][drain]], last[gone[1][drain]])
+    return np.where(np.isfinite(until), until, 0.0)
 
 
 def _keys(links: tuple, n_nodes: int) -> np.ndarray:

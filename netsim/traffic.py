@@ -428,13 +428,15 @@ class TrafficRun:
         n_sat = lay.n_satellites
         rows = []
         for r in np.flatnonzero((packets[:n] > 0) | (drops[:n].sum(axis=1) > 0)).tolist():
-            kind = port_kinds(lay, int(node[r]))[port[r]]
+            v, p = int(node[r]), int(port[r])
+            kind = port_kinds(lay, v)[p]
             rate = s.laser.data_rate_gbps * 1e9
             if kind == "ground" and s.ground_links.kind == "rf":
                 rate = s.ground_links.rf_data_rate_gbps * 1e9
+            name = lay.satellite_names[v] if v < n_sat else lay.ground_names[v - n_sat]
             b = int(nbytes[r])
             rows.append(dict(zip(outputs.LINK_TRAFFIC_COLUMNS, [
-                lay.satellite_names[node[r]] if node[r] < n_sat else lay.ground_names[node[r] - n_sat], int(node[r]), int(port[r]), kind, int(packets[r]), b, b * 8 / (rate * seconds),
+                name, v, p, kind, int(packets[r]), b, b * 8 / (rate * seconds),
                 *(int(drops[r, c]) for c in range(len(DEVICE_DROP_CAUSES)))])))
         return rows
 

@@ -255,15 +255,6 @@ LaserFabricHelper::SetEphemerisWindow(double startS,
 }
 
 void
-LaserFabricHelper::ApplyForwarding(const uint32_t* node,
-                                   const uint32_t* dest,
-                                   const uint8_t* port,
-                                   uint32_t n)
-{
-    m_table->Apply(node, dest, port, n);
-}
-
-void
 LaserFabricHelper::SetForwardingRows(uint32_t firstNode, uint32_t nNodes, const uint8_t* ports)
 {
     m_table->SetRows(firstNode, nNodes, ports);

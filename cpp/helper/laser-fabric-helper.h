@@ -102,8 +102,6 @@ class LaserFabricHelper : public PcapHelperForDevice
                             const double* posM,
                             const double* velMps);
 
-    /** Set n forwarding entries; see ForwardingTable::Apply. */
-    void ApplyForwarding(const uint32_t* node, const uint32_t* dest, const uint8_t* port, uint32_t n);
     /** Overwrite whole forwarding rows; see ForwardingTable::SetRows. */
     void SetForwardingRows(uint32_t firstNode, uint32_t nNodes, const uint8_t* ports);
 

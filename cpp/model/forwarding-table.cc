@@ -35,17 +35,6 @@ ForwardingTable::AddDestination(Ipv4Address addr, uint32_t dest)
 }
 
 void
-ForwardingTable::Apply(const uint32_t* node, const uint32_t* dest, const uint8_t* port, uint32_t n)
-{
-    for (uint32_t i = 0; i < n; ++i)
-    {
-        NS_ABORT_MSG_IF(node[i] >= m_nNodes || dest[i] >= m_nDestinations,
-                        "forwarding entry (" << node[i] << ", " << dest[i] << ") out of range");
-        m_port[std::size_t(node[i]) * m_nDestinations + dest[i]] = port[i];
-    }
-}
-
-void
 ForwardingTable::SetRows(uint32_t firstNode, uint32_t nNodes, const uint8_t* ports)
 {
     NS_ABORT_MSG_IF(uint64_t(firstNode) + nNodes > m_nNodes,

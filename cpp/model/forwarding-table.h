@@ -14,10 +14,10 @@ namespace ns3
 /**
  * @brief Next-hop ports of every forwarding node toward every destination, one byte each.
  *
- * Routing runs in Python at each update interval and pushes whole rows (SetRows: one
- * copy of the routing result, as cheap as a diff and without its index arrays) or
- * single entries (Apply). Destinations are the IPv4 addresses of traffic endpoints, numbered
- * 0..n-1; a row per node keeps the lookup a single array access.
+ * Routing runs in Python at each update interval and copies its result in whole rows
+ * (SetRows: as cheap as a diff and without its index arrays). Destinations are the IPv4
+ * addresses of traffic endpoints, numbered 0..n-1; a row per node keeps the lookup a
+ * single array access.
  */
 class ForwardingTable : public Object
 {
@@ -31,8 +31,6 @@ class ForwardingTable : public Object
     void Resize(uint32_t nNodes, uint32_t nDestinations);
     /** Make packets addressed to addr use destination column dest. */
     void AddDestination(Ipv4Address addr, uint32_t dest);
-    /** Set n entries: table[node[i]][dest[i]] = port[i]. */
-    void Apply(const uint32_t* node, const uint32_t* dest, const uint8_t* port, uint32_t n);
     /** Overwrite rows [firstNode, firstNode + nNodes): ports is nNodes x nDestinations, row-major. */
     void SetRows(uint32_t firstNode, uint32_t nNodes, const uint8_t* ports);
 
