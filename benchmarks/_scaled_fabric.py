@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from netsim.walker import closest_pair
+from netsim.space.walker import closest_pair
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "topologies" / "seed-fabric.yaml"

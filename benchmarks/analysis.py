@@ -135,7 +135,7 @@ def main() -> int:
     work = args.out or Path(tempfile.mkdtemp(prefix="netsim-analysis-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     pcap = work / "synthetic.pcap"
-    netsim = [sys.executable, "-m", "netsim.cli", "analyze", str(pcap), "--out", str(work / "analysis"),
+    netsim = [sys.executable, "-m", "netsim.cli.main", "analyze", str(pcap), "--out", str(work / "analysis"),
               "--quiet", "--no-plots"]
     try:
         start = time.perf_counter()

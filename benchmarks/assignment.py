@@ -6,7 +6,7 @@ for every terminal group of a three-tier fabric, one step cold and one step warm
 
 Prints one figure per line as `figure-name: value unit`. Bar: assignment + handovers of
 the seed fabric in <= 10 s per 1 s step on one core (the warm step). `*-warm-*`: a new
-k-d tree every step (what netsim.dynamic_links does today); `*-reuseN-*`: k-nearest lists
+k-d tree every step (what netsim.links.dynamic_links does today); `*-reuseN-*`: k-nearest lists
 reused for N steps (NeighbourCache), mean over a full refresh cycle.
 
 Terminals per satellite (all tiers): a ring of 4 horizontal terminals (intra-tier, FoR
@@ -28,9 +28,9 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 import yaml  # noqa: E402
 
-from netsim.assignment import NeighbourCache, TerminalGeometry, assign_links, feasible_pairs  # noqa: E402
-from netsim.geometry import GRAZING_ALTITUDE_M  # noqa: E402
-from netsim.orbits import Ephemeris, WalkerShellOrbits, earth_constants  # noqa: E402
+from netsim.links.assignment import NeighbourCache, TerminalGeometry, assign_links, feasible_pairs  # noqa: E402
+from netsim.space.geometry import GRAZING_ALTITUDE_M  # noqa: E402
+from netsim.space.orbits import Ephemeris, WalkerShellOrbits, earth_constants  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 MAX_RANGE_M = 5000e3

@@ -19,8 +19,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from netsim.engine.core import Fabric, load_core  # noqa: E402
-from netsim.linkbudget import LinkBudget  # noqa: E402
+from netsim.core.fabric import Fabric, load_core  # noqa: E402
+from netsim.links.link_budget import LinkBudget  # noqa: E402
 
 RELAY = """
 namespace bench {

@@ -25,9 +25,9 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from netsim.config import load_scenario  # noqa: E402
-from netsim.neighbours import candidate_pairs  # noqa: E402
-from netsim.orbits import constellation_ephemeris, earth_constants, reference_state  # noqa: E402
+from netsim.scenario.load import load_scenario  # noqa: E402
+from netsim.space.neighbours import candidate_pairs  # noqa: E402
+from netsim.space.orbits import constellation_ephemeris, earth_constants, reference_state  # noqa: E402
 
 SEED = Path(__file__).resolve().parents[1] / "topologies" / "seed-fabric-orbits.yaml"
 NEIGHBOUR_RANGE_M = 100e3

@@ -25,9 +25,9 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from netsim.config import scenario_from_dict  # noqa: E402
-from netsim.engine.core import load_core  # noqa: E402
-from netsim.network_state import NetworkStates  # noqa: E402
+from netsim.scenario.load import scenario_from_dict  # noqa: E402
+from netsim.core.fabric import load_core  # noqa: E402
+from netsim.run.network_state import NetworkStates  # noqa: E402
 
 
 def shell_scenario(planes: int, per_plane: int, altitude_km: float, inclination_deg: float) -> dict:

@@ -121,7 +121,7 @@ class Runs:
 
     @staticmethod
     def validate(path: Path) -> dict:
-        from netsim.config import load_scenario
+        from netsim.scenario.load import load_scenario
         from netsim.errors import NetsimError
 
         try:
@@ -134,7 +134,7 @@ class Runs:
         run_dir = self.out / "runs" / name
         shutil.rmtree(run_dir, ignore_errors=True)
         run_dir.mkdir(parents=True)
-        cmd = [sys.executable, "-m", "netsim.cli", "run", str(path), "--out", str(run_dir), "--quiet"]
+        cmd = [sys.executable, "-m", "netsim.cli.main", "run", str(path), "--out", str(run_dir), "--quiet"]
         code, wall_s, rss = run_child(cmd, run_dir.parent / f"{name}.log")
         point = {"exit_code": code, "wall_s": wall_s, "peak_rss_bytes": rss, **read_run(run_dir)}
         if code != 0 and not point["error"]:
@@ -240,7 +240,7 @@ def rss_bytes() -> int:
 
 def fabric_bytes(ns, n: int) -> dict:
     """RSS added by n forwarding satellites of the netsim core, by part."""
-    from netsim.engine.core import Fabric
+    from netsim.core.fabric import Fabric
 
     fabric = Fabric(ns, 10.0, 100, None)
     fabric.create_nodes(WARM_UP_NODES, PORTS, True)  # one-off costs (type registry, first objects) out
@@ -317,7 +317,7 @@ def per_satellite(n: int, readings: list[int], parts: tuple[str, ...]) -> dict:
 
 def core_bytes_child(which: str, n: int) -> None:
     """Child side: one measurement in a fresh process, printed as JSON."""
-    from netsim.engine.core import load_core
+    from netsim.core.fabric import load_core
 
     ns = load_core()
     print(json.dumps((fabric_bytes if which == "fabric" else plain_ns3_bytes)(ns, n)))

@@ -2,6 +2,6 @@
 
 import sys
 
-from netsim.cli import main
+from netsim.cli.main import main
 
 sys.exit(main())

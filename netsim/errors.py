@@ -21,6 +21,10 @@ class ScenarioError(FileFormatError):
     """A scenario file is unreadable or breaks the scenario format."""
 
 
+class SweepError(FileFormatError):
+    """A sweep file is unreadable or breaks the sweep format; names the file and the key."""
+
+
 def read_yaml(path, error: type[FileFormatError]):
     """The parsed YAML of a file; unreadable files and YAML syntax errors raise `error`."""
     import yaml

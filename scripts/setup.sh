@@ -19,4 +19,4 @@ PYTHON=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e ".[test]"
-.venv/bin/python -c "from netsim.engine.ns3_loader import build_precompiled_header as b; print('ns-3 precompiled header:', b())"
+.venv/bin/python -c "from netsim.core.ns3_loader import build_precompiled_header as b; print('ns-3 precompiled header:', b())"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from netsim.config import scenario_from_dict
+from netsim.scenario.load import scenario_from_dict
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SCENARIO = ROOT / "topologies" / "default.yaml"
@@ -24,7 +24,7 @@ def default_scenario_dict(**overrides) -> dict:
 @pytest.fixture(scope="session")
 def short_run(tmp_path_factory):
     """The default scenario shortened to 3 s, with every routing state kept."""
-    from netsim.runner import run
+    from netsim.run.runner import run
 
     raw = default_scenario_dict(duration_s=3.0)
     # Nearest satellite, no hysteresis, instant re-pointing: london hands over at 2.6 s.

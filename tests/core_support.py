@@ -7,7 +7,7 @@ from functools import cache
 
 import numpy as np
 
-from netsim.engine.core import Fabric, load_core
+from netsim.core.fabric import Fabric, load_core
 
 SPEED_OF_LIGHT_MPS = 299_792_458.0
 

@@ -8,7 +8,7 @@ import pandas as pd
 from netsim.analysis.analyze import analyze
 from netsim.analysis.context import RunContext
 from netsim.analysis.pcap import read_batches, read_header
-from netsim.cli import main
+from netsim.cli.main import main
 
 
 def _rows(analysis, capture):

@@ -9,7 +9,7 @@ import pytest
 
 from netsim.analysis.analyze import analyze
 from netsim.analysis.pcap import PcapError, read_header
-from netsim.cli import main
+from netsim.cli.main import main
 
 scapy = pytest.importorskip("scapy.all")
 from scapy.all import IP, PPP, TCP, UDP, CookedLinux, Dot1Q, Ether, Raw, wrpcap  # noqa: E402

@@ -7,11 +7,11 @@ import itertools
 import numpy as np
 import pytest
 
-from netsim.assignment import (TerminalGeometry, assign_link_terminals, assign_links, assign_terminals,
+from netsim.links.assignment import (TerminalGeometry, assign_link_terminals, assign_links, assign_terminals,
                                feasible_pairs, match, repoint_time_s)
-from netsim.attitude import boresight_vector, line_of_sight_body, los_rate_body, lvlh_axes
-from netsim.geometry import GRAZING_ALTITUDE_M, line_of_sight
-from netsim.orbits import Ephemeris, WalkerShellOrbits, earth_constants
+from netsim.space.attitude import boresight_vector, line_of_sight_body, los_rate_body, lvlh_axes
+from netsim.space.geometry import GRAZING_ALTITUDE_M, line_of_sight
+from netsim.space.orbits import Ephemeris, WalkerShellOrbits, earth_constants
 
 _, RADIUS = earth_constants()
 RANGE_M = 5000e3
@@ -102,7 +102,7 @@ def test_chosen_links_feasible_and_within_capacity(fabric):
 
 
 def brute_force_pairs(pos, vel, a_nodes, ga, b_nodes, gb, same):
-    """Every feasible pair by testing all of them with the numpy functions of netsim.attitude."""
+    """Every feasible pair by testing all of them with the numpy functions of netsim.space.attitude."""
     a, b = np.meshgrid(a_nodes, b_nodes, indexing="ij")
     a, b = a.ravel(), b.ravel()
     keep = a < b if same else a != b

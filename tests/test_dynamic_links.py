@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from conftest import ROOT
-from netsim.config import load_scenario
-from netsim.network_state import NetworkStates
+from netsim.scenario.load import load_scenario
+from netsim.run.network_state import NetworkStates
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import default_scenario_dict
-from netsim.config import scenario_from_dict
+from netsim.scenario.load import scenario_from_dict
 
 
 def short(kind: str) -> dict:
@@ -18,7 +18,7 @@ def short(kind: str) -> dict:
 
 
 def test_rf_ground_links_serialise_at_the_rf_rate(tmp_path):
-    from netsim.runner import run
+    from netsim.run.runner import run
 
     optical = run(scenario_from_dict(short("optical")), tmp_path / "optical").flows[0]
     rf = run(scenario_from_dict(short("rf")), tmp_path / "rf").flows[0]

@@ -8,11 +8,13 @@ import numpy as np
 import pytest
 
 from conftest import default_scenario_dict
-from netsim.config import GroundStation, scenario_from_dict
+from netsim.scenario.model import GroundStation
+from netsim.scenario.load import scenario_from_dict
 from netsim.errors import ScenarioError
-from netsim.geometry import elevation_rad
-from netsim.ground import earth_rotation_angle, ground_sites, station_set
-from netsim.orbits import constellation_orbits
+from netsim.space.geometry import elevation_rad
+from netsim.space.sites import earth_rotation_angle, ground_sites
+from netsim.scenario.stations import station_set
+from netsim.space.orbits import constellation_orbits
 
 EPOCH = dt.datetime(2026, 1, 1)
 

@@ -7,11 +7,11 @@ import csv
 import numpy as np
 
 from conftest import default_scenario_dict
-from netsim.config import scenario_from_dict
-from netsim.geometry import elevation_rad
-from netsim.ground_links import off_nadir_rad
-from netsim.network_state import NetworkStates
-from netsim.orbits import constellation_orbits
+from netsim.scenario.load import scenario_from_dict
+from netsim.space.geometry import elevation_rad
+from netsim.links.ground_links import off_nadir_rad
+from netsim.run.network_state import NetworkStates
+from netsim.space.orbits import constellation_orbits
 
 
 def single_station(**ground_links) -> dict:
@@ -77,7 +77,7 @@ def test_slew_time_follows_the_slew_rate():
 
 
 def test_acquisition_window_drops_exactly_the_packets_sent_into_it(tmp_path):
-    from netsim.runner import run
+    from netsim.run.runner import run
 
     raw = single_station(acquisition_s=0.4, max_slew_rate_deg_s=20.0, policy="nearest", switch_margin=0.0)
     raw["duration_s"] = 12.0

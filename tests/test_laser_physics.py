@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 
 from core_support import drivers, run_and_collect, two_terminal_link
-from netsim.config import Laser, scenario_from_dict
+from netsim.scenario.model import Laser
+from netsim.scenario.load import scenario_from_dict
 from netsim.errors import ScenarioError
-from netsim.linkbudget import LinkBudget
+from netsim.links.link_budget import LinkBudget
 
 from conftest import default_scenario_dict
 
@@ -66,7 +67,7 @@ def test_ber_rises_with_distance_and_pointing_error(receiver):
 @pytest.mark.parametrize("receiver", ["pin", "apd", "preamp"])
 def test_cpp_core_and_python_mirror_agree(receiver):
     ns, _ = drivers()
-    from netsim.engine.core import optical_link_model
+    from netsim.core.fabric import optical_link_model
 
     budget = LinkBudget(receiver=receiver, pointing_bias_rad=2e-6)
     model = optical_link_model(ns, budget)
@@ -152,7 +153,7 @@ def test_yaml_laser_section_maps_to_the_model():
 def test_terminal_group_tracking_jitter_reaches_its_ports(tmp_path):
     """A tier's ISL terminals with large jitter lose packets to bit errors; the default
     jitter loses none on the same links."""
-    from netsim.runner import run
+    from netsim.run.runner import run
 
     def scenario(jitter):
         raw = default_scenario_dict(duration_s=1.0, drain_s=0.3)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from netsim.engine.core import Fabric, load_core
-from netsim.routing import NO_ROUTE
+from netsim.core.fabric import Fabric, load_core
+from netsim.routing.solver import NO_ROUTE
 
 
 def _fabric(n_nodes=50, ports=7):

@@ -8,7 +8,7 @@ import csv
 import pytest
 
 from conftest import default_scenario_dict
-from netsim.config import scenario_from_dict
+from netsim.scenario.load import scenario_from_dict
 
 
 def _far_flow(max_hops=None):
@@ -27,7 +27,7 @@ def _far_flow(max_hops=None):
 
 @pytest.fixture(scope="module")
 def far_run(tmp_path_factory):
-    from netsim.runner import run
+    from netsim.run.runner import run
 
     out = tmp_path_factory.mktemp("far")
     result = run(_far_flow(), out)
@@ -46,7 +46,7 @@ def test_paths_longer_than_64_hops_deliver(far_run):
 
 
 def test_hop_limit_drops_exactly_the_paths_longer_than_it(far_run, tmp_path):
-    from netsim.runner import run
+    from netsim.run.runner import run
 
     _, satellites = far_run
     enough = run(_far_flow(max_hops=max(satellites)), tmp_path / "enough").flows[0]

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from conftest import default_scenario_dict
-from netsim.config import scenario_from_dict
-from netsim.geometry import line_of_sight
-from netsim.neighbours import NeighbourIndex, candidate_pairs
-from netsim.orbits import constellation_orbits, earth_constants
+from netsim.scenario.load import scenario_from_dict
+from netsim.space.geometry import line_of_sight
+from netsim.space.neighbours import NeighbourIndex, candidate_pairs
+from netsim.space.orbits import constellation_orbits, earth_constants
 
 
 def brute_pairs(pos, range_m):

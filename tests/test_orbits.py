@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from conftest import default_scenario_dict
-from netsim import walker
-from netsim.config import scenario_from_dict
-from netsim.orbits import constellation_ephemeris, constellation_orbits, earth_constants, reference_state
+from netsim.space import walker
+from netsim.scenario.load import scenario_from_dict
+from netsim.space.orbits import constellation_ephemeris, constellation_orbits, earth_constants, reference_state
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +81,7 @@ def test_walker_in_plane_neighbours_at_chord_distance(orbits):
 
 
 def test_walker_cross_plane_closest_approach_is_analytic(orbits):
-    """Plane 0 slot 0 and plane 1 slot k: closest at cos(2u + du) = -1 (netsim.walker)."""
+    """Plane 0 slot 0 and plane 1 slot k: closest at cos(2u + du) = -1 (netsim.space.walker)."""
     _, radius = earth_constants()
     a = radius + 550e3
     inc, planes, per_plane, phasing = np.radians(53), 12, 12, 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import default_scenario_dict
-from netsim.config import scenario_from_dict
+from netsim.scenario.load import scenario_from_dict
 from netsim.errors import ScenarioError
 
 SHELL = "constellation.tiers[0].shells[0]"
@@ -67,7 +67,7 @@ def test_bad_propagation_lists_the_choices():
 
 def test_seed_fabric_file_validates():
     from conftest import ROOT
-    from netsim.config import load_scenario
+    from netsim.scenario.load import load_scenario
 
     scenario = load_scenario(ROOT / "topologies" / "seed-fabric-orbits.yaml")
     assert scenario.satellite_count == 1_218_000 and len(scenario.ground_stations) == 100

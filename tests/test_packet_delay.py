@@ -7,9 +7,9 @@ import datetime as dt
 import networkx as nx
 import numpy as np
 
-from netsim.ground import ground_sites
-from netsim.orbits import constellation_orbits
-from netsim.routing import SPEED_OF_LIGHT_MPS
+from netsim.space.sites import ground_sites
+from netsim.space.orbits import constellation_orbits
+from netsim.routing.solver import SPEED_OF_LIGHT_MPS
 
 PPP_IP_UDP_OVERHEAD_BYTES = 2 + 20 + 8
 

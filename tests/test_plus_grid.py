@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 
 from conftest import default_scenario_dict
-from netsim.config import scenario_from_dict
-from netsim.orbits import constellation_orbits, earth_constants
-from netsim.topology import AFT, FORE, NEXT_PLANE, PREVIOUS_PLANE, layout, plus_grid
+from netsim.scenario.load import scenario_from_dict
+from netsim.space.orbits import constellation_orbits, earth_constants
+from netsim.links.numbering import AFT, FORE, NEXT_PLANE, PREVIOUS_PLANE, layout
+from netsim.links.plus_grid import plus_grid
 
 
 def unit_position(raan, inc, u):

@@ -13,10 +13,11 @@ import pytest
 import yaml
 
 from conftest import default_scenario_dict
-from netsim.config import scenario_from_dict
-from netsim.network_state import NetworkStates, follow_path, path_delay_s
-from netsim.routing import NO_ROUTE, link_weights, next_hop_ports
-from netsim.topology import Links
+from netsim.scenario.load import scenario_from_dict
+from netsim.run.network_state import NetworkStates
+from netsim.routing.paths import follow_path, path_delay_s
+from netsim.routing.solver import NO_ROUTE, link_weights, next_hop_ports
+from netsim.links.numbering import Links
 
 
 def graph_of(links: Links, weights) -> nx.Graph:
@@ -109,7 +110,7 @@ def isolated_station_scenario(tmp_path):
 def test_isolated_station_is_reported_unreachable_not_crashed_on(tmp_path):
     scenario_file = isolated_station_scenario(tmp_path)
     out = tmp_path / "paths"
-    result = subprocess.run([sys.executable, "-m", "netsim.cli", "paths", str(scenario_file), "--to", "1",
+    result = subprocess.run([sys.executable, "-m", "netsim.cli.main", "paths", str(scenario_file), "--to", "1",
                              "--out", str(out), "--quiet"], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     rows = list(csv.DictReader((out / "rtt.csv").open()))
@@ -118,7 +119,7 @@ def test_isolated_station_is_reported_unreachable_not_crashed_on(tmp_path):
     assert all(r["reachable"] == "True" for r in rows if r not in pole)
 
     run_dir = tmp_path / "run"
-    result = subprocess.run([sys.executable, "-m", "netsim.cli", "run", str(scenario_file), "--out", str(run_dir),
+    result = subprocess.run([sys.executable, "-m", "netsim.cli.main", "run", str(scenario_file), "--out", str(run_dir),
                              "--quiet"], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     flows = {r["flow"]: r for r in csv.DictReader((run_dir / "flows.csv").open())}

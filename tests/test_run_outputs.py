@@ -99,7 +99,7 @@ def test_same_scenario_and_seed_give_identical_bytes(tmp_path):
     digests = []
     for name in ("first", "second"):
         out = tmp_path / name
-        subprocess.run([sys.executable, "-m", "netsim.cli", "run", str(path), "--out", str(out), "--quiet"],
+        subprocess.run([sys.executable, "-m", "netsim.cli.main", "run", str(path), "--out", str(out), "--quiet"],
                        check=True, capture_output=True, timeout=300)
         digests.append(digest(out))
     assert len(digests[0]) == 3

@@ -12,7 +12,7 @@ from conftest import default_scenario_dict
 
 
 def run_cli(*args):
-    return subprocess.run([sys.executable, "-m", "netsim.cli", *args], capture_output=True, text=True, timeout=120)
+    return subprocess.run([sys.executable, "-m", "netsim.cli.main", *args], capture_output=True, text=True, timeout=120)
 
 
 def write(tmp_path, raw) -> str:
@@ -77,6 +77,6 @@ def test_missing_file(tmp_path):
 
 
 def test_help_does_not_load_ns3():
-    code = "import sys; from netsim.cli import main\ntry:\n main(['--help'])\nexcept SystemExit: pass\nprint('cppyy' in sys.modules)"
+    code = "import sys; from netsim.cli.main import main\ntry:\n main(['--help'])\nexcept SystemExit: pass\nprint('cppyy' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.stdout.strip().endswith("False")

@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from conftest import DEFAULT_SCENARIO
-from netsim.cli import main
+from netsim.cli.main import main
 from netsim.sweep import load_sweep
 from netsim.sweep.spec import parse_path
 

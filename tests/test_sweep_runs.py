@@ -28,7 +28,7 @@ BROKEN = 3  # this point's run cannot create run_dir/pcap: a file is in the way
 
 
 def sweep_cli(*args):
-    return [sys.executable, "-m", "netsim.cli", "sweep", *map(str, args), "--quiet"]
+    return [sys.executable, "-m", "netsim.cli.main", "sweep", *map(str, args), "--quiet"]
 
 
 def finished(out) -> list[str]:

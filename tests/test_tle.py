@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 
 from conftest import default_scenario_dict
-from netsim.config import scenario_from_dict
+from netsim.scenario.load import scenario_from_dict
 from netsim.errors import ScenarioError
-from netsim.ground import earth_rotation_angle
-from netsim.orbits import constellation_ephemeris, constellation_orbits
-from netsim.tle import TleSatellites, parse_tle, read_tle
+from netsim.space.sites import earth_rotation_angle
+from netsim.space.orbits import constellation_ephemeris, constellation_orbits
+from netsim.space.tle import TleSatellites, parse_tle, read_tle
 
 # ISS (ZARYA), the example set of the sgp4 package's documentation.
 ISS = ("ISS (ZARYA)\n"

@@ -1,4 +1,4 @@
-"""Traffic kinds, generators, satellite endpoints and tracing (netsim.traffic): the
+"""Traffic kinds, generators, satellite endpoints and tracing (netsim.run.traffic): the
 analysis of the run's pcaps equals the simulator's own counters."""
 
 from __future__ import annotations
@@ -11,10 +11,11 @@ import pytest
 from conftest import default_scenario_dict
 from netsim.analysis.analyze import analyze
 from netsim.analysis.context import RunContext
-from netsim.config import scenario_from_dict
+from netsim.scenario.load import scenario_from_dict
 from netsim.errors import ScenarioError
-from netsim.topology import layout
-from netsim.traffic import endpoint_nodes, satellite_names
+from netsim.links.numbering import layout
+from netsim.run.traffic import endpoint_nodes
+from netsim.scenario.traffic import satellite_names
 
 STATIONS = ["london", "new_york", "singapore", "sydney"]
 
@@ -70,7 +71,7 @@ def test_endpoint_columns_ground_first_then_satellites():
 
 
 def test_pcap_selectors_and_guard():
-    from netsim.traffic import pcap_ports
+    from netsim.run.traffic import pcap_ports
 
     s = scenario([], outputs={"pcap": [{"tiers": ["vleo"], "link": "ground"}, {"ground_stations": ["london"]}],
                               "pcap_max_files": 10})
@@ -99,7 +100,7 @@ TRAFFIC = [
 
 @pytest.fixture(scope="module")
 def traffic_run(tmp_path_factory):
-    from netsim.runner import run
+    from netsim.run.runner import run
 
     s = scenario(TRAFFIC, duration_s=1.5, drain_s=0.5,
                  outputs={"pcap_nodes": ["london"], "pcap": [{"nodes": ["vleo-3-4", "vleo-6-6"]}],

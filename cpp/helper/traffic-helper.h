@@ -18,7 +18,7 @@ namespace ns3
 {
 
 /**
- * @brief Installs the traffic of netsim.traffic: satellite endpoints, UDP constant rate,
+ * @brief Installs the traffic of netsim.run.traffic: satellite endpoints, UDP constant rate,
  * on/off and burst flows, TCP bulk transfers and pings, each registered with a
  * TrafficRecorder. Every Install* returns the flow's number within its kind.
  */

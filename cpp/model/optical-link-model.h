@@ -21,7 +21,7 @@ namespace ns3
  * There is no chromatic-dispersion penalty: vacuum is not dispersive. Receivers: PIN
  * (thermal + shot noise), APD (gain M, excess noise F = k M + (1 - k)(2 - 1/M)) and an
  * optically pre-amplified PIN (signal-ASE and ASE-ASE beat noise).
- * The Python mirror netsim.linkbudget implements the same formulas.
+ * The Python mirror netsim.links.link_budget implements the same formulas.
  */
 class OpticalLinkModel : public Object
 {

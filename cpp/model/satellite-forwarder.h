@@ -53,7 +53,7 @@ class SatelliteForwarder : public Object
     uint64_t GetDropCount(DropReason reason) const;
 
     /**
-     * Local delivery (satellite endpoints, netsim.traffic): packets whose destination
+     * Local delivery (satellite endpoints, netsim.run.traffic): packets whose destination
      * column is `dest` are handed to `deliver` (IPv4 header included) instead of being
      * forwarded. Used with a VirtualNetDevice that injects them into the node's stack.
      */

@@ -18,7 +18,7 @@ namespace ns3
 {
 
 /**
- * @brief Counters and per-packet records of every traffic kind (netsim.traffic), kept
+ * @brief Counters and per-packet records of every traffic kind (netsim.run.traffic), kept
  * in flat arrays that Python copies out once at the end of a run.
  *
  * UDP flows (any source with a "Tx" trace and a SeqTsHeader payload: UdpClient,

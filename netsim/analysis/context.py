@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# Same conventions as netsim.runner (not imported: it loads ns-3).
+# Same conventions as netsim.run.runner (not imported: it loads ns-3).
 GROUND_ADDRESS_BASE = int(ipaddress.IPv4Address("10.128.0.0"))
 FLOW_PORT_BASE = 9000
 _CAPTURE_NAME = re.compile(r"^(?P<node>.+)-port(?P<port>\d+)\.pcap$")

@@ -9,7 +9,7 @@ import logging
 import math
 import os
 
-from netsim.errors import NetsimError
+from netsim.errors import NetsimError, SweepError
 
 KINDS = ("local", "slurm", "pbs")
 LOCAL_KEYS = ("workers",)
@@ -24,8 +24,6 @@ _INTS = ("cores", "processes", "jobs", "job_cpu", "workers")
 
 def check_cluster_section(raw, path) -> dict:
     """Validate the sweep file's `cluster` section; returns {kind: settings}."""
-    from netsim.sweep.spec import SweepError
-
     if not isinstance(raw, dict):
         raise SweepError(path, "cluster", "must be a mapping with optional workers, slurm, pbs")
     out: dict = {"local": {}}

@@ -112,7 +112,7 @@ def run_sweep(sweep: Sweep, out_dir: Path | None = None, *, cluster: str | None 
 def _execute(sweep, out_dir, pending, summaries, cache, report, cluster_kind, address, workers, progress) -> None:
     from tqdm import tqdm
 
-    from netsim.engine.ns3_loader import build_precompiled_header
+    from netsim.core.ns3_loader import build_precompiled_header
     from netsim.sweep import cluster as clusters
     from netsim.sweep.task import run_point
 
@@ -166,7 +166,7 @@ def _execute(sweep, out_dir, pending, summaries, cache, report, cluster_kind, ad
 
 
 def _task_failed(run_dir: Path, error: str) -> dict:
-    from netsim import outputs
+    from netsim.run import outputs
 
     run_dir.mkdir(parents=True, exist_ok=True)
     manifest = results.read_manifest(run_dir) or {}

@@ -15,7 +15,7 @@ class PchPlugin(WorkerPlugin):
     name = "netsim-ns3-pch"
 
     def setup(self, worker):
-        from netsim.engine.ns3_loader import build_precompiled_header
+        from netsim.core.ns3_loader import build_precompiled_header
 
         try:
             build_precompiled_header()

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 
-from netsim.errors import FileFormatError, ScenarioError, read_yaml
+from netsim.errors import ScenarioError, SweepError, read_yaml
 
 SAMPLINGS = ("grid", "zip", "random")
 TOP_KEYS = ("name", "base", "set", "sampling", "samples", "sampling_seed", "axes", "replicates", "seeds",
@@ -29,10 +29,6 @@ TOP_KEYS = ("name", "base", "set", "sampling", "samples", "sampling_seed", "axes
 LIST_SPECS = ("values", "linspace", "geomspace", "range")
 RANDOM_SPECS = ("uniform", "log_uniform", "int", "choice")
 RUN_ID_CHARS = 12
-
-
-class SweepError(FileFormatError):
-    """A sweep file is unreadable or breaks the sweep format; names the file and the key."""
 
 
 @dataclass(frozen=True)
@@ -248,7 +244,7 @@ def load_sweep(path: str | Path) -> Sweep:
 
 
 def sweep_from_dict(raw: Any, path: str | Path = "<sweep>") -> Sweep:
-    from netsim.config import load_scenario, scenario_from_dict
+    from netsim.scenario.load import load_scenario, scenario_from_dict
 
     path = Path(path)
     if not isinstance(raw, dict):

@@ -47,7 +47,7 @@ def run_point(job: dict) -> dict:
 
 def _attempt(run_dir: Path, lock_fd: int, timeout_s: float | None) -> str | None:
     """Run once; None when the folder is complete, else the error in one line."""
-    command = [sys.executable, "-m", "netsim.sweep.child", str(os.getpid()), "run",
+    command = [sys.executable, "-m", "netsim.cli.sweep_child", str(os.getpid()), "run",
                str(run_dir / results.SCENARIO_FILE), "--out", str(run_dir), "--quiet"]
     log_path = run_dir / results.LOG_FILE
     start = time.monotonic()
@@ -83,7 +83,7 @@ def _attempt(run_dir: Path, lock_fd: int, timeout_s: float | None) -> str | None
 
 def _record_failure(run_dir: Path, error: str, attempt: int) -> None:
     """The manifest says failed, with the error, whatever state the run left it in."""
-    from netsim import outputs
+    from netsim.run import outputs
 
     manifest = results.read_manifest(run_dir) or {}
     manifest.update(status="failed", error=error, attempts=attempt)

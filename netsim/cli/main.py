@@ -1,0 +1,130 @@
+"""Command line: `netsim run SCENARIO.yaml --out RUN_DIR` and the other subcommands.
+
+Imports stay light at module level so `netsim --help` is instant; ns-3 is loaded only
+when a simulation needs it. Exit codes: 0 done, 2 bad input, 1 the run failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="netsim", description="Packet-level simulation of optical inter-satellite-link networks on ns-3.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    run_cmd = commands.add_parser("run", help="simulate a scenario and write a run folder")
+    run_cmd.add_argument("scenario", type=Path, help="scenario YAML file (see topologies/)")
+    run_cmd.add_argument("--out", type=Path, required=True, help="run folder to write")
+    run_cmd.add_argument("--seed", type=int, help="override the scenario's seed")
+    run_cmd.add_argument("--quiet", action="store_true", help="no progress bar")
+    paths_cmd = commands.add_parser("paths", help="routing state alone (no packets): paths, RTTs, path changes")
+    paths_cmd.add_argument("scenario", type=Path, help="scenario YAML file")
+    paths_cmd.add_argument("--from", dest="from_s", type=float, default=0.0, help="start, s (default 0)")
+    paths_cmd.add_argument("--to", dest="to_s", type=float, help="end, s (default: duration_s)")
+    paths_cmd.add_argument("--pairs", choices=["flows", "all"], default="flows",
+                           help="ground-station pairs to report: the traffic's (default) or all")
+    paths_cmd.add_argument("--out", type=Path, required=True, help="folder for rtt.csv, path_changes.csv")
+    paths_cmd.add_argument("--quiet", action="store_true", help="no progress bar")
+    from netsim.cli import link_budget
+
+    link_budget.add_parser(commands)
+    from netsim.cli import sweep as sweep_cli  # light: Dask is imported only when a sweep runs
+
+    sweep_cli.add_parser(commands)
+    from netsim.cli import analyze as analysis_cli  # light: numpy/pandas load only when it runs
+
+    analysis_cli.add_parser(commands)
+    args = parser.parse_args(argv)
+    if args.command == "analyze":
+        return analysis_cli.run(args)
+    if args.command == "link-budget":
+        return _link_budget(args)
+    if args.command == "sweep":
+        return sweep_cli.run(args)
+    if args.command == "paths":
+        return _paths(args)
+    return _run(args)
+
+
+def _paths(args) -> int:
+    from netsim.scenario.load import load_scenario
+    from netsim.errors import NetsimError
+
+    try:
+        scenario = load_scenario(args.scenario)
+        to_s = args.to_s if args.to_s is not None else scenario.duration_s
+        from netsim.run.paths import compute_paths
+
+        summary = compute_paths(scenario, args.out, args.from_s, to_s, args.pairs, progress=not args.quiet)
+    except NetsimError as err:
+        print(f"netsim: error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"{args.out}: {summary['updates']} routing updates x {summary['pairs']} pairs, "
+          f"{summary['path_changes']} path changes, routing {summary['routing_s']:.2f} s "
+          f"of {summary['wall_time_s']:.2f} s wall")
+    return EXIT_OK
+
+
+def _link_budget(args) -> int:
+    from netsim.cli import link_budget
+    from netsim.errors import NetsimError
+
+    try:
+        link_budget.run(args)
+    except NetsimError as err:
+        print(f"netsim: error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return EXIT_OK
+
+
+def _run(args) -> int:
+    from netsim.scenario.load import load_scenario
+    from netsim.errors import NetsimError
+
+    try:
+        scenario = load_scenario(args.scenario)
+        if args.seed is not None:
+            if args.seed < 0:
+                raise NetsimError(f"--seed: must be >= 0 (got {args.seed})")
+            scenario = scenario.model_copy(update={"seed": args.seed})
+        if args.out.exists() and not args.out.is_dir():
+            raise NetsimError(f"--out: {args.out} exists and is not a folder")
+    except NetsimError as err:
+        print(f"netsim: error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+    from netsim.run.runner import run
+
+    try:
+        result = run(scenario, args.out, scenario_file=str(args.scenario), progress=not args.quiet)
+    except KeyboardInterrupt:
+        print("netsim: interrupted; the run folder is marked failed", file=sys.stderr)
+        return EXIT_FAILED
+    except NetsimError as err:
+        print(f"netsim: error: {err}", file=sys.stderr)
+        return EXIT_FAILED
+    except Exception as err:  # the manifest holds the traceback
+        print(f"netsim: error: run failed: {type(err).__name__}: {err} (details in {args.out}/manifest.json)",
+              file=sys.stderr)
+        return EXIT_FAILED
+    _print_summary(result)
+    return EXIT_OK
+
+
+def _print_summary(result) -> None:
+    print(f"run folder: {result.run_dir}  ({result.wall_time_s:.1f} s wall, {result.handovers} ground handovers)")
+    lost = {cause: n for cause, n in result.drops.items() if n}
+    print("packets lost in the network by cause: " + (", ".join(f"{c}={n}" for c, n in lost.items()) or "none"))
+    print(f"{'flow':<20} {'sent':>8} {'recv':>8} {'lost':>6} {'delay ms mean/p50/p99':>26}")
+    for row in result.flows:
+        print(f"{row['flow']:<20} {row['packets_sent']:>8} {row['packets_received']:>8} {row['packets_lost']:>6} "
+              f"{row['delay_mean_ms']:>10.3f}/{row['delay_p50_ms']:.3f}/{row['delay_p99_ms']:.3f}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

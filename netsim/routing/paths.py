@@ -1,0 +1,54 @@
+"""Following the forwarding tables of one routing snapshot: the path a packet takes
+between two nodes and its propagation delay."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from netsim.links.numbering import NO_SATELLITE
+from netsim.routing.solver import SPEED_OF_LIGHT_MPS
+
+def follow_path(snapshot: Snapshot, n_satellites: int, src: int, dst_index: int) -> list[int] | None:
+    """Nodes from ground station node src to destination column dst_index by the
+    next-hop table, or None if unreachable (or a transient loop)."""
+    peer = port_peers(snapshot, n_satellites)
+    dst = n_satellites + dst_index
+    g = src - n_satellites
+    first = snapshot.ground_satellite[g]
+    if first == NO_SATELLITE:
+        return None
+    path, node = [src, int(first)], int(first)
+    while node < n_satellites and len(path) <= n_satellites + 1:
+        nxt = peer(node, int(snapshot.ports[node, dst_index]))
+        if nxt < 0:
+            return None
+        path.append(nxt)
+        node = nxt
+    return path if node == dst else None
+
+
+def port_peers(snapshot: Snapshot, n_satellites: int):
+    """Lookup (node, port) -> node at the other end (-1 if none), over the links that are
+    up; built once per snapshot from sorted keys, without a per-link Python loop."""
+    cached = getattr(snapshot, "_peers", None)
+    if cached is None:
+        links = snapshot.links
+        keys = np.concatenate([links.node_a.astype(np.int64) * 256 + links.port_a,
+                               links.node_b.astype(np.int64) * 256 + links.port_b])
+        peers = np.concatenate([links.node_b, links.node_a]).astype(np.int64)
+        order = np.argsort(keys)
+        keys, peers = keys[order], peers[order]
+
+        def cached(node: int, port: int) -> int:
+            key = node * 256 + port
+            i = int(np.searchsorted(keys, key))
+            return int(peers[i]) if i < len(keys) and keys[i] == key else -1
+
+        snapshot._peers = cached
+    return cached
+
+
+def path_delay_s(snapshot: Snapshot, path: list[int]) -> float:
+    a = np.asarray(path[:-1])
+    b = np.asarray(path[1:])
+    return float(np.sum(np.linalg.norm(snapshot.pos_m[b] - snapshot.pos_m[a], axis=-1)) / SPEED_OF_LIGHT_MPS)

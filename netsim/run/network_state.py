@@ -1,0 +1,251 @@
+"""The network's state over time, without packets: positions, which links are up,
+ground links and next hops, one snapshot per routing update.
+
+Both the packet-level runner (which pushes each snapshot into the C++ core) and
+`netsim paths` (which only writes routing tables) step through the same generator.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from netsim.scenario.model import Scenario
+from netsim.links.dynamic_links import link_groups, update_group
+from netsim.space.geometry import line_of_sight
+from netsim.space.sites import ground_sites
+from netsim.links.link_budget import LinkBudget
+from netsim.space.orbits import constellation_orbits, earth_constants
+from netsim.links.ground_links import GroundLinkAssigner, remaining_visibility_s
+from netsim.routing.solver import SPEED_OF_LIGHT_MPS, link_weights, next_hop_distances, next_hop_ports
+from netsim.links.numbering import NO_SATELLITE, Links, layout
+from netsim.links.plus_grid import plus_grid
+from netsim.run.traffic import endpoint_nodes
+
+
+@dataclass
+class Snapshot:
+    """State at one routing update t_s (positions in m, inertial frame)."""
+
+    t_s: float
+    pos_m: np.ndarray  # (nodes, 3)
+    vel_mps: np.ndarray
+    isl_up: np.ndarray  # bool per +Grid link: connected (possibly still acquiring)
+    ground_satellite: np.ndarray  # per ground station, NO_SATELLITE if none
+    ground_port: np.ndarray
+    links: Links  # every link routes may use (ISLs then ground links)
+    ports: np.ndarray  # (satellites, destinations) next-hop ports, NO_ROUTE if none
+    isl_dark_s: np.ndarray = None  # per +Grid link: dark time if it rose now, s
+    ground_slew_s: np.ndarray = None  # per station: slew before its new link acquires, s
+    ground_acquisition_s: np.ndarray = None  # per station: acquisition of its new link, s
+    handovers: list = field(default_factory=list)  # rows of the handover table
+    group_changes: list = field(default_factory=list)  # GroupChange per dynamic link group
+
+
+class NetworkStates:
+    """Steps a scenario's network through time; call `at` with increasing times."""
+
+    def __init__(self, scenario: Scenario):
+        self.scenario = scenario
+        self.orbits = constellation_orbits(scenario)
+        self.sites = ground_sites(scenario.ground_stations, dt.datetime.fromisoformat(scenario.epoch))
+        self.layout = layout(scenario, self.orbits.names)
+        self.isl = plus_grid(scenario, self.layout)
+        self.budget = LinkBudget.from_config(scenario.laser) if scenario.laser.physics else None
+        gl = scenario.ground_links
+        self.assigner = GroundLinkAssigner(self.layout, gl.elevation_mask_deg, gl.policy, gl.switch_margin,
+                                           gl.satellite_field_of_regard_deg)
+        self.n_satellites = self.layout.n_satellites
+        # Destination columns: every ground station, then satellites that end a flow.
+        self.destinations = endpoint_nodes(scenario, self.layout)
+        self.allowed_isl = self._tier_mask()
+        _, self.earth_radius_m = earth_constants()
+        # Acquisition times are drawn from one stream per run: reproducible.
+        self.rng = np.random.default_rng(scenario.seed)
+        self.isl_up = np.zeros(len(self.isl), dtype=bool)
+        self.isl_ready_s = np.zeros(len(self.isl))
+        self.ground_ready_s = np.zeros(len(self.sites))
+        self.groups = link_groups(scenario, self.layout)
+        self.started = False
+
+    def positions(self, t_s: float) -> tuple[np.ndarray, np.ndarray]:
+        sat_pos, sat_vel = self.orbits.at(t_s)
+        gs_pos, gs_vel = self.sites.at(t_s)
+        return np.concatenate([sat_pos, gs_pos]), np.concatenate([sat_vel, gs_vel])
+
+    def at(self, t_s: float, pos_vel: tuple[np.ndarray, np.ndarray] | None = None) -> Snapshot:
+        pos, vel = pos_vel if pos_vel is not None else self.positions(t_s)
+        n_sat = self.n_satellites
+        handovers: list[dict] = []
+
+        isl, isl_dark = self._isl_state(t_s, pos, handovers)
+        group_changes = [self._update_group(group, t_s, pos, vel, handovers) for group in self.groups]
+        old_sat, old_port = self.assigner.satellite.copy(), self.assigner.port.copy()
+        ground_up = self.sites.up_at(t_s)
+        visible = self.assigner.visible(pos[n_sat:], ground_up, pos[:n_sat])
+        costs = self._ground_costs(t_s, pos, vel, visible, isl)
+        sat, port = self.assigner.update(pos[n_sat:], ground_up, pos[:n_sat], costs, visible)
+        slew, acquisition = self._ground_handovers(t_s, pos, old_sat, old_port, sat, port, visible, handovers)
+
+        ground = np.flatnonzero(sat != NO_SATELLITE)
+        # A station's only link counts for routing even while it acquires: its packets are
+        # then lost to the handover (and counted so) rather than to a missing route.
+        ready_isl = isl & (self.isl_ready_s <= t_s + 1e-12)
+        dynamic = [links for g in self.groups if self._group_allowed(g)
+                   for links in (g.links(np.flatnonzero(g.ready_s <= t_s + 1e-12)), g.draining_links())]
+        links = Links.concatenate([self.isl.select(ready_isl & self.allowed_isl), *dynamic,
+                                   Links(ground + n_sat, np.zeros(len(ground)), sat[ground], port[ground])])
+        ports = next_hop_ports(links, link_weights(links, pos, self.scenario.routing.metric),
+                               self.layout.n_nodes, self.destinations, n_sat)
+        self.started = True
+        return Snapshot(t_s, pos, vel, isl.copy(), sat.copy(), port.copy(), links, ports,
+                        isl_dark, slew, acquisition, handovers, group_changes)
+
+    def _update_group(self, group, t_s, pos, vel, handovers):
+        max_range = self.budget.max_range_m() if self.budget is not None else 2 * 42_164e3
+        change = update_group(group, t_s, pos, vel, self.layout.n_nodes, max_range, self.earth_radius_m,
+                              self.scenario.constellation.grazing_altitude_km * 1e3, self._draw)
+        names = self.layout.satellite_names
+        removed, added = change.removed, change.added
+        if self.started:
+            for i in range(len(removed)):
+                handovers.append(_row(t_s, names[removed.node_a[i]], int(removed.port_a[i]),
+                                      names[removed.node_b[i]], "", 0.0,
+                                      "reassigned" if change.removed_feasible[i] else "infeasible"))
+            for i in range(len(added)):
+                outage = max(change.slew_a_s[i], change.slew_b_s[i]) + change.acquisition_s[i]
+                handovers.append(_row(t_s, names[added.node_a[i]], int(added.port_a[i]), "",
+                                      names[added.node_b[i]], float(outage), "acquired"))
+            draining = change.draining
+            for i in range(len(draining)):
+                # Make-before-break: the old link carries traffic while its replacement acquires.
+                handovers.append(_row(t_s, names[draining.node_a[i]], int(draining.port_a[i]),
+                                      names[draining.node_b[i]], "", 0.0, "make_before_break"))
+        else:
+            # Warm start: links chosen at t = 0 are up at once.
+            group.ready_s[:] = 0.0
+            change.slew_a_s[:] = change.slew_b_s[:] = change.acquisition_s[:] = 0.0
+        return change
+
+    def _group_allowed(self, group) -> bool:
+        """routing.tiers: routes may use a group's links only if both its tiers are allowed."""
+        allowed = self.scenario.routing.tiers
+        tiers = self.scenario.constellation.tiers
+        ends = (group.a_nodes[0], group.b_nodes[0])
+        return allowed is None or all(tiers[self.layout.tier_of[n]].name in allowed for n in ends)
+
+    def _isl_state(self, t_s, pos, handovers) -> tuple[np.ndarray, np.ndarray]:
+        """+Grid links up now (connected), and the dark time of those that rise now."""
+        isl = self.isl
+        los = line_of_sight(pos[isl.node_a], pos[isl.node_b], self.earth_radius_m,
+                            self.scenario.constellation.grazing_altitude_km * 1e3)
+        up = los.copy()
+        if self.budget is not None:
+            up &= self.budget.usable(np.linalg.norm(pos[isl.node_b] - pos[isl.node_a], axis=-1))
+        rising = up & ~self.isl_up
+        dark = np.zeros(len(isl))
+        if self.started and rising.any():
+            # Links that come back after a break must acquire again (the +Grid partner
+            # does not change, so there is no slew).
+            tier_of_link = self.layout.tier_of[isl.node_a]
+            for ti, tier in enumerate(self.scenario.constellation.tiers):
+                mine = rising & (tier_of_link == ti)
+                if mine.any():
+                    dark[mine] = self._draw(tier.terminals.isl.acquisition_s, int(mine.sum()))
+            self.isl_ready_s[rising] = t_s + dark[rising]
+        names = self.layout.satellite_names
+        for i in np.flatnonzero(self.isl_up & ~up):
+            handovers.append(_row(t_s, names[isl.node_a[i]], int(isl.port_a[i]), names[isl.node_b[i]], "",
+                                  0.0, "line_of_sight" if not los[i] else "margin"))
+        for i in np.flatnonzero(rising) if self.started else ():
+            handovers.append(_row(t_s, names[isl.node_a[i]], int(isl.port_a[i]), "", names[isl.node_b[i]],
+                                  float(dark[i]), "restored"))
+        self.isl_up = up
+        return up, dark
+
+    def _ground_costs(self, t_s, pos, vel, visible, isl_up) -> list[np.ndarray] | None:
+        policy = self.scenario.ground_links.policy
+        if policy == "nearest":
+            return None
+        n_sat = self.n_satellites
+        if policy == "longest_visibility":
+            mask = np.radians(self.scenario.ground_links.elevation_mask_deg)
+            return [1.0 / remaining_visibility_s(pos[c.satellites], vel[c.satellites],
+                                                 np.repeat(pos[n_sat + g][None], len(c.satellites), 0), mask)
+                    for g, c in enumerate(visible)]
+        # lowest_delay: slant delay + mean delay to the satellites serving the others.
+        serving = self.assigner.satellite
+        others = np.unique(serving[serving != NO_SATELLITE])
+        if not len(others):
+            return None
+        links = self.isl.select(isl_up & self.allowed_isl)
+        delay = next_hop_distances(links, link_weights(links, pos, "delay"), self.layout.n_nodes, others, n_sat)
+        mean = np.where(np.isfinite(delay), delay, 1.0).mean(axis=1)  # unreachable: 1 s penalty
+        return [c.range_m / SPEED_OF_LIGHT_MPS + mean[c.satellites] for c in visible]
+
+    def _ground_handovers(self, t_s, pos, old_sat, old_port, sat, port, visible, handovers):
+        """Slew and acquisition times of stations whose satellite changed, and table rows."""
+        gl = self.scenario.ground_links
+        n_sat = self.n_satellites
+        changed = np.flatnonzero((sat != old_sat) | (port != old_port))
+        slew = np.zeros(len(sat))
+        acquisition = np.zeros(len(sat))
+        names = self.layout.satellite_names
+        for g in changed:
+            k = g
+            old, new = int(old_sat[g]), int(sat[g])
+            if new != NO_SATELLITE and self.started:
+                acquisition[k] = self._draw(gl.acquisition_s, 1)[0]
+                if old != NO_SATELLITE:
+                    slew[k] = _angle(pos[old] - pos[n_sat + g], pos[new] - pos[n_sat + g]) / np.radians(
+                        gl.max_slew_rate_deg_s)
+            if old == NO_SATELLITE and not self.started:
+                continue  # links that exist at t = 0 start up (warm start)
+            still_visible = old != NO_SATELLITE and old in set(visible[g].satellites.tolist())
+            cause = ("acquired" if old == NO_SATELLITE else "lost" if new == NO_SATELLITE
+                     else "reassigned" if still_visible else "set_below_mask")
+            handovers.append(_row(t_s, self.layout.ground_names[g], 0,
+                                  names[old] if old != NO_SATELLITE else "",
+                                  names[new] if new != NO_SATELLITE else "",
+                                  float(slew[k] + acquisition[k]), cause))
+            self.ground_ready_s[g] = t_s + slew[k] + acquisition[k]
+        return slew, acquisition
+
+    def _draw(self, spec, n: int) -> np.ndarray:
+        return sample_durations(spec, n, self.rng)
+
+    def _tier_mask(self) -> np.ndarray:
+        """ISLs routing may use: both ends in routing.tiers (all tiers when not set)."""
+        allowed_tiers = self.scenario.routing.tiers
+        if allowed_tiers is None:
+            return np.ones(len(self.isl), dtype=bool)
+        in_tier = np.concatenate([np.full(shell.total, tier in allowed_tiers)
+                                  for tier, shell in self.scenario.shells])
+        return in_tier[self.isl.node_a] & in_tier[self.isl.node_b]
+
+
+HANDOVER_COLUMNS = ("time_s", "node", "terminal", "old_peer", "new_peer", "outage_s", "cause")
+
+
+def _row(t_s, node, terminal, old_peer, new_peer, outage_s, cause) -> dict:
+    return dict(zip(HANDOVER_COLUMNS, (round(t_s, 9), node, terminal, old_peer, new_peer, outage_s, cause)))
+
+
+def _angle(u: np.ndarray, v: np.ndarray) -> float:
+    cos = np.dot(u, v) / (np.linalg.norm(u) * np.linalg.norm(v))
+    return float(np.arccos(np.clip(cos, -1.0, 1.0)))
+
+
+def sample_durations(spec, n: int, rng: np.random.Generator) -> np.ndarray:
+    """n durations (s) from a fixed value or a Distribution (negative draws clip to 0)."""
+    if isinstance(spec, (int, float)):
+        return np.full(n, float(spec))
+    if spec.distribution == "uniform":
+        return rng.uniform(spec.low, spec.high, n)
+    if spec.distribution == "exponential":
+        return rng.exponential(spec.mean, n)
+    return np.maximum(rng.normal(spec.mean, spec.std, n), 0.0)
+
+

@@ -1,0 +1,50 @@
+"""Pydantic validation errors as one line for people: the key as a dotted path
+(`traffic[2].rate_mbps`) and what was wrong or which keys are allowed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from netsim.scenario.model import Scenario
+
+def dotted(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def describe(error: dict, raw: dict) -> str:
+    kind = error["type"]
+    if kind == "missing":
+        return "required key is missing"
+    if kind == "extra_forbidden":
+        allowed = allowed_keys(error["loc"][:-1])
+        return "unknown key; allowed keys: " + ", ".join(allowed)
+    message = error["msg"][0].lower() + error["msg"][1:]
+    message = message.removeprefix("value error, ")
+    return f"{message} (got {error['input']!r})"
+
+
+def allowed_keys(loc: tuple) -> list[str]:
+    """Field names of the section at loc, found by walking the models."""
+    model: Any = Scenario
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        annotation = model.model_fields[part].annotation
+        model = section_type(annotation)
+    return list(model.model_fields)
+
+
+def section_type(annotation: Any) -> Any:
+    args = getattr(annotation, "__args__", None)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in args or ():
+        found = section_type(arg)
+        if found is not None:
+            return found
+    return None

@@ -1,0 +1,363 @@
+"""The scenario model: the sections of a scenario file as validated, immutable objects.
+
+Units are in the key names (km, deg, s, gbps, mbps, bytes). Every error names the file,
+the key as a dotted path and what is allowed; see ScenarioError.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+
+
+class _Section(BaseModel):
+    # strict: "550" is not a number; unknown keys are typos, not extensions.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class Shell(_Section):
+    """One Walker shell: `planes` x `sats_per_plane` satellites on circular orbits."""
+
+    name: str | None = None
+    # Orbit size: give exactly one of altitude_km or mean_motion_rev_per_day.
+    altitude_km: float | None = Field(default=None, gt=0, le=100_000)
+    # 17 rev/day is an orbit ~10 km up; 0.1 rev/day is beyond the Moon.
+    mean_motion_rev_per_day: float | None = Field(default=None, gt=0.1, le=17.0)
+    # UTC time at which the Walker pattern holds; default: the scenario epoch.
+    epoch: str | None = None
+    inclination_deg: float = Field(ge=0, le=180)
+    planes: int = Field(ge=1)
+    sats_per_plane: int = Field(ge=1)
+    phasing: int = Field(default=0, ge=0)
+    pattern: Literal["delta", "star"] = "delta"
+    raan_spread_deg: float | None = Field(default=None, gt=0, le=360)
+
+    @property
+    def total(self) -> int:
+        return self.planes * self.sats_per_plane
+
+    @property
+    def raan_spread(self) -> float:
+        """Spread of the ascending nodes, deg: 360 for Walker delta, 180 for star."""
+        if self.raan_spread_deg is not None:
+            return self.raan_spread_deg
+        return 360.0 if self.pattern == "delta" else 180.0
+
+
+class TleSource(_Section):
+    """Satellites from a TLE file (two- or three-line sets), propagated with SGP4."""
+
+    name: str
+    file: str  # relative paths are relative to the scenario file
+    max_satellites: int | None = Field(default=None, ge=1)
+
+
+class Distribution(_Section):
+    """A random duration, s: uniform(low, high), exponential(mean) or normal(mean, std) >= 0."""
+
+    distribution: Literal["uniform", "exponential", "normal"]
+    low: float | None = Field(default=None, ge=0)
+    high: float | None = Field(default=None, ge=0)
+    mean: float | None = Field(default=None, ge=0)
+    std: float | None = Field(default=None, ge=0)
+
+
+class TerminalGroup(_Section):
+    """Laser terminals of one role on every satellite of a tier (docs/terminals.md)."""
+
+    count: int = Field(ge=0, le=32)
+    # Half-angle of the cone around each terminal's boresight it can point into.
+    field_of_regard_deg: float = Field(default=90.0, gt=0, le=180)
+    max_slew_rate_deg_s: float = Field(default=5.0, gt=0)
+    # Dark time to acquire a new partner (fixed or a distribution); seconds to ~100 s
+    # in the literature (DESIGN.md).
+    acquisition_s: float | Distribution = 0.0
+    policy: Literal["plus_grid", "nearest", "least_loaded"] = "nearest"
+    # Mounting in the body frame (x along track, y = z x x, z nadir): "ring" (count
+    # horizontal terminals), one name for all ("zenith", "nadir", "fore", "aft", "right",
+    # "left", "az<deg>") or one name per terminal. Default: isl ring, up zenith, down nadir.
+    boresights: str | list[str] | None = None
+    # Tracking jitter of these terminals, µrad rms per axis (default: laser.pointing_jitter_urad).
+    tracking_jitter_urad: float | None = Field(default=None, ge=0)
+
+
+class Terminals(_Section):
+    """isl: inside the tier; up/down: zenith/nadir terminals toward the tiers above/below.
+    A group given without a policy takes its role's: isl plus_grid, up/down nearest."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _role_policies(cls, raw):
+        if isinstance(raw, dict) and isinstance(raw.get("isl"), dict) and "policy" not in raw["isl"]:
+            raw = {**raw, "isl": {**raw["isl"], "policy": "plus_grid"}}
+        return raw
+
+    isl: TerminalGroup = TerminalGroup(count=4, policy="plus_grid")
+    up: TerminalGroup = TerminalGroup(count=0, field_of_regard_deg=60.0, acquisition_s=10.0)
+    down: TerminalGroup = TerminalGroup(count=0, field_of_regard_deg=60.0, acquisition_s=10.0)
+
+
+class Tier(_Section):
+    name: str
+    # Walker shells and/or TLE files; a tier needs at least one of them.
+    shells: list[Shell] = Field(default_factory=list)
+    tle: list[TleSource] = Field(default_factory=list)
+    terminals: Terminals = Terminals()
+
+
+class Constellation(_Section):
+    tiers: list[Tier] = Field(min_length=1)
+    # two_body: Keplerian circles; j2: plus the secular J2 drift of node and phase.
+    propagation: Literal["two_body", "j2"] = "two_body"
+    # Links whose straight line dips below this altitude are blocked (atmosphere).
+    grazing_altitude_km: float = Field(default=80.0, ge=0, le=1000)
+
+
+class GroundStation(_Section):
+    name: str
+    lat_deg: float = Field(ge=-90, le=90)
+    lon_deg: float = Field(ge=-180, le=180)
+    alt_km: float = Field(default=0.0, ge=-0.5, le=10)
+    # Inhabitants, for the gravity traffic generator (bundled sets fill it); None: unknown.
+    population: int | None = Field(default=None, ge=0)
+
+
+class GroundLinks(_Section):
+    elevation_mask_deg: float = Field(default=25.0, ge=0, lt=90)
+    terminals_per_satellite: int = Field(default=2, ge=1, le=16)
+    # Tier whose satellites serve the ground; the first tier when not given.
+    tier: str | None = None
+    # nearest: closest visible satellite; longest_visibility: the one that stays above
+    # the mask longest; lowest_delay: the one with the shortest route to the other stations.
+    policy: Literal["nearest", "longest_visibility", "lowest_delay"] = "nearest"
+    # Hysteresis: leave a visible satellite only for one at least this much better
+    # (fraction of distance or delay); a lost satellite is always replaced.
+    switch_margin: float = Field(default=0.2, ge=0)
+    acquisition_s: float | Distribution = 2.0
+    # Re-pointing speed of station and satellite ground terminals.
+    max_slew_rate_deg_s: float = Field(default=10.0, gt=0)
+    # Half-angle of the satellite's nadir-pointing ground terminals' field of regard.
+    satellite_field_of_regard_deg: float = Field(default=70.0, gt=0, le=90)
+    # optical: the laser budget applies; rf: an ideal link at rf_data_rate_gbps.
+    kind: Literal["optical", "rf"] = "optical"
+    rf_data_rate_gbps: float = Field(default=2.0, gt=0)
+
+
+class Receiver(_Section):
+    """Photodetector of a laser terminal and its noise (see docs/physics.md)."""
+
+    type: Literal["pin", "apd", "preamp"] = "preamp"
+    responsivity_a_per_w: float = Field(default=0.9, gt=0, le=2)
+    thermal_noise_pa_per_sqrt_hz: float = Field(default=20.0, ge=0)
+    apd_gain: float = Field(default=10.0, ge=1)
+    apd_ionisation_ratio: float = Field(default=0.7, ge=0, le=1)
+    noise_figure_db: float = Field(default=4.5, ge=3)
+    amplifier_gain_db: float = Field(default=30.0, ge=0)
+    optical_bandwidth_ghz: float = Field(default=20.0, gt=0)
+
+
+class Laser(_Section):
+    """Laser terminals: line rate, queue, and the optical link budget (docs/physics.md)."""
+
+    data_rate_gbps: float = Field(default=10.0, gt=0, le=1000)
+    queue_packets: int = Field(default=1000, ge=1)
+    # false: ideal links (no bit errors, no range limit), the skeleton's behaviour.
+    physics: bool = True
+    wavelength_nm: float = Field(default=1550.0, ge=100, le=10_000)
+    tx_power_w: float = Field(default=1.0, gt=0)
+    tx_aperture_mm: float = Field(default=80.0, gt=0)
+    rx_aperture_mm: float = Field(default=80.0, gt=0)
+    # 0: the diffraction limit of the transmit aperture.
+    tx_divergence_urad: float = Field(default=0.0, ge=0)
+    tx_efficiency: float = Field(default=0.8, gt=0, le=1)
+    rx_efficiency: float = Field(default=0.8, gt=0, le=1)
+    pointing_bias_urad: float = Field(default=1.0, ge=0)
+    pointing_jitter_urad: float = Field(default=1.0, ge=0)
+    receiver: Receiver = Receiver()
+    target_ber: float = Field(default=1e-12, gt=0, lt=0.5)
+    required_margin_db: float = Field(default=3.0)
+
+
+class Routing(_Section):
+    update_interval_s: float = Field(default=0.1, gt=0)
+    metric: Literal["delay", "hops"] = "delay"
+    # Tiers whose inter-satellite links routes may use (default: all), e.g. [vleo].
+    tiers: list[str] | None = None
+    # Loop guard: satellite hops a packet may take (the fabric is one IPv4 hop; paths
+    # across an 800,000-satellite shell run to several hundred hops).
+    max_hops: int = Field(default=4096, ge=1, le=65535)
+
+
+class UdpCbrFlow(_Section):
+    name: str
+    kind: Literal["udp_cbr"] = "udp_cbr"
+    src: str
+    dst: str
+    rate_mbps: float = Field(gt=0)
+    # 12 bytes hold the sequence number and send timestamp; 1472 fills a 1500-byte MTU.
+    packet_bytes: int = Field(default=1000, ge=12, le=1472)
+    start_s: float = Field(default=0.0, ge=0)
+    stop_s: float | None = Field(default=None, gt=0)
+
+
+class _Flow(_Section):
+    """Fields every traffic kind shares (docs/traffic.md). Endpoints are node names:
+    ground stations or satellites (SHELL-PLANE-INDEX)."""
+
+    name: str | None = None  # default: KIND:SRC>DST
+    src: str
+    dst: str
+    start_s: float = Field(default=0.0, ge=0)
+    stop_s: float | None = Field(default=None, gt=0)  # default: duration_s
+
+
+class UdpOnOffFlow(_Flow):
+    """UDP on/off: rate_mbps while on, silent while off; SeqTs payloads like udp_cbr."""
+
+    kind: Literal["udp_onoff"]
+    rate_mbps: float = Field(gt=0)
+    packet_bytes: int = Field(default=1000, ge=12, le=1472)
+    on_s: float = Field(default=1.0, gt=0)
+    off_s: float = Field(default=1.0, ge=0)
+    distribution: Literal["constant", "exponential"] = "constant"  # of on_s and off_s
+
+
+class UdpBurstFlow(_Flow):
+    """Every period_s a burst of burst_packets packets, at rate_mbps inside the burst
+    (not given: back to back, the laser queue spaces them at the line rate)."""
+
+    kind: Literal["udp_burst"]
+    burst_packets: int = Field(ge=1)
+    period_s: float = Field(gt=0)
+    rate_mbps: float | None = Field(default=None, gt=0)
+    packet_bytes: int = Field(default=1000, ge=12, le=1472)
+
+
+TCP_CONGESTION_CONTROLS = {
+    "new_reno": "ns3::TcpNewReno", "cubic": "ns3::TcpCubic", "bbr": "ns3::TcpBbr", "vegas": "ns3::TcpVegas",
+    "westwood_plus": "ns3::TcpWestwoodPlus", "hybla": "ns3::TcpHybla", "htcp": "ns3::TcpHtcp",
+    "highspeed": "ns3::TcpHighSpeed", "scalable": "ns3::TcpScalable", "veno": "ns3::TcpVeno",
+    "bic": "ns3::TcpBic", "yeah": "ns3::TcpYeah", "illinois": "ns3::TcpIllinois", "lp": "ns3::TcpLp",
+    "dctcp": "ns3::TcpDctcp", "linux_reno": "ns3::TcpLinuxReno",
+}
+
+
+class TcpBulkFlow(_Flow):
+    """A TCP bulk transfer of `bytes` (0: as much as possible until stop_s)."""
+
+    kind: Literal["tcp_bulk"]
+    bytes: int = Field(default=0, ge=0)
+    congestion_control: Literal[tuple(TCP_CONGESTION_CONTROLS)] = "new_reno"  # type: ignore[valid-type]
+    # 1448 = 1500-byte MTU - IPv4 - TCP - timestamp option.
+    segment_bytes: int = Field(default=1448, ge=64, le=1448)
+    # Send buffer of the source; the sinks' receive buffer is the largest of the flows'.
+    buffer_bytes: int = Field(default=4 * 1024 * 1024, ge=4096, le=2**30)
+
+
+class PingFlow(_Flow):
+    """ICMP echo probes (ns-3 Ping) every interval_s; RTT per probe in ping_probes.csv."""
+
+    kind: Literal["ping"]
+    interval_s: float = Field(default=0.1, gt=0)
+    packet_bytes: int = Field(default=56, ge=16, le=1472)  # ICMP payload
+    count: int = Field(default=0, ge=0)  # 0: until stop_s
+
+
+class FlowGenerator(_Section):
+    """Many flows at once; every key not listed here is a key of the generated flows
+    (kind, rate_mbps, start_s, ...). Expanded at load time (netsim.run.traffic)."""
+
+    generate: Literal["all_pairs", "random_pairs", "gravity"]
+    name: str | None = None  # prefix of the flow names (default gen<k>)
+    # Endpoint selectors: `among` for both ends, or src and dst separately. A selector is
+    # ground_stations | satellites | a node name | {tier: T} | {shell: S} | a list of these.
+    among: Any = None
+    src: Any = None
+    dst: Any = None
+    count: int | None = Field(default=None, ge=1)  # random_pairs; gravity: heaviest pairs kept
+    seed: int | None = Field(default=None, ge=0)  # random_pairs (default: the scenario seed)
+    total_rate_mbps: float | None = Field(default=None, gt=0)  # gravity, rate kinds
+    total_bytes: int | None = Field(default=None, ge=1)  # gravity, tcp_bulk
+    populations: dict[str, float] = Field(default_factory=dict)  # gravity (default 1)
+
+
+TRAFFIC_KINDS = {"udp_cbr": UdpCbrFlow, "udp_onoff": UdpOnOffFlow, "udp_burst": UdpBurstFlow,
+                 "tcp_bulk": TcpBulkFlow, "ping": PingFlow}
+
+
+class PcapSelector(_Section):
+    """Laser ports that write pcap files: of these nodes, tiers and ground stations
+    (union), restricted to a link kind."""
+
+    nodes: list[str] = Field(default_factory=list)
+    tiers: list[str] = Field(default_factory=list)
+    ground_stations: bool | list[str] = False  # true: all
+    link: Literal["all", "isl", "ground"] = "all"
+
+
+class Outputs(_Section):
+    # Nodes (ground station or satellite names) whose laser ports write pcap files.
+    pcap_nodes: list[str] = Field(default_factory=list)
+    # More pcap selections (docs/traffic.md); none by default.
+    pcap: list[PcapSelector] = Field(default_factory=list)
+    # Refuse runs that would write more pcap files than this (a guard at scale).
+    pcap_max_files: int = Field(default=256, ge=0)
+    # links.csv: per laser port bytes sent, utilisation and drops by cause.
+    link_stats: bool = True
+    # flowmon.xml / flowmon.csv: ns-3 FlowMonitor on the traffic's endpoints.
+    flow_monitor: bool = False
+
+
+class Scenario(_Section):
+    name: str
+    seed: int = Field(default=1, ge=0, lt=2**31)
+    duration_s: float = Field(gt=0)
+    # After duration_s traffic stops and the network runs this much longer, so packets
+    # still in flight arrive instead of counting as lost.
+    drain_s: float = Field(default=1.0, ge=0)
+    epoch: str = "2026-01-01T00:00:00"
+    constellation: Constellation
+    ground_stations: list[GroundStation] = Field(default_factory=list)
+    ground_links: GroundLinks = GroundLinks()
+    laser: Laser = Laser()
+    routing: Routing = Routing()
+    # Flows (udp_cbr, udp_onoff, udp_burst, tcp_bulk, ping) and flow generators, as
+    # mappings; load_scenario expands them into flow models (netsim.run.traffic.expand).
+    traffic: list[Any] = Field(default_factory=list)
+    outputs: Outputs = Outputs()
+
+    @field_validator("epoch")
+    @classmethod
+    def _iso_epoch(cls, value: str) -> str:
+        try:
+            dt.datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError("must be an ISO 8601 UTC time such as 2026-01-01T00:00:00") from None
+        return value
+
+    @property
+    def shells(self) -> list[tuple[str, Shell]]:
+        """(tier name, shell) for every shell, in file order."""
+        return [(tier.name, shell) for tier in self.constellation.tiers for shell in tier.shells]
+
+    @property
+    def satellite_count(self) -> int:
+        return sum(shell.total for _, shell in self.shells)
+
+    @property
+    def serving_tier(self) -> str:
+        return self.ground_links.tier or self.constellation.tiers[0].name
+
+
+def is_satellite_name(node: str, scenario: Scenario) -> bool:
+    shell_name, _, rest = node.rpartition("-")
+    shell_name, _, plane = shell_name.rpartition("-")
+    for _, shell in scenario.shells:
+        if shell.name == shell_name and plane.isdigit() and rest.isdigit():
+            return int(plane) < shell.planes and int(rest) < shell.sats_per_plane
+    return False
+
+

@@ -1,0 +1,150 @@
+"""Satellites from TLE files, propagated with vectorised SGP4 (the `sgp4` package).
+
+SGP4 (Vallado et al. 2006, "Revisiting Spacetrack Report #3", AIAA 2006-6753) gives
+positions in TEME. netsim's inertial frame is the Earth-fixed frame turned by the Earth
+rotation angle (see netsim.space.sites), so TEME is turned about z by ERA - GMST(IAU-82):
+TEME -> Earth-fixed by GMST (Vallado 2006, eq. 1), Earth-fixed -> netsim by ERA. Polar
+motion and the slow drift of TEME's equinox within a run are neglected.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from netsim.errors import NetsimError, ScenarioError
+
+J2000_JD = 2451545.0
+
+
+@dataclass(frozen=True)
+class TleRecord:
+    name: str  # from the title line, or the catalog number
+    line1: str
+    line2: str
+    line_number: int  # 1-based line of line1 in its file
+
+
+def tle_checksum(line: str) -> int:
+    """Modulo-10 sum of the digits of columns 1-68, each '-' counting 1 (TLE format)."""
+    return sum(int(c) if c.isdigit() else c == "-" for c in line[:68]) % 10
+
+
+def parse_tle(text: str, path: str | Path = "<tle>") -> list[TleRecord]:
+    """Two- or three-line element sets; errors name the file and the line."""
+    lines = text.splitlines()
+    records, title, n = [], None, 0
+    while n < len(lines):
+        line = lines[n].rstrip()
+        if not line.strip():
+            n += 1
+            continue
+        if not line.startswith("1 "):
+            if title is not None:
+                raise ScenarioError(path, "", f"line {n + 1}: expected TLE line 1 (starting '1 ') after title {title!r}")
+            title = line[2:].strip() if line.startswith("0 ") else line.strip()
+            n += 1
+            continue
+        if n + 1 >= len(lines) or not lines[n + 1].startswith("2 "):
+            raise ScenarioError(path, "", f"line {n + 2}: expected TLE line 2 (starting '2 ') after line 1")
+        line2 = lines[n + 1].rstrip()
+        for offset, text_line in ((0, line), (1, line2)):
+            _check_line(text_line, n + 1 + offset, path)
+        if line[2:7] != line2[2:7]:
+            raise ScenarioError(path, "", f"line {n + 2}: catalog number {line2[2:7].strip()} "
+                                          f"differs from line {n + 1}'s {line[2:7].strip()}")
+        records.append(TleRecord(title or line[2:7].strip(), line, line2, n + 1))
+        title, n = None, n + 2
+    if title is not None:
+        raise ScenarioError(path, "", f"line {len(lines)}: title {title!r} has no element lines")
+    if not records:
+        raise ScenarioError(path, "", "no TLE sets found (expected lines starting '1 ' and '2 ')")
+    return records
+
+
+def _check_line(line: str, number: int, path) -> None:
+    if len(line) != 69:
+        raise ScenarioError(path, "", f"line {number}: a TLE line has 69 columns (got {len(line)})")
+    if not line[68].isdigit():
+        raise ScenarioError(path, "", f"line {number}: column 69 must be the checksum digit (got {line[68]!r})")
+    expected = tle_checksum(line)
+    if int(line[68]) != expected:
+        raise ScenarioError(path, "", f"line {number}: bad checksum: column 69 says {line[68]} "
+                                      f"but the line's digits give {expected}")
+
+
+def read_tle(path: str | Path) -> list[TleRecord]:
+    path = Path(path)
+    try:
+        return parse_tle(path.read_text(), path)
+    except FileNotFoundError:
+        raise ScenarioError(path, "", "TLE file not found") from None
+
+
+def gmst82_rad(jd_ut1: float) -> float:
+    """Greenwich mean sidereal time, IAU-82 (Vallado 2013, eq. 3-47), as SGP4 uses."""
+    from sgp4.propagation import gstime
+
+    return float(gstime(jd_ut1))
+
+
+def julian_date(moment: dt.datetime) -> tuple[float, float]:
+    """(whole-ish day, fraction) split that keeps sub-microsecond precision."""
+    from sgp4.api import jday
+
+    jd, fr = jday(moment.year, moment.month, moment.day, moment.hour, moment.minute,
+                  moment.second + moment.microsecond * 1e-6)
+    return jd, fr
+
+
+class TleSatellites:
+    """SGP4 satellites as one array (SatrecArray), positions in netsim's frame."""
+
+    def __init__(self, source: str, records: list[TleRecord], epoch: dt.datetime):
+        from sgp4.api import WGS72, Satrec, SatrecArray
+
+        self.source = source
+        self.records = records
+        self.names = tuple(f"{source}-{r.line1[2:7].strip()}" for r in records)
+        # WGS-72 constants: the ones the element sets were fitted with (Vallado 2006, §2).
+        self._satrecs = [Satrec.twoline2rv(r.line1, r.line2, WGS72) for r in records]
+        self._array = SatrecArray(self._satrecs)
+        self._jd, self._fr = julian_date(epoch)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def teme_at(self, t_s: float) -> tuple[np.ndarray, np.ndarray]:
+        """TEME positions (m) and velocities (m/s) at t_s after the scenario epoch."""
+        jd = np.array([self._jd])
+        fr = np.array([self._fr + t_s / 86400.0])
+        err, r_km, v_kms = self._array.sgp4(jd, fr)
+        bad = np.flatnonzero(err[:, 0])
+        if len(bad):
+            i = int(bad[0])
+            raise NetsimError(f"TLE satellite {self.names[i]} (line {self.records[i].line_number}): "
+                              f"SGP4 error {int(err[i, 0])} at t = {t_s} s (e.g. decayed or eccentricity out of range)")
+        return r_km[:, 0, :] * 1e3, v_kms[:, 0, :] * 1e3
+
+    def frame_angle_rad(self, t_s: float) -> float:
+        """Turn from TEME to netsim's frame: ERA - GMST82 (UT1 ~ UTC)."""
+        from netsim.space.sites import earth_rotation_angle_days
+
+        days = (self._jd - J2000_JD) + self._fr + t_s / 86400.0
+        return earth_rotation_angle_days(days) - gmst82_rad(self._jd + self._fr + t_s / 86400.0)
+
+    def write(self, t_s: float, pos_out: np.ndarray, vel_out: np.ndarray) -> None:
+        r, v = self.teme_at(t_s)
+        angle = self.frame_angle_rad(t_s)
+        c, s = np.cos(angle), np.sin(angle)
+        for src, out in ((r, pos_out), (v, vel_out)):
+            out[:, 0] = c * src[:, 0] - s * src[:, 1]
+            out[:, 1] = s * src[:, 0] + c * src[:, 1]
+            out[:, 2] = src[:, 2]
+
+    def period_s(self) -> np.ndarray:
+        # no_kozai is the mean motion in rad/min.
+        return np.array([2 * np.pi / s.no_kozai * 60.0 for s in self._satrecs])
