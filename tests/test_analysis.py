@@ -10,6 +10,8 @@ from netsim.analysis.context import RunContext
 from netsim.analysis.pcap import read_batches, read_header
 from netsim.cli import main
 
+from conftest import capture_path
+
 
 def _rows(analysis, capture):
     flows = analysis.flows[analysis.flows["capture"] == capture]
@@ -18,7 +20,7 @@ def _rows(analysis, capture):
 
 def test_analysis_equals_simulator_counters(short_run):
     scenario, result = short_run
-    pcap = result.run_dir / "pcap" / "london-port0.pcap"
+    pcap = capture_path(result.run_dir, "london")
     analysis = analyze([pcap], context=RunContext.from_run_dir(result.run_dir))
     rows = _rows(analysis, pcap.name)
     sim = {row["flow"]: row for row in result.flows}
@@ -36,11 +38,11 @@ def test_analysis_equals_simulator_counters(short_run):
     assert rx["payload_bytes"] == records.bytes[mine].sum()
     assert rx["ip_bytes"] == (records.bytes[mine] + 28).sum()
     assert rx["packets_lost"] == sim["new_york-london"]["packets_lost"] == 0
-    # pcap timestamps are truncated to microseconds: delays agree within 1 us
-    assert abs(rx["delay_mean_ms"] - sim["new_york-london"]["delay_mean_ms"]) < 1e-3
+    # nanosecond captures: delays agree to the nanosecond (the run's mean is rounded to 1e-6 ms)
+    assert abs(rx["delay_mean_ms"] - sim["new_york-london"]["delay_mean_ms"]) < 1e-6
     delays_ms = records.delay_s[mine] * 1e3
-    assert abs(rx["delay_min_ms"] - delays_ms.min()) < 1e-3
-    assert abs(rx["delay_max_ms"] - delays_ms.max()) < 1e-3
+    assert abs(rx["delay_min_ms"] - delays_ms.min()) < 1e-9
+    assert abs(rx["delay_max_ms"] - delays_ms.max()) < 1e-9
     for col, q in (("delay_p50_ms", 50), ("delay_p99_ms", 99)):  # histogram: 5e-5 relative
         assert abs(rx[col] - np.percentile(delays_ms, q)) < 1e-3 + 1e-4 * rx[col]
 
@@ -56,7 +58,7 @@ def test_analysis_equals_simulator_counters(short_run):
     cap = np.array([seen[int(s)][0] for s in seqs])
     sent = np.array([seen[int(s)][1] for s in seqs])
     assert np.array_equal(sent, records.sent_ns[mine][order])
-    assert np.all(np.abs(cap - records.received_ns[mine][order]) < 1000)
+    assert np.array_equal(cap, records.received_ns[mine][order])  # simulation times, to the ns
 
     # the throughput table adds up to the flow table
     bins = analysis.throughput

@@ -164,8 +164,8 @@ def test_corrupt_record_header(good_pcap, tmp_path):
 
 
 @pytest.mark.parametrize("content, message", [
-    (b"\x0a\x0d\x0d\x0a" + bytes(60), "pcapng files are not supported yet; convert with `editcap -F pcap"),
-    (b"hello, this is not a capture at all", "not a libpcap file"),
+    (b"\x0a\x0d\x0d\x0a" + bytes(60), "pcapng section header with byte-order magic 00000000 (expected 1a2b3c4d)"),
+    (b"hello, this is not a capture at all", "not a pcap or pcapng file"),
     (b"\xd4\xc3\xb2\xa1", "too short for a pcap global header"),
     (struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 147), "link type 147 is not supported"),
 ])

@@ -8,7 +8,7 @@ import csv
 import numpy as np
 import pytest
 
-from conftest import default_scenario_dict
+from conftest import capture_path, default_scenario_dict, node_captures
 from netsim.analysis.analyze import analyze
 from netsim.analysis.context import RunContext
 from netsim.config import scenario_from_dict
@@ -113,7 +113,7 @@ def _table(run_dir, name):
 
 
 def _pcaps(run_dir, node):
-    return sorted((run_dir / "pcap").glob(f"{node}-port*.pcap"))
+    return node_captures(run_dir, node)
 
 
 def test_udp_to_and_between_satellites_match_the_pcaps(traffic_run):
@@ -145,7 +145,7 @@ def test_tcp_bytes_delivered_match_the_pcap(traffic_run):
     assert tcp["tcp"]["completed"] == "True" and int(tcp["tcp"]["bytes_received"]) == 2_000_000
     assert tcp["tcp"]["congestion_control"] == "cubic"
     assert tcp["sat-gs-tcp"]["completed"] == "True" and int(tcp["sat-gs-tcp"]["bytes_received"]) == 300_000
-    flows = analyze([result.run_dir / "pcap" / "london-port0.pcap"], context=RunContext.from_run_dir(result.run_dir)).flows
+    flows = analyze([capture_path(result.run_dir, "london")], context=RunContext.from_run_dir(result.run_dir)).flows
     data = flows[(flows["proto"] == "tcp") & (flows["dport"] == 9002) & (flows["direction"] == "rx")].iloc[0]
     assert data["payload_bytes"] - data["tcp_retransmitted_bytes"] == int(tcp["tcp"]["bytes_received"])
     # satellite sender: its data leaves vleo-6-6 through its laser ports
@@ -175,7 +175,7 @@ def test_link_traffic_counts_the_frames_each_port_sent(traffic_run):
     drops = [c for c in next(iter(links.values())) if c.startswith("drops_")]
     assert all(int(r["packets_sent"]) or any(int(r[c]) for c in drops) for r in links.values())
     assert 0 < len(links) < 144 * 6 + 4
-    flows = analyze([result.run_dir / "pcap" / "london-port0.pcap"], context=RunContext.from_run_dir(result.run_dir)).flows
+    flows = analyze([capture_path(result.run_dir, "london")], context=RunContext.from_run_dir(result.run_dir)).flows
     tx = flows[flows["direction"] == "tx"]
     london = links[("london", 0)]
     assert int(london["packets_sent"]) == tx["packets"].sum()
