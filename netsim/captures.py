@@ -65,13 +65,19 @@ def epoch_ns(epoch: str) -> int:
     return (delta.days * 86400 + delta.seconds) * 1_000_000_000 + delta.microseconds * 1000
 
 
-def prepare_folder(run_dir: Path) -> Path:
-    """RUN_DIR/pcap as a real folder without stale captures; NetsimError if it is a symlink
-    or not a folder."""
+def check_folder(run_dir: Path) -> None:
+    """NetsimError when RUN_DIR/pcap exists as a symlink or a file (creates nothing)."""
     folder = Path(run_dir) / "pcap"
     if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
         raise NetsimError(f"{folder}: must be a folder, not a symlink or a file; remove it "
                           "(captures are written only into a real folder inside the run folder)")
+
+
+def prepare_folder(run_dir: Path) -> Path:
+    """RUN_DIR/pcap as a real folder without stale captures; NetsimError if it is a symlink
+    or not a folder."""
+    check_folder(run_dir)
+    folder = Path(run_dir) / "pcap"
     folder.mkdir(parents=True, exist_ok=True)
     for entry in folder.iterdir():
         if entry.name.endswith((".pcap", CAPTURE_SUFFIX)) or entry.name.startswith(INDEX_FILE):

@@ -81,3 +81,17 @@ def test_cli_writes_tables_and_plots(short_run, tmp_path, capsys):
     for name in ("throughput.png", "delay.png", "delay_cdf.png"):
         assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "wrote:" in capsys.readouterr().out
+
+
+def test_summary_prints_full_names_and_no_nan(short_run, tmp_path, capsys):
+    _, result = short_run
+    assert main(["analyze", str(result.run_dir), "--out", str(tmp_path / "a"), "--no-plots"]) == 0
+    out = capsys.readouterr().out
+    rows = [line for line in out.splitlines() if "-port0.pcapng" in line]
+    assert len(rows) == 4 and all(line.startswith(("144-london-port0.pcapng ", "145-new_york-port0.pcapng "))
+                                  for line in rows)
+    assert "nan" not in out.lower()
+    tx = [line for line in rows if line.startswith("144-") and " london-new_york " in line][0]
+    assert " tx " in tx and " - " in tx  # no delay at the sender's own port
+    rx = [line for line in rows if line.startswith("144-") and " new_york-london " in line][0]
+    assert " rx " in rx and "/" in rx  # delay mean/p99

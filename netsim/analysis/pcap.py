@@ -371,7 +371,7 @@ def _ng_time(raw, mul, div, shift, offset_ns):
 
 
 @njit
-def _walk_ng(buf, start, n, little, count, if_n, if_link, if_mul, if_div, if_shift, if_off, if_snap,
+def _walk_ng(buf, start, n, little, count, if_base, if_n, if_link, if_mul, if_div, if_shift, if_off, if_snap,
              last_ts, offs, ts, incl_out, orig_out, link_out, iface_out):
     """Packet blocks of buf[start:n] appended at `count` -> (records, position, status).
 
@@ -417,7 +417,7 @@ def _walk_ng(buf, start, n, little, count, if_n, if_link, if_mul, if_div, if_shi
             incl_out[count] = incl
             orig_out[count] = _u32(buf, pos + 24, little)
             link_out[count] = if_link[ifid]
-            iface_out[count] = ifid
+            iface_out[count] = if_base + ifid
             count += 1
         elif btype == 3:  # simple packet block: interface 0, no timestamp (the previous one's)
             if if_n < 1:
@@ -432,7 +432,7 @@ def _walk_ng(buf, start, n, little, count, if_n, if_link, if_mul, if_div, if_shi
             incl_out[count] = incl
             orig_out[count] = orig
             link_out[count] = if_link[0]
-            iface_out[count] = 0
+            iface_out[count] = if_base
             count += 1
         pos += blen
     return count, pos, status, last_ts
@@ -590,7 +590,13 @@ class _Interfaces:
         self.origin_ns, self.fallback = origin_ns, fallback_origin_ns
         self.section_base = 0
         self.items: list[Interface] = []
+        self.origins = np.zeros(1, np.int64)  # per interface (global index): its time origin, ns
         self.arrays()
+
+    def origin_of(self, it: Interface) -> int:
+        if self.origin_ns is not None:
+            return self.origin_ns
+        return it.origin_ns if it.origin_ns is not None else self.fallback
 
     def arrays(self):
         items = self.items[self.section_base:]
@@ -611,10 +617,9 @@ class _Interfaces:
                 self.mul[k] = 10 ** (9 - v)
             else:
                 self.div[k] = 10 ** (v - 9)
-            origin = self.origin_ns if self.origin_ns is not None else (
-                it.origin_ns if it.origin_ns is not None else self.fallback)
-            self.off[k] = it.tsoffset_s * 1_000_000_000 - origin
+            self.off[k] = it.tsoffset_s * 1_000_000_000 - self.origin_of(it)
         self.count = len(items)
+        self.origins = np.array([self.origin_of(it) for it in self.items] or [0], np.int64)
 
     def new_section(self):
         self.section_base = len(self.items)
@@ -685,7 +690,7 @@ def read_batches(header: PcapHeader, *, chunk_bytes: int = DEFAULT_CHUNK, progre
                 return
 
 
-def _batch(buf, record, count, offs, ts, incl, orig, links, ifaces, times) -> Batch:
+def _batch(buf, record, count, offs, ts, incl, orig, links, ifaces, times, origins=None) -> Batch:
     out = {name: np.empty(count, dtype) for name, dtype in _FIELDS}
     out["ts_ns"][:] = ts[:count]
     out["orig_len"][:] = orig[:count]
@@ -695,7 +700,9 @@ def _batch(buf, record, count, offs, ts, incl, orig, links, ifaces, times) -> Ba
     _decode(buf, offs, incl, orig, links, count, out["kind"], out["src"], out["dst"],
             out["proto"], out["sport"], out["dport"], out["ip_len"], out["pay_len"], out["l4"],
             out["seq"], out["stamp"], out["flags"], out["bad"])
-    _check_times(out["ts_ns"], out["kind"], out["bad"], times, TIME_TOLERANCE_NS, FIRST_RECORD_GAP_NS)
+    # Order is checked on the capture clock itself: interfaces may count from different origins.
+    clock = out["ts_ns"] if origins is None or not origins.any() else out["ts_ns"] + origins[out["iface"]]
+    _check_times(clock, out["kind"], out["bad"], times, TIME_TOLERANCE_NS, FIRST_RECORD_GAP_NS)
     return Batch(record, **out)
 
 
@@ -730,7 +737,7 @@ def _read_pcapng(header: PcapHeader, chunk_bytes: int, progress, origin_ns, fall
             count, pos = 0, 0
             while True:
                 count, pos, status, last_ts = _walk_ng(
-                    buf, pos, n, little, count, table.count, table.link, table.mul, table.div, table.shift,
+                    buf, pos, n, little, count, table.section_base, table.count, table.link, table.mul, table.div, table.shift,
                     table.off, table.snap, last_ts, offs, ts, incl, orig, links, ifaces)
                 if status != _CONTROL:
                     break
@@ -757,7 +764,7 @@ def _read_pcapng(header: PcapHeader, chunk_bytes: int, progress, origin_ns, fall
                     names.update(_parse_nrb(block[8:-4], order))
                 pos += blen
             if count:
-                yield _batch(buf, record, count, offs, ts, incl, orig, links, ifaces, times)
+                yield _batch(buf, record, count, offs, ts, incl, orig, links, ifaces, times, table.origins)
                 record += count
             if progress is not None:
                 progress(pos)
