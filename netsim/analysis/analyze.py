@@ -136,10 +136,10 @@ def analyze(paths, *, bin_s: float = 0.1, context: RunContext | None = None, pro
             continue
         acc = FlowAccumulator(bin_s=bin_s, resolution_ns=header.resolution_ns)
         bar.set_postfix_str(header.path.name, refresh=False)
-        links: set[int] = set()
+        found: dict = {"names": summary.names}
         try:
             for batch in read_batches(header, chunk_bytes=chunk_bytes, progress=bar.update, origin_ns=origin_ns,
-                                      fallback_origin_ns=fallback, names=summary.names):
+                                      fallback_origin_ns=fallback, found=found):
                 acc.add(batch)
         except PcapDamaged as err:
             summary.error, summary.partial = err, True
@@ -148,9 +148,9 @@ def analyze(paths, *, bin_s: float = 0.1, context: RunContext | None = None, pro
         except OSError as err:
             summary.error = PcapError(header.path, f"read failed: {err.strerror or err}")
             summary.partial = True
-        links = {i.linktype for i in header.interfaces}
-        summary.link_types = " ".join(str(k) for k in sorted(links))
-        summary.interfaces = len(header.interfaces) if header.format == "pcapng" else 1
+        interfaces = found.get("interfaces") or list(header.interfaces)
+        summary.link_types = " ".join(str(k) for k in sorted({i.linktype for i in interfaces}))
+        summary.interfaces = len(interfaces)
         summary.records, summary.ipv4, summary.not_ipv4, summary.short = \
             acc.records, acc.ipv4, acc.not_ipv4, acc.short
         summary.bad_header, summary.length_clamped = acc.bad_header, acc.length_clamped

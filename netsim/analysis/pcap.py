@@ -632,16 +632,20 @@ class _Interfaces:
 
 def read_batches(header: PcapHeader, *, chunk_bytes: int = DEFAULT_CHUNK, progress=None,
                  origin_ns: int | None = None, fallback_origin_ns: int = 0,
-                 names: dict | None = None) -> Iterator[Batch]:
+                 found: dict | None = None) -> Iterator[Batch]:
     """Decoded records of the file, one Batch per chunk; PcapDamaged after the last good one.
 
     Times are ns since `origin_ns` when given, else since the origin the capture states
     (netsim's interface comment), else since `fallback_origin_ns` (ns since 1970).
     `progress`, if given, is called with the number of bytes consumed since the last call.
-    `names`, if given, collects the pcapng Name Resolution Block entries (IPv4 int -> name).
+    `found`, if given, receives "interfaces" (every Interface, in file order) and "names"
+    (pcapng Name Resolution Block entries, IPv4 int -> name) as they are read.
     """
+    if found is not None:
+        found.setdefault("names", {})
+        found["interfaces"] = list(header.interfaces) if header.format == "pcap" else []
     if header.format == "pcapng":
-        yield from _read_pcapng(header, chunk_bytes, progress, origin_ns, fallback_origin_ns, names)
+        yield from _read_pcapng(header, chunk_bytes, progress, origin_ns, fallback_origin_ns, found)
         return
     path = header.path
     buf = np.empty(chunk_bytes, dtype=np.uint8)
@@ -707,7 +711,7 @@ def _batch(buf, record, count, offs, ts, incl, orig, links, ifaces, times, origi
 
 
 def _read_pcapng(header: PcapHeader, chunk_bytes: int, progress, origin_ns, fallback_origin_ns,
-                 names) -> Iterator[Batch]:
+                 found) -> Iterator[Batch]:
     path = header.path
     buf = np.empty(chunk_bytes, dtype=np.uint8)
     cap = chunk_bytes // 16 + 1
@@ -760,8 +764,10 @@ def _read_pcapng(header: PcapHeader, chunk_bytes: int, progress, origin_ns, fall
                 elif btype == _BLOCK_IDB:
                     table.add(_parse_idb(path, block[8:-4], order, file_offset + pos,
                                          len(table.items) - table.section_base))
-                elif btype == _BLOCK_NRB and names is not None:
-                    names.update(_parse_nrb(block[8:-4], order))
+                    if found is not None:
+                        found["interfaces"].append(table.items[-1])
+                elif btype == _BLOCK_NRB and found is not None:
+                    found["names"].update(_parse_nrb(block[8:-4], order))
                 pos += blen
             if count:
                 yield _batch(buf, record, count, offs, ts, incl, orig, links, ifaces, times, table.origins)
