@@ -125,8 +125,11 @@ def _print_summary(result) -> None:
     print("packets lost in the network by cause: " + (", ".join(f"{c}={n}" for c, n in lost.items()) or "none"))
     print(f"{'flow':<20} {'sent':>8} {'recv':>8} {'lost':>6} {'delay ms mean/p50/p99':>26}")
     for row in result.flows:
+        delays = [row["delay_mean_ms"], row["delay_p50_ms"], row["delay_p99_ms"]]
+        # tcp_bulk and ping flows (and flows with nothing received) have no delay here: "-"
+        delay = "/".join(f"{d:.3f}" for d in delays) if all(d == d for d in delays) else "-"
         print(f"{row['flow']:<20} {row['packets_sent']:>8} {row['packets_received']:>8} {row['packets_lost']:>6} "
-              f"{row['delay_mean_ms']:>10.3f}/{row['delay_p50_ms']:.3f}/{row['delay_p99_ms']:.3f}")
+              f"{delay:>26}")
 
 
 if __name__ == "__main__":
