@@ -65,6 +65,25 @@ def epoch_ns(epoch: str) -> int:
     return (delta.days * 86400 + delta.seconds) * 1_000_000_000 + delta.microseconds * 1000
 
 
+def epoch_problem(epoch: str) -> str | None:
+    """Why the scenario epoch cannot be a capture timestamp, or None."""
+    if not _UNIX <= epoch_datetime(epoch) <= _LAST_EPOCH:
+        return (f"{epoch} cannot be a capture timestamp (pcapng counts nanoseconds from 1970-01-01 UTC); "
+                "a run with captures needs an epoch from 1970 to 2500")
+    return None
+
+
+def check_scenario(scenario, path) -> None:
+    """ScenarioError (file, key, what is allowed) when the scenario selects captures that
+    cannot be written; call before the run."""
+    from netsim.errors import ScenarioError
+
+    if scenario.outputs.pcap_nodes or scenario.outputs.pcap:
+        problem = epoch_problem(scenario.epoch)
+        if problem:
+            raise ScenarioError(path, "epoch", problem)
+
+
 def check_folder(run_dir: Path) -> None:
     """NetsimError when RUN_DIR/pcap exists as a symlink or a file (creates nothing)."""
     folder = Path(run_dir) / "pcap"
@@ -109,10 +128,10 @@ class Captures:
         snap = scenario.outputs.pcap_snaplen_bytes
         if not MIN_SNAPLEN <= snap <= MAX_SNAPLEN:  # the scenario validator checks this too
             raise NetsimError(f"outputs.pcap_snaplen_bytes: {snap}; allowed {MIN_SNAPLEN}..{MAX_SNAPLEN}")
+        problem = epoch_problem(scenario.epoch)
+        if problem:
+            raise NetsimError(f"epoch: {problem}")
         when = epoch_datetime(scenario.epoch)
-        if not _UNIX <= when <= _LAST_EPOCH:
-            raise NetsimError(f"epoch: {scenario.epoch} cannot be a capture timestamp (pcapng counts "
-                              "nanoseconds from 1970-01-01 UTC); captures need an epoch from 1970 to 2500")
         origin = epoch_ns(scenario.epoch)
         iso = when.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")
         addresses = [ADDRESS_BASE + c + 1 for c in range(len(self._destinations))]

@@ -94,8 +94,9 @@ def _run(args) -> int:
             scenario = scenario.model_copy(update={"seed": args.seed})
         if args.out.exists() and not args.out.is_dir():
             raise NetsimError(f"--out: {args.out} exists and is not a folder")
-        from netsim.captures import check_folder
+        from netsim.captures import check_folder, check_scenario
 
+        check_scenario(scenario, args.scenario)
         check_folder(args.out)
     except NetsimError as err:
         print(f"netsim: error: {err}", file=sys.stderr)

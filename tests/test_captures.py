@@ -161,3 +161,15 @@ def test_manifest_records_the_process_and_the_endpoints(short_run):
     assert manifest["pid"] == os.getpid() and isinstance(manifest["host"], str) and manifest["host"]
     assert manifest["endpoints"][:2] == [{"name": "london", "node_index": 144, "address": "10.128.0.1"},
                                          {"name": "new_york", "node_index": 145, "address": "10.128.0.2"}]
+
+
+def test_an_epoch_before_1970_cannot_time_captures(tmp_path):
+    raw = yaml.safe_load(open(short_scenario(tmp_path)))
+    raw["epoch"] = "1965-01-01T00:00:00"
+    path = tmp_path / "old.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    result = run_cli("run", str(path), "--out", str(tmp_path / "run"))
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and f"{path}: key 'epoch': 1965-01-01T00:00:00 cannot be a capture timestamp" in lines[0]
+    assert not (tmp_path / "run").exists()
