@@ -173,3 +173,18 @@ def test_an_epoch_before_1970_cannot_time_captures(tmp_path):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and f"{path}: key 'epoch': 1965-01-01T00:00:00 cannot be a capture timestamp" in lines[0]
     assert not (tmp_path / "run").exists()
+
+
+def test_capture_file_names_are_safe_and_unique():
+    """Satellite names come from shell names, which may hold anything: the file name keeps
+    only A-Z a-z 0-9 _ . - of a name, and the node index keeps it unique."""
+    import re
+
+    from netsim.captures import capture_file_name
+
+    names = ["../../etc/passwd", "/abs/path", "a\0b", "ünïcode", "x" * 200, "", "..", "london"]
+    files = [capture_file_name(i, name, 2) for i, name in enumerate(names)]
+    assert all(re.fullmatch(r"\d+-[A-Za-z0-9_.-]{0,48}-port2\.pcapng", f) for f in files), files
+    assert files[0] == "0-.._.._etc_passwd-port2.pcapng" and files[7] == "7-london-port2.pcapng"
+    assert len(set(files)) == len(files)
+    assert capture_file_name(3, "a/b", 1) != capture_file_name(4, "a_b", 1)
