@@ -128,9 +128,10 @@ def _print_summary(result) -> None:
     for row in result.flows:
         delays = [row["delay_mean_ms"], row["delay_p50_ms"], row["delay_p99_ms"]]
         # tcp_bulk and ping flows (and flows with nothing received) have no delay here: "-"
-        delay = "/".join(f"{d:.3f}" for d in delays) if all(d == d for d in delays) else "-"
+        delay = (f"{delays[0]:>10.3f}/{delays[1]:.3f}/{delays[2]:.3f}" if all(d == d for d in delays)
+                 else f"{'-':>10}")
         print(f"{row['flow']:<20} {row['packets_sent']:>8} {row['packets_received']:>8} {row['packets_lost']:>6} "
-              f"{delay:>26}")
+              f"{delay}")
 
 
 if __name__ == "__main__":
