@@ -12,6 +12,7 @@
 #include "laser-net-device.h"
 #include "next-hop-solver.h"
 #include "optical-link-model.h"
+#include "pcapng-writer.h"
 #include "satellite-forwarder.h"
 #include "seqts-udp-source.h"
 #include "tcp-bulk-source.h"

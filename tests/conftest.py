@@ -36,3 +36,22 @@ def short_run(tmp_path_factory):
     run_dir = tmp_path_factory.mktemp("short-run")
     result = run(scenario, run_dir, keep_next_hops=True)
     return scenario, result
+
+
+def capture_path(run_dir, node: str, port: int = 0):
+    """The capture file of a node's laser port, looked up in the run's pcap/index.csv."""
+    import csv
+
+    with (Path(run_dir) / "pcap" / "index.csv").open(newline="") as f:
+        rows = [r for r in csv.DictReader(f) if r["node"] == node and int(r["port"]) == port]
+    assert len(rows) == 1, f"no single capture of {node} port {port}"
+    return Path(run_dir) / "pcap" / rows[0]["file"]
+
+
+def node_captures(run_dir, node: str) -> list:
+    """Every capture file of a node, by port."""
+    import csv
+
+    with (Path(run_dir) / "pcap" / "index.csv").open(newline="") as f:
+        rows = sorted((int(r["port"]), r["file"]) for r in csv.DictReader(f) if r["node"] == node)
+    return [Path(run_dir) / "pcap" / file for _, file in rows]

@@ -164,8 +164,8 @@ def test_corrupt_record_header(good_pcap, tmp_path):
 
 
 @pytest.mark.parametrize("content, message", [
-    (b"\x0a\x0d\x0d\x0a" + bytes(60), "pcapng files are not supported yet; convert with `editcap -F pcap"),
-    (b"hello, this is not a capture at all", "not a libpcap file"),
+    (b"\x0a\x0d\x0d\x0a" + bytes(60), "pcapng section header with byte-order magic 00000000 (expected 1a2b3c4d)"),
+    (b"hello, this is not a capture at all", "not a pcap or pcapng file"),
     (b"\xd4\xc3\xb2\xa1", "too short for a pcap global header"),
     (struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 147), "link type 147 is not supported"),
 ])
@@ -182,3 +182,93 @@ def test_unusable_files_get_a_clear_error(tmp_path, capsys, content, message):
 def test_missing_input(tmp_path, capsys):
     assert main(["analyze", str(tmp_path / "nope.pcap")]) == 2
     assert "no such file or folder" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------------------ pcapng
+
+def _block(order, btype, body):
+    return struct.pack(order + "II", btype, 12 + len(body)) + body + struct.pack(order + "I", 12 + len(body))
+
+
+def _option(order, code, value):
+    return struct.pack(order + "HH", code, len(value)) + value + bytes(-len(value) % 4)
+
+
+def _epb(order, iface, raw_ts, frame, orig=None):
+    body = struct.pack(order + "IIIII", iface, raw_ts >> 32, raw_ts & 0xFFFFFFFF, len(frame),
+                       orig or len(frame)) + frame + bytes(-len(frame) % 4)
+    return _block(order, 6, body)
+
+
+def _section(order, interfaces, blocks):
+    out = _block(order, 0x0A0D0D0A, struct.pack(order + "IHHq", 0x1A2B3C4D, 1, 0, -1) + struct.pack(order + "HH", 0, 0))
+    for linktype, options in interfaces:
+        opts = b"".join(_option(order, c, v) for c, v in options) + struct.pack(order + "HH", 0, 0)
+        out += _block(order, 1, struct.pack(order + "HHI", linktype, 0, 65535) + opts)
+    return out + b"".join(blocks)
+
+
+def _udp(k, sent_ns, raw=False):
+    ip = IP(src="10.0.0.1", dst="10.0.0.2") / UDP(sport=5000, dport=9000 + raw) / Raw(
+        struct.pack(">IQ", k, sent_ns) + bytes(20))
+    return bytes(ip if raw else Ether() / ip)
+
+
+def test_pcapng_sections_byte_orders_resolutions_and_names(tmp_path):
+    """A big-endian section (Ethernet, microseconds, a name record) and a little-endian one
+    (raw IP, binary resolution 2^-20 s, if_tsoffset 100 s, a simple packet block, skipped
+    statistics and custom blocks): every interface keeps its own link type and clock."""
+    nrb_record = bytes([10, 0, 0, 1]) + b"alpha\0"
+    nrb = _block(">", 4, struct.pack(">HH", 1, len(nrb_record)) + nrb_record + bytes(-len(nrb_record) % 4)
+                 + struct.pack(">HH", 0, 0))
+    big = _section(">", [(1, [(2, b"eth0"), (9, b"\x06")])],
+                   [nrb] + [_epb(">", 0, 2_000_000 + 5_000 + k * 1_000, _udp(k, 2_000_000_000 + k * 1_000_000))
+                            for k in range(3)])
+    # t = 2.5 s + k/256 s after the offset: exact in 2^-20 s units and in ns
+    little = _section("<", [(101, [(2, b"tun0"), (9, b"\x94"), (14, struct.pack("<q", 100))])],
+                      [_epb("<", 0, (2 * 2**20 + 2**19) + k * 2**12, _udp(k, 102_500_000_000 + k * 3_906_250 - 7_000_000,
+                                                                           raw=True)) for k in range(2)]
+                      + [_block("<", 5, bytes(16)), _block("<", 0x40000BAD, bytes(8))]
+                      + [_block("<", 3, struct.pack("<I", 60) + _udp(9, 0, raw=True))])
+    path = tmp_path / "two-sections.pcapng"
+    path.write_bytes(big + little)
+    header = read_header(path)
+    assert header.format == "pcapng" and not header.little_endian and header.linktype == 1
+    analysis = analyze([path])
+    summary = analysis.captures[0]
+    assert summary.error is None and summary.interfaces == 2 and summary.link_types == "1 101"
+    assert summary.names == {0x0A000001: "alpha"} and summary.malformed == 0
+    flows = analysis.flows.set_index("interface")
+    eth, tun = flows.loc[0], flows.loc[1]
+    assert eth["packets"] == 3 and eth["delay_mean_ms"] == pytest.approx(5.0, abs=1e-9)
+    assert eth["start_s"] == pytest.approx(2.005)
+    # the simple packet block (no timestamp) counts with the previous packet's time
+    assert tun["packets"] == 3 and tun["start_s"] == pytest.approx(102.5)
+    assert tun["end_s"] == pytest.approx(102.5 + 1 / 256)
+
+
+@pytest.mark.parametrize("spoil, message", [
+    (lambda d, at: d[:at + 40], "file truncated inside a block"),
+    (lambda d, at: d[:at + 4] + struct.pack("<I", 6) + d[at + 8:], "corrupt block header: type 0x6, length 6"),
+    (lambda d, at: d[:at + 8] + struct.pack("<I", 7) + d[at + 12:], "refers to interface 7, but the section declares 1"),
+])
+def test_damaged_pcapng_keeps_the_rows_before_the_damage(tmp_path, spoil, message):
+    blocks = [_epb("<", 0, 2_000_000_000 + k * 1_000_000, _udp(k, 1_995_000_000 + k * 1_000_000)) for k in range(6)]
+    data = _section("<", [(1, [(9, b"\x09")])], blocks)
+    at = len(data) - sum(len(b) for b in blocks[3:])  # the 4th packet block
+    path = tmp_path / "damaged.pcapng"
+    path.write_bytes(spoil(data, at))
+    analysis = analyze([path])
+    err = analysis.captures[0].error
+    assert err is not None and message in str(err) and err.record == 4 and err.offset == at
+    row = analysis.flows.iloc[0]
+    assert row["partial"] and row["packets"] == 3
+
+
+def test_pcapng_interface_with_an_unsupported_link_type(tmp_path, capsys):
+    path = tmp_path / "usb.pcapng"
+    path.write_bytes(_section("<", [(189, [(2, b"usbmon0")])], []))
+    with pytest.raises(PcapError, match=r"interface 0 \(usbmon0\): link type 189 is not supported"):
+        read_header(path)
+    assert main(["analyze", str(path), "--quiet"]) == 2
+    assert "link type 189 is not supported; supported: 0 (BSD loopback)" in capsys.readouterr().err

@@ -6,9 +6,10 @@ from __future__ import annotations
 import csv
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from conftest import default_scenario_dict
+from conftest import capture_path, default_scenario_dict, node_captures
 from netsim.analysis.analyze import analyze
 from netsim.analysis.context import RunContext
 from netsim.scenario.load import scenario_from_dict
@@ -116,7 +117,7 @@ def _table(run_dir, name):
 
 
 def _pcaps(run_dir, node):
-    return sorted((run_dir / "pcap").glob(f"{node}-port*.pcap"))
+    return node_captures(run_dir, node)
 
 
 def test_udp_to_and_between_satellites_match_the_pcaps(traffic_run):
@@ -148,7 +149,7 @@ def test_tcp_bytes_delivered_match_the_pcap(traffic_run):
     assert tcp["tcp"]["completed"] == "True" and int(tcp["tcp"]["bytes_received"]) == 2_000_000
     assert tcp["tcp"]["congestion_control"] == "cubic"
     assert tcp["sat-gs-tcp"]["completed"] == "True" and int(tcp["sat-gs-tcp"]["bytes_received"]) == 300_000
-    flows = analyze([result.run_dir / "pcap" / "london-port0.pcap"], context=RunContext.from_run_dir(result.run_dir)).flows
+    flows = analyze([capture_path(result.run_dir, "london")], context=RunContext.from_run_dir(result.run_dir)).flows
     data = flows[(flows["proto"] == "tcp") & (flows["dport"] == 9002) & (flows["direction"] == "rx")].iloc[0]
     assert data["payload_bytes"] - data["tcp_retransmitted_bytes"] == int(tcp["tcp"]["bytes_received"])
     # satellite sender: its data leaves vleo-6-6 through its laser ports
@@ -178,7 +179,7 @@ def test_link_traffic_counts_the_frames_each_port_sent(traffic_run):
     drops = [c for c in next(iter(links.values())) if c.startswith("drops_")]
     assert all(int(r["packets_sent"]) or any(int(r[c]) for c in drops) for r in links.values())
     assert 0 < len(links) < 144 * 6 + 4
-    flows = analyze([result.run_dir / "pcap" / "london-port0.pcap"], context=RunContext.from_run_dir(result.run_dir)).flows
+    flows = analyze([capture_path(result.run_dir, "london")], context=RunContext.from_run_dir(result.run_dir)).flows
     tx = flows[flows["direction"] == "tx"]
     london = links[("london", 0)]
     assert int(london["packets_sent"]) == tx["packets"].sum()
@@ -215,3 +216,24 @@ def test_gravity_weights_bundled_stations_by_their_populations():
                                   "stations": [{"name": "svalbard", "lat_deg": 78.23, "lon_deg": 15.39}]})
     assert s.ground_stations[-1].population is None
     assert {(f.src, f.dst) for f in s.traffic} == {("shanghai", "osaka"), ("osaka", "shanghai")}
+
+
+def test_flows_are_named_from_the_manifest(traffic_run):
+    """TCP ACK flows and ICMP flows are named too, satellite endpoints included; a sender's
+    own port shows no delay (it would be the time to reach the wire, not a path delay)."""
+    s, result = traffic_run
+    context = RunContext.from_run_dir(result.run_dir)
+    flows = analyze([capture_path(result.run_dir, "london")], context=context).flows.set_index("flow")
+    assert set(flows.index) == {"gs-sat", "tcp", "tcp (acks)", "ping", "ping (replies)"}
+    assert flows.loc["tcp (acks)", "proto"] == "tcp" and flows.loc["tcp (acks)", "sport"] == 9002
+    assert flows.loc["ping", "proto"] == "icmp" and flows.loc["ping", "dst"] == "10.128.0.6"  # 4 stations, vleo-0-0, then vleo-3-4
+    directions = flows["direction"].to_dict()
+    assert directions == {"gs-sat": "tx", "tcp": "rx", "tcp (acks)": "tx", "ping": "tx", "ping (replies)": "rx"}
+    sender = flows.loc["gs-sat"]
+    assert sender["seqts"] and sender["packets_lost"] == 0
+    assert pd.isna(sender["delay_mean_ms"]) and pd.isna(sender["delay_samples"]) and pd.isna(sender["jitter_ms"])
+    # at the satellite endpoint the same flow arrives, with its one-way delay
+    at_sat = analyze(_pcaps(result.run_dir, "vleo-3-4"), context=context).flows
+    rx = at_sat[(at_sat["flow"] == "gs-sat") & (at_sat["direction"] == "rx")]
+    assert rx["packets"].sum() == sender["packets"] and rx["delay_mean_ms"].notna().all()
+    assert set(at_sat.loc[at_sat["proto"] == "icmp", "flow"]) == {"ping", "ping (replies)"}

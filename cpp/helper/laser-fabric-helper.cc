@@ -8,6 +8,7 @@
 #include "ns3/mac48-address.h"
 #include "ns3/queue-size.h"
 #include "ns3/rng-seed-manager.h"
+#include "ns3/uinteger.h"
 
 #include <algorithm>
 
@@ -386,22 +387,102 @@ LaserFabricHelper::GetForwarder(uint32_t node) const
 }
 
 void
+LaserFabricHelper::SetCaptureOptions(Time epoch,
+                                     uint32_t snapLength,
+                                     const std::vector<uint32_t>& addresses,
+                                     const std::vector<std::string>& names,
+                                     std::string comment)
+{
+    m_captureEpoch = epoch;
+    m_captureSnapLength = snapLength;
+    m_captureAddresses = addresses;
+    m_captureNames = names;
+    m_captureComment = comment;
+}
+
+std::string
+LaserFabricHelper::EnableCapture(uint32_t node,
+                                 uint32_t port,
+                                 std::string folder,
+                                 std::string file,
+                                 std::string ifName,
+                                 std::string ifDescription)
+{
+    if (node >= m_ports.size() || port >= m_ports[node].size())
+    {
+        return "no laser port " + std::to_string(port) + " on node " + std::to_string(node);
+    }
+    Ptr<PcapNgWriter> writer = CreateObject<PcapNgWriter>();
+    writer->SetAttribute("Epoch", TimeValue(m_captureEpoch));
+    writer->SetAttribute("SnapLength", UintegerValue(m_captureSnapLength));
+    writer->SetNames(m_captureAddresses, m_captureNames);
+    m_captures.push_back(writer); // a failed one too: GetCaptureError reports it
+    if (!writer->Open(folder, file, PcapHelper::DLT_PPP, ifName, ifDescription, m_captureComment))
+    {
+        return writer->GetError();
+    }
+    Ptr<LaserNetDevice> device = GetPort(node, port);
+    // The two points where the device's sniffers see a frame: leaving and arriving.
+    device->TraceConnectWithoutContext("PhyTxBegin", MakeCallback(&PcapNgWriter::WriteOutbound, writer));
+    device->TraceConnectWithoutContext("PhyRxEnd", MakeCallback(&PcapNgWriter::WriteInbound, writer));
+    return "";
+}
+
+std::string
+LaserFabricHelper::GetCaptureError() const
+{
+    for (const auto& writer : m_captures)
+    {
+        if (writer->IsFailed())
+        {
+            return writer->GetError();
+        }
+    }
+    return "";
+}
+
+std::string
+LaserFabricHelper::CloseCaptures()
+{
+    for (const auto& writer : m_captures)
+    {
+        writer->Close();
+    }
+    return GetCaptureError();
+}
+
+void
 LaserFabricHelper::EnablePcapInternal(std::string prefix,
                                       Ptr<NetDevice> nd,
                                       bool,
                                       bool explicitFilename)
 {
+    // PcapHelperForDevice::EnablePcap: the same pcapng writer (new file, no symlink
+    // followed, failures reported by GetCaptureError rather than an abort).
     Ptr<LaserNetDevice> device = nd->GetObject<LaserNetDevice>();
     if (!device)
     {
         return;
     }
-    PcapHelper pcapHelper;
-    const std::string filename =
-        explicitFilename ? prefix : pcapHelper.GetFilenameFromDevice(prefix, device);
-    Ptr<PcapFileWrapper> file =
-        pcapHelper.CreateFile(filename, std::ios::out, PcapHelper::DLT_PPP);
-    pcapHelper.HookDefaultSink<LaserNetDevice>(device, "PromiscSniffer", file);
+    for (uint32_t node = 0; node < m_ports.size(); ++node)
+    {
+        for (uint32_t port = 0; port < m_ports[node].size(); ++port)
+        {
+            if (m_ports[node][port] != device)
+            {
+                continue;
+            }
+            PcapHelper pcapHelper;
+            const std::string path =
+                explicitFilename ? prefix : pcapHelper.GetFilenameFromDevice(prefix, device);
+            const std::size_t slash = path.rfind('/');
+            const std::string folder = slash == std::string::npos ? "." : path.substr(0, slash);
+            const std::string file = slash == std::string::npos ? path : path.substr(slash + 1);
+            const std::string name = "node " + std::to_string(node) + " port " + std::to_string(port);
+            EnableCapture(node, port, folder, file, name, name); // errors: GetCaptureError
+            return;
+        }
+    }
 }
 
 } // namespace ns3

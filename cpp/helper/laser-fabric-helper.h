@@ -9,6 +9,7 @@
 #include "laser-net-device.h"
 #include "ns3/node-container.h"
 #include "ns3/object-factory.h"
+#include "pcapng-writer.h"
 #include "satellite-forwarder.h"
 #include "ns3/trace-helper.h"
 #include "ns3/virtual-net-device.h"
@@ -140,6 +141,34 @@ class LaserFabricHelper : public PcapHelperForDevice
     /** @return the forwarder of a node */
     Ptr<SatelliteForwarder> GetForwarder(uint32_t node) const;
 
+    /**
+     * Options of the captures enabled afterwards (EnableCapture, EnablePcap): the
+     * capture time of simulation time 0 (since 1970-01-01 UTC), the snap length, the
+     * names of IPv4 addresses (host byte order) for each file's Name Resolution Block,
+     * and a comment for each file's interface.
+     */
+    void SetCaptureOptions(Time epoch,
+                           uint32_t snapLength,
+                           const std::vector<uint32_t>& addresses,
+                           const std::vector<std::string>& names,
+                           std::string comment);
+    /**
+     * Write the frames sent and received on a laser port to a new pcapng file
+     * folder/file (PcapNgWriter): created, never overwritten nor written through a
+     * symlink.
+     * @return "" when the file was created, else what went wrong
+     */
+    std::string EnableCapture(uint32_t node,
+                              uint32_t port,
+                              std::string folder,
+                              std::string file,
+                              std::string ifName,
+                              std::string ifDescription);
+    /** @return the first capture that failed to write ("" when none did) */
+    std::string GetCaptureError() const;
+    /** Flush and close every capture; @return the first capture error ("" when none) */
+    std::string CloseCaptures();
+
   private:
     void EnablePcapInternal(std::string prefix,
                             Ptr<NetDevice> nd,
@@ -170,6 +199,13 @@ class LaserFabricHelper : public PcapHelperForDevice
     NodeContainer m_nodes;
     std::vector<std::vector<Ptr<LaserNetDevice>>> m_ports; // null until created
     std::vector<Ptr<SatelliteForwarder>> m_forwarders;
+    /** Captures (EnableCapture, EnablePcap) and their options. */
+    std::vector<Ptr<PcapNgWriter>> m_captures;
+    Time m_captureEpoch;
+    uint32_t m_captureSnapLength{65535};
+    std::vector<uint32_t> m_captureAddresses;
+    std::vector<std::string> m_captureNames;
+    std::string m_captureComment;
     /** Channels released by Disconnect, reused because ns-3 never frees a Channel. */
     std::vector<Ptr<LaserChannel>> m_freeChannels;
 };

@@ -26,18 +26,21 @@ import math
 import numpy as np
 
 from netsim.analysis._jit import njit
-from netsim.analysis.pcap import KIND_IPV4, KIND_OTHER, KIND_SHORT, Batch
+from netsim.analysis.pcap import (BAD_BACKWARDS, BAD_LENGTH, BAD_OUTLIER, KIND_IPV4, KIND_MALFORMED, KIND_OTHER,
+                                  KIND_SHORT, Batch)
 
 # Integer statistics per flow (columns of FlowAccumulator.ints).
 PK, FRAME, IPB, PAY, FIRST, LAST, SEQCAND, SEQN, SEQMIN, SEQMAX, REORD, DMIN, DMAX, DLAST, IPDVN, \
     CBIN, CPK, CBYTES, CDN, CDMAX, SNDMAX, TCPINIT, DATAPK, RETX, RETXB, RTTN, RTTMIN, RTTMAX, REV, \
-    SLOT, HEAD, TAIL, OVERFLOW, SYN, K_SRC, K_DST, K_SPORT, K_DPORT, K_PROTO, NI = range(40)
+    SLOT, HEAD, TAIL, OVERFLOW, SYN, K_SRC, K_DST, K_SPORT, K_DPORT, K_PROTO, K_IFACE, MALF, DOFFMIN, \
+    NI = range(43)
 # Float statistics per flow.
 DSUM, DSQ, JIT, IPDV, CDSUM, RTTSUM, NF = range(7)
 
 TCP_RING = 1024
 HIST_STEP = math.log1p(1e-4)
 _BIG = np.int64(1) << np.int64(62)
+_NOBIN = -_BIG
 
 
 @njit
@@ -104,9 +107,11 @@ def _unwrap(x, ref):
 
 @njit
 def _accumulate(start, ts, kind, src, dst, proto, sport, dport, ip_len, pay_len, l4, seq, stamp, flags,
-                orig_len, tab_a, tab_b, tab_v, meta, I, D, ring_end, ring_t, ring_amb, dk, dc, rk, rc,
+                orig_len, iface, bad, tab_a, tab_b, tab_v, meta, I, D, ring_end, ring_t, ring_amb, dk, dc, rk, rc,
                 bin_ns, dmin_ok, dmax_ok, fl_flow, fl_bin, fl_pk, fl_bytes, fl_dn, fl_dsum, fl_dmax):
-    """Fold records start.. into the flow state; returns (next record, status 0 done / 1 grow)."""
+    """Fold records start.. into the flow state; returns (next record, status 0 done / 1 grow).
+
+    A packet whose timestamp is bad (backwards, outlier) only counts in its flow's MALF."""
     n = len(ts)
     ring = ring_end.shape[1]
     for i in range(start, n):
@@ -115,8 +120,9 @@ def _accumulate(start, ts, kind, src, dst, proto, sport, dport, ip_len, pay_len,
         if 2 * (meta[3] + 1) > len(dk) or 2 * (meta[4] + 1) > len(rk):
             return i, 1
         pr = np.int64(proto[i])
+        ifc = np.int64(iface[i]) << 40
         a = (np.int64(src[i]) << 32) | np.int64(dst[i])
-        b = (np.int64(sport[i]) << 24) | (np.int64(dport[i]) << 8) | pr
+        b = ifc | (np.int64(sport[i]) << 24) | (np.int64(dport[i]) << 8) | pr
         f = _lookup(tab_a, tab_b, tab_v, a, b)
         t = ts[i]
         if f < 0:
@@ -129,8 +135,8 @@ def _accumulate(start, ts, kind, src, dst, proto, sport, dport, ip_len, pay_len,
                 I[f, c] = 0
             for c in range(NF):
                 D[f, c] = 0.0
-            I[f, FIRST] = t
-            I[f, LAST] = t
+            I[f, FIRST] = _BIG
+            I[f, LAST] = -_BIG
             I[f, SEQMIN] = _BIG
             I[f, SEQMAX] = -1
             I[f, DMIN] = _BIG
@@ -139,17 +145,23 @@ def _accumulate(start, ts, kind, src, dst, proto, sport, dport, ip_len, pay_len,
             I[f, RTTMAX] = -_BIG
             I[f, REV] = -1
             I[f, SLOT] = -1
-            I[f, CBIN] = t // bin_ns
+            I[f, CBIN] = _NOBIN
+            I[f, DOFFMIN] = _BIG
             I[f, K_SRC] = src[i]
             I[f, K_DST] = dst[i]
             I[f, K_SPORT] = sport[i]
             I[f, K_DPORT] = dport[i]
             I[f, K_PROTO] = pr
+            I[f, K_IFACE] = iface[i]
             r = _lookup(tab_a, tab_b, tab_v, (np.int64(dst[i]) << 32) | np.int64(src[i]),
-                        (np.int64(dport[i]) << 24) | (np.int64(sport[i]) << 8) | pr)
+                        ifc | (np.int64(dport[i]) << 24) | (np.int64(sport[i]) << 8) | pr)
             if r >= 0 and r != f:
                 I[f, REV] = r
                 I[r, REV] = f
+        if bad[i] != 0:
+            I[f, MALF] += 1
+            if (bad[i] & 6) != 0:  # timestamp backwards / outlier: left out of everything else
+                continue
         is_tcp = pr == 6 and l4[i] == 1
         if is_tcp and I[f, SLOT] < 0:
             if meta[1] >= ring_end.shape[0]:
@@ -168,15 +180,16 @@ def _accumulate(start, ts, kind, src, dst, proto, sport, dport, ip_len, pay_len,
             I[f, FIRST] = t
         tb = t // bin_ns
         if tb != I[f, CBIN]:
-            k = meta[2]
-            fl_flow[k] = f
-            fl_bin[k] = I[f, CBIN]
-            fl_pk[k] = I[f, CPK]
-            fl_bytes[k] = I[f, CBYTES]
-            fl_dn[k] = I[f, CDN]
-            fl_dsum[k] = D[f, CDSUM]
-            fl_dmax[k] = I[f, CDMAX]
-            meta[2] += 1
+            if I[f, CBIN] != _NOBIN:
+                k = meta[2]
+                fl_flow[k] = f
+                fl_bin[k] = I[f, CBIN]
+                fl_pk[k] = I[f, CPK]
+                fl_bytes[k] = I[f, CBYTES]
+                fl_dn[k] = I[f, CDN]
+                fl_dsum[k] = D[f, CDSUM]
+                fl_dmax[k] = I[f, CDMAX]
+                meta[2] += 1
             I[f, CBIN] = tb
             I[f, CPK] = 0
             I[f, CBYTES] = 0
@@ -188,6 +201,8 @@ def _accumulate(start, ts, kind, src, dst, proto, sport, dport, ip_len, pay_len,
         if pr == 17 and flags[i] == 1:
             I[f, SEQCAND] += 1
             d = t - stamp[i]
+            if d < I[f, DOFFMIN]:
+                I[f, DOFFMIN] = d
             if d >= dmin_ok and d <= dmax_ok:
                 s = np.int64(seq[i])
                 if I[f, SEQN] > 0:
@@ -314,6 +329,10 @@ class FlowAccumulator:
         self.ipv4 = 0
         self.not_ipv4 = 0
         self.short = 0
+        self.bad_header = 0      # IPv4 header impossible (IHL < 5, total length < header, ...)
+        self.length_clamped = 0  # IPv4 total length beyond the frame, clamped
+        self.ts_backwards = 0    # more than TIME_TOLERANCE before the latest time
+        self.ts_outliers = 0     # isolated far from the others
         self.first_ns = None
         self.last_ns = None
         self._bin_parts: list[tuple[np.ndarray, ...]] = []
@@ -329,13 +348,19 @@ class FlowAccumulator:
             return
         self.records += n
         self._hist_cache = None
-        kinds = np.bincount(batch.kind, minlength=3)
+        kinds = np.bincount(batch.kind, minlength=4)
         self.not_ipv4 += int(kinds[KIND_OTHER])
         self.ipv4 += int(kinds[KIND_IPV4])
         self.short += int(kinds[KIND_SHORT])
-        lo, hi = int(batch.ts_ns.min()), int(batch.ts_ns.max())
-        self.first_ns = lo if self.first_ns is None else min(self.first_ns, lo)
-        self.last_ns = hi if self.last_ns is None else max(self.last_ns, hi)
+        self.bad_header += int(kinds[KIND_MALFORMED])
+        self.length_clamped += int(np.count_nonzero(batch.bad & BAD_LENGTH))
+        self.ts_backwards += int(np.count_nonzero(batch.bad & BAD_BACKWARDS))
+        self.ts_outliers += int(np.count_nonzero((batch.bad & BAD_OUTLIER) & ~(batch.bad & BAD_BACKWARDS)))
+        good = batch.ts_ns[(batch.bad & (BAD_BACKWARDS | BAD_OUTLIER)) == 0]
+        if len(good):
+            lo, hi = int(good.min()), int(good.max())
+            self.first_ns = lo if self.first_ns is None else min(self.first_ns, lo)
+            self.last_ns = hi if self.last_ns is None else max(self.last_ns, hi)
         fl = [np.empty(n, np.int64) for _ in range(5)]
         fl_dsum = np.empty(n, np.float64)
         fl_dmax = np.empty(n, np.int64)
@@ -345,7 +370,7 @@ class FlowAccumulator:
             start, status = _accumulate(
                 start, batch.ts_ns, batch.kind, batch.src, batch.dst, batch.proto, batch.sport, batch.dport,
                 batch.ip_len, batch.pay_len, batch.l4, batch.seq, batch.stamp, batch.flags, batch.orig_len,
-                self.tab_a, self.tab_b, self.tab_v, self.meta, self.ints, self.floats, self.ring_end,
+                batch.iface, batch.bad, self.tab_a, self.tab_b, self.tab_v, self.meta, self.ints, self.floats, self.ring_end,
                 self.ring_t, self.ring_amb, *self.delay_hist, *self.rtt_hist, self.bin_ns, self.dmin_ok,
                 self.dmax_ok, fl[0], fl[1], fl[2], fl[3], fl[4], fl_dsum, fl_dmax)
             if status == 0:
@@ -383,7 +408,7 @@ class FlowAccumulator:
         """Per flow per time bin: flow index, bin start (s), packets, IP bytes, delay count/sum/max."""
         m = self.n_flows
         I, D = self.ints[:m], self.floats[:m]
-        live = np.flatnonzero(I[:, CPK] > 0)
+        live = np.flatnonzero((I[:, CPK] > 0) & (I[:, CBIN] != _NOBIN))
         parts = self._bin_parts + [(live, I[live, CBIN], I[live, CPK], I[live, CBYTES], I[live, CDN],
                                     D[live, CDSUM], I[live, CDMAX])]
         cols = [np.concatenate([p[j] for p in parts]) for j in range(7)]
@@ -414,7 +439,9 @@ class FlowAccumulator:
         m = self.n_flows
         I, D = self.ints[:m], self.floats[:m]
         out = {"src": I[:, K_SRC], "dst": I[:, K_DST], "sport": I[:, K_SPORT], "dport": I[:, K_DPORT],
-               "proto": I[:, K_PROTO], "packets": I[:, PK], "frame_bytes": I[:, FRAME], "ip_bytes": I[:, IPB],
+               "proto": I[:, K_PROTO], "iface": I[:, K_IFACE], "malformed": I[:, MALF],
+               "seqts_offset_min_ns": np.where(I[:, SEQCAND] > 0, I[:, DOFFMIN], 0),
+               "seqts_candidates": I[:, SEQCAND], "packets": I[:, PK], "frame_bytes": I[:, FRAME], "ip_bytes": I[:, IPB],
                "payload_bytes": I[:, PAY], "first_ns": I[:, FIRST], "last_ns": I[:, LAST]}
         seqn = I[:, SEQN]
         seqts = (seqn > 0) & (seqn >= 0.99 * I[:, SEQCAND]) & (I[:, K_PROTO] == 17)

@@ -94,6 +94,10 @@ def _run(args) -> int:
             scenario = scenario.model_copy(update={"seed": args.seed})
         if args.out.exists() and not args.out.is_dir():
             raise NetsimError(f"--out: {args.out} exists and is not a folder")
+        from netsim.run.captures import check_folder, check_scenario
+
+        check_scenario(scenario, args.scenario)
+        check_folder(args.out)
     except NetsimError as err:
         print(f"netsim: error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -122,8 +126,12 @@ def _print_summary(result) -> None:
     print("packets lost in the network by cause: " + (", ".join(f"{c}={n}" for c, n in lost.items()) or "none"))
     print(f"{'flow':<20} {'sent':>8} {'recv':>8} {'lost':>6} {'delay ms mean/p50/p99':>26}")
     for row in result.flows:
+        delays = [row["delay_mean_ms"], row["delay_p50_ms"], row["delay_p99_ms"]]
+        # tcp_bulk and ping flows (and flows with nothing received) have no delay here: "-"
+        delay = (f"{delays[0]:>10.3f}/{delays[1]:.3f}/{delays[2]:.3f}" if all(d == d for d in delays)
+                 else f"{'-':>10}")
         print(f"{row['flow']:<20} {row['packets_sent']:>8} {row['packets_received']:>8} {row['packets_lost']:>6} "
-              f"{row['delay_mean_ms']:>10.3f}/{row['delay_p50_ms']:.3f}/{row['delay_p99_ms']:.3f}")
+              f"{delay}")
 
 
 if __name__ == "__main__":

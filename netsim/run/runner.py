@@ -10,7 +10,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import ipaddress
+import os
 import resource
+import socket
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -18,13 +20,14 @@ from pathlib import Path
 
 import numpy as np
 
-from netsim.run import outputs, traffic
-from netsim.scenario.model import Scenario
 from netsim.core.fabric import Fabric, load_core
 from netsim.links.availability import LINK_COLUMNS, LinkAvailability
+from netsim.links.ground_links import GroundLinkSet
+from netsim.run import outputs, traffic
+from netsim.run.captures import Captures, prepare_folder
 from netsim.run.network_state import HANDOVER_COLUMNS, NetworkStates
 from netsim.run.paths import PathLog, report_pairs
-from netsim.links.ground_links import GroundLinkSet
+from netsim.scenario.model import Scenario
 
 # Ground station g has address 10.128.0.0 + g + 1 (a /9 leaves room for 8 M endpoints).
 GROUND_ADDRESS_BASE = int(ipaddress.IPv4Address("10.128.0.0"))
@@ -54,16 +57,19 @@ def run(scenario: Scenario, run_dir: str | Path, *, scenario_file: str | None = 
         progress: bool = False, keep_next_hops: bool = False) -> RunResult:
     """Simulate the scenario and write the run folder; one call per process."""
     run_dir = Path(run_dir)
-    (run_dir / "pcap").mkdir(parents=True, exist_ok=True)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    prepare_folder(run_dir)  # pcap/: a real folder, stale captures removed
     for stale in ("flows.csv", "rtt.csv", "path_changes.csv", "handovers.csv", "links.csv"):
         (run_dir / stale).unlink(missing_ok=True)
+    # pid + host: `netsim analyze` tells a live run from a killed one.
     manifest = {"scenario": scenario.model_dump(mode="json"), "scenario_file": scenario_file,
                 "seed": scenario.seed, "versions": outputs.versions(), "status": "running",
-                "started_utc": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+                "started_utc": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                "pid": os.getpid(), "host": socket.gethostname()}
     outputs.write_manifest(run_dir, manifest)
     start = time.perf_counter()
     try:
-        result = _simulate(scenario, run_dir, progress, keep_next_hops)
+        result = _simulate(scenario, run_dir, progress, keep_next_hops, manifest)
     except BaseException as err:
         manifest.update(status="failed", error=f"{type(err).__name__}: {err}",
                         traceback=traceback.format_exc(), wall_time_s=time.perf_counter() - start)
@@ -79,7 +85,8 @@ def run(scenario: Scenario, run_dir: str | Path, *, scenario_file: str | None = 
     return result
 
 
-def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops: bool) -> RunResult:
+def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops: bool,
+              manifest: dict) -> RunResult:
     clock = _PhaseClock()
     ns = load_core()
     # Same event order as the default map scheduler ((time, uid) keys), ~20 % faster.
@@ -106,14 +113,19 @@ def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops:
     fabric.helper.SetDestinationCount(max(len(states.destinations), 1))
     for g in range(n_ground):
         fabric.helper.InstallEndpointStack(n_sat + g, ns.Ipv4Address(ground_address(g)), g)
+    # Endpoint names and addresses (destination column c: 10.128.0.0 + c + 1), for analysis.
+    all_names = list(lay.satellite_names) + list(lay.ground_names)
+    manifest["endpoints"] = [{"name": all_names[int(node)], "node_index": int(node),
+                              "address": traffic.endpoint_address(c)} for c, node in enumerate(states.destinations)]
+    outputs.write_manifest(run_dir, manifest)
 
+    captures = Captures(fabric, scenario, states, run_dir)
     for node_name in scenario.outputs.pcap_nodes:
         node = lay.node_index(node_name)
         for port in range(lay.ports(node)):
-            fabric.helper.EnablePcap(str(run_dir / "pcap" / f"{node_name}-port{port}.pcap"),
-                                     fabric.port(node, port), False, True)
+            captures.enable(node, port)
 
-    traffic_run = traffic.install(ns, fabric, states, scenario, run_dir)  # flows, tracing (netsim.run.traffic)
+    traffic_run = traffic.install(ns, fabric, states, scenario, run_dir, captures)  # flows, tracing
     names, ends = traffic_run.names, traffic_run.ends
 
     isl = states.isl
@@ -187,21 +199,22 @@ def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops:
         clock.lap("network_state")
         ns.Simulator.Stop(ns.NanoSeconds(next_ns - ns.Simulator.Now().GetNanoSeconds()))
         ns.Simulator.Run()
+        captures.check()  # a failed write (disk full) fails the run here, not with an abort
         clock.lap("packets")
         bar.update(next_s - t_s)
         t_ns, pos_vel = next_ns, next_pos_vel
     bar.close()
 
+    captures.close()
     sent, packets = traffic_run.collect()
     drops = fabric.drop_totals()
     path_log.write(run_dir)
     outputs.write_csv(run_dir / "handovers.csv", HANDOVER_COLUMNS, handover_rows)
-    all_names = list(lay.satellite_names) + list(lay.ground_names)
     outputs.write_csv(run_dir / "links.csv", LINK_COLUMNS,
                       availability.rows(isl, all_names, scenario.duration_s + scenario.drain_s))
     flows = outputs.flow_rows(names, ends, sent, packets)
     outputs.add_loss_causes(flows, _loss_counts(losses, len(names)))
-    ns.Simulator.Destroy()  # closes the pcap files
+    ns.Simulator.Destroy()
     clock.lap("outputs")
     return RunResult(run_dir, flows, packets, handovers=handovers, drops=drops, next_hops=next_hops,
                      timing=clock.seconds)

@@ -203,7 +203,7 @@ class TrafficRun:
         return rows
 
 
-def install(ns, fabric, states, scenario: Scenario, run_dir: Path) -> TrafficRun:
+def install(ns, fabric, states, scenario: Scenario, run_dir: Path, captures) -> TrafficRun:
     """Endpoints, flows and tracing for a run; call after the nodes and ground stacks
     exist and before the first Simulator::Run."""
     lay = states.layout
@@ -252,7 +252,7 @@ def install(ns, fabric, states, scenario: Scenario, run_dir: Path) -> TrafficRun
             helper.InstallPing(src, address, t(flow.interval_s), flow.packet_bytes, flow.count, t(start), t(stop))
             run.ping.append(flow)
 
-    _install_pcap(run)
+    _install_pcap(run, captures)
     if scenario.outputs.flow_monitor and scenario.traffic:
         nodes = ns.NodeContainer()
         for node in endpoints.tolist():
@@ -263,7 +263,9 @@ def install(ns, fabric, states, scenario: Scenario, run_dir: Path) -> TrafficRun
     return run
 
 
-def _install_pcap(run: TrafficRun) -> None:
+def _install_pcap(run: TrafficRun, captures) -> None:
+    """Captures of the outputs.pcap selections (after those of outputs.pcap_nodes), then
+    the names table pcap/index.csv (netsim.run.captures)."""
     scenario, lay = run.scenario, run.layout
     ports = pcap_ports(scenario, lay)
     already = {(lay.node_index(n), p) for n in scenario.outputs.pcap_nodes for p in range(lay.ports(lay.node_index(n)))}
@@ -273,9 +275,9 @@ def _install_pcap(run: TrafficRun) -> None:
         raise ScenarioError(scenario.name, "outputs.pcap",
                             f"selects {total} laser ports; at most outputs.pcap_max_files = "
                             f"{scenario.outputs.pcap_max_files} (raise it to trace more)")
-    for name, node, port in ports:
-        run.fabric.helper.EnablePcap(str(run.run_dir / "pcap" / f"{name}-port{port}.pcap"),
-                                     run.fabric.port(node, port), False, True)
+    for _, node, port in ports:
+        captures.enable(node, port)
+    captures.write_index()
 
 
 def flowmon_rows(xml_path: Path, columns: dict[str, int]) -> list[dict]:

@@ -7,6 +7,7 @@ the key as a dotted path and what is allowed; see ScenarioError.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -134,8 +135,20 @@ class Constellation(_Section):
     grazing_altitude_km: float = Field(default=80.0, ge=0, le=1000)
 
 
+_STATION_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}")
+
+
 class GroundStation(_Section):
+    # Names are data (capture interfaces, tables), never paths: letters, digits, _ . -
     name: str
+
+    @field_validator("name")
+    @classmethod
+    def _plain_name(cls, value: str) -> str:
+        if not _STATION_NAME.fullmatch(value):
+            raise ValueError("a station name has 1-64 characters from A-Z a-z 0-9 _ . - and does not "
+                             "start with . or -")
+        return value
     lat_deg: float = Field(ge=-90, le=90)
     lon_deg: float = Field(ge=-180, le=180)
     alt_km: float = Field(default=0.0, ge=-0.5, le=10)
@@ -340,6 +353,17 @@ class Outputs(_Section):
     pcap: list[PcapSelector] = Field(default_factory=list)
     # Refuse runs that would write more pcap files than this (a guard at scale).
     pcap_max_files: int = Field(default=256, ge=0)
+    # Bytes kept of each captured frame (the original length is recorded too); at least
+    # PPP + IPv4 + TCP headers + 12 bytes, so every field netsim analyze reads is kept.
+    pcap_snaplen_bytes: int = 65535
+
+    @field_validator("pcap_snaplen_bytes")
+    @classmethod
+    def _snaplen(cls, value: int) -> int:
+        if not 54 <= value <= 262144:
+            raise ValueError("must be 54..262144 bytes: at least PPP 2 + IPv4 20 + TCP 20 + 12 bytes "
+                             "(a UDP payload's SeqTs header, TCP timestamps) so captures stay analysable")
+        return value
     # links.csv: per laser port bytes sent, utilisation and drops by cause.
     link_stats: bool = True
     # flowmon.xml / flowmon.csv: ns-3 FlowMonitor on the traffic's endpoints.
