@@ -34,7 +34,7 @@ STATE_NAMES = ("up", "dark (acquiring)", "down")
 # Defaults: satellites drawn per tier, frames on the slider, and how much network state
 # (satellites x snapshots) a view may compute: the 1.218 M-satellite seed fabric gets one
 # snapshot, a 10 k-satellite fabric a few hundred.
-MAX_PER_TIER = 4000
+MAX_PER_TIER = 3000
 MAX_FRAMES = 200
 SCENARIO_INSTANTS = 11
 STATE_BUDGET = 1_500_000

@@ -65,7 +65,8 @@ def figure(model: ViewModel) -> dict:
         trace["visible"] = visible
     frames = [{"name": str(i), "data": t, "layout": {"title": {"text": _title(model, f)}}}
               for i, (f, t) in enumerate(zip(model.frames, traces))]
-    menus = [_projection_menu()]
+    centre = _centre(model)
+    menus = [_projection_menu(centre)]
     if model.has_utilisation:
         util_visible = [True] * n_tiers + [False] * 3 + [True] * (n_links - 3) + [True] * (len(first) - n_tiers - n_links)
         menus.append({"type": "buttons", "direction": "right", "x": 0.0, "y": 1.0, "xanchor": "left", "yanchor": "top",
@@ -75,7 +76,7 @@ def figure(model: ViewModel) -> dict:
                                    "args": [{"visible": util_visible}]}]})
     layout = {
         "title": {"text": _title(model, model.frames[model.initial]), "x": 0.01, "font": {"size": 15}},
-        "geo": {"projection": {"type": "orthographic", "rotation": _centre(model)},
+        "geo": {"projection": {"type": "orthographic", "rotation": centre},
                 "showland": True, "landcolor": LAND, "showocean": True, "oceancolor": OCEAN,
                 "showcoastlines": True, "coastlinecolor": COAST, "coastlinewidth": 0.8,
                 "showcountries": True, "countrycolor": BORDERS, "countrywidth": 0.5,
@@ -125,11 +126,14 @@ def _centre(model: ViewModel) -> dict:
     return {"lon": 0, "lat": 20, "roll": 0}
 
 
-def _projection_menu() -> dict:
+def _projection_menu(centre: dict) -> dict:
+    """Globe (turned toward the first path) or a whole-world map centred on Greenwich."""
+    globe = {"geo.projection.type": "orthographic", "geo.projection.rotation": centre}
+    world = {"geo.projection.type": "natural earth", "geo.projection.rotation": {"lon": 0, "lat": 0, "roll": 0}}
     return {"type": "buttons", "direction": "right", "x": 1.0, "y": 0.0, "xanchor": "right", "yanchor": "top",
             "showactive": True, "active": 0, "pad": {"t": 36},
-            "buttons": [{"label": "globe", "method": "relayout", "args": [{"geo.projection.type": "orthographic"}]},
-                        {"label": "map", "method": "relayout", "args": [{"geo.projection.type": "natural earth"}]}]}
+            "buttons": [{"label": "globe", "method": "relayout", "args": [globe]},
+                        {"label": "map", "method": "relayout", "args": [world]}]}
 
 
 def _slider(model: ViewModel) -> dict:
