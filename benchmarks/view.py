@@ -4,8 +4,8 @@ satellites, one network-state snapshot) and the default run's page.
 For each page: the wall time of the `netsim view` command (a fresh process, as a user
 runs it: scenario load, network state, page), the page's size, and the time headless
 Chromium (Debian's, through playwright, --disable-gpu) takes from navigation to the
-figure and its frames being drawn, plus its peak memory of the command (ru_maxrss of the
-child). Bars: seed fabric page written in <= 60 s, <= 30 MB, open in <= 10 s.
+figure and its frames being drawn; also the command's CPU time and peak memory.
+Bars: seed fabric page written in <= 60 s, <= 30 MB, open in <= 10 s.
 
     python benchmarks/view.py [--quick] [--keep DIR] [--screenshots DIR]
 
@@ -18,6 +18,7 @@ Prints `figure-name: value unit` lines.
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import subprocess
 import sys
@@ -30,21 +31,25 @@ sys.path.insert(0, str(ROOT))
 NETSIM = [sys.executable, "-m", "netsim"]
 
 
-def _timed(cmd: list[str]) -> tuple[float, float]:
-    """(wall s, peak RSS MB of the child)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+def _timed(cmd: list[str]) -> tuple[float, float, float]:
+    """(wall s, CPU s (user + system), peak RSS MB) of a child process. CPU time does not
+    grow when other work shares the machine's two cores; wall time does."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(cmd, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
     wall = time.perf_counter() - start
-    peak = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before) / 1024
-    return wall, peak
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, max(after.ru_maxrss, before.ru_maxrss) / 1024
 
 
 def measure(label: str, source: Path, out: Path, screenshot: Path | None) -> None:
     from netsim.view.browser import open_page
 
-    wall, peak = _timed(NETSIM + ["view", str(source), "--out", str(out)])
-    print(f"{label}-write: {wall:.1f} s", flush=True)
+    load = os.getloadavg()[0]
+    wall, cpu, peak = _timed(NETSIM + ["view", str(source), "--out", str(out)])
+    print(f"{label}-write: {wall:.1f} s (load average {load:.1f} before)", flush=True)
+    print(f"{label}-write-cpu: {cpu:.1f} s", flush=True)
     print(f"{label}-write-peak-rss: {peak:.0f} MB", flush=True)
     print(f"{label}-page-size: {out.stat().st_size / 1e6:.2f} MB", flush=True)
     opens = [open_page(out, screenshot if k == 0 else None) for k in range(3)]

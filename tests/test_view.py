@@ -166,3 +166,22 @@ def test_paths_plot_writes_rtt_and_map(tmp_path, capsys):
         image = imread(out / name)
         assert image.shape[0] > 400 and image.shape[1] > 800
         assert (image[..., :3].std(axis=(0, 1)) > 0.05).all()  # not a blank figure
+
+
+def test_scenario_paths_match_netsim_paths(tmp_path):
+    """Routing toward the reported stations only gives the paths and RTTs that `netsim
+    paths` (all destinations) reports."""
+    import csv
+
+    from netsim.run.paths import compute_paths
+    from netsim.scenario.load import load_scenario
+
+    compute_paths(load_scenario(DEFAULT_SCENARIO), tmp_path, 0.0, 0.1)
+    expected = {(r["src"], r["dst"]): r for r in csv.DictReader((tmp_path / "rtt.csv").open()) if r["time_s"] == "0.000000"}
+    model = build(open_source(DEFAULT_SCENARIO), 0)
+    frame = model.frames[0]
+    assert frame.t_s == 0.0 and len(frame.paths) == len(expected) == 3
+    for p in frame.paths:
+        row = expected[(p.src, p.dst)]
+        assert ">".join(model.names[n] for n in p.nodes) == row["path"]
+        assert abs(p.rtt_ms - float(row["rtt_ms"])) < 1e-5
