@@ -166,6 +166,28 @@ def test_paths_plot_writes_rtt_and_map(tmp_path, capsys):
         image = imread(out / name)
         assert image.shape[0] > 400 and image.shape[1] > 800
         assert (image[..., :3].std(axis=(0, 1)) > 0.05).all()  # not a blank figure
+    # A `netsim paths` folder is a source for the view too: updates 0 .. 1 s inclusive.
+    assert main(["view", str(out), "--time", "1"]) == 0
+    fig = figure_of(out / "view.html")
+    assert len(fig["frames"]) == 11 and "routing update 11 of 11" in fig["layout"]["title"]["text"]
+
+
+def test_geodetic_inverts_the_station_placement():
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from netsim.space.earth_fixed import geodetic, rotation_at_epoch_rad, to_earth_fixed
+    from netsim.space.sites import ground_sites
+
+    places = [(51.5, -0.13, 0.0), (-89.9, 170.0, 2000.0), (0.0, 180.0, 550.0), (90.0, 0.0, 500.0),
+              (-45.0, 10.0, 35786.0), (30.0, -120.0, 8000.0)]
+    stations = [SimpleNamespace(name=str(i), lat_deg=a, lon_deg=o, alt_km=h) for i, (a, o, h) in enumerate(places)]
+    sites = ground_sites(stations, dt.datetime(2026, 1, 1))
+    pos, _ = sites.at(1234.5)
+    lat, lon, h = geodetic(to_earth_fixed(pos, 1234.5, rotation_at_epoch_rad("2026-01-01T00:00:00")))
+    expected = np.array(places)
+    assert np.allclose(lat, expected[:, 0], atol=1e-7) and np.allclose(h / 1e3, expected[:, 2], atol=1e-6)
+    assert np.allclose(np.cos(np.radians(lon - expected[:, 1])), 1.0, atol=1e-12)
 
 
 def test_scenario_paths_match_netsim_paths(tmp_path):

@@ -43,43 +43,35 @@ def _pixels_near(image: np.ndarray, hex_colour: str, tolerance: float = 12.0) ->
 def test_default_run_page_draws_in_headless_chromium(short_run, tmp_path):
     _browser_or_skip()
     from matplotlib.image import imread
-    from playwright.sync_api import sync_playwright
 
-    from netsim.view.browser import CHROMIUM_ARGS, open_page
+    from netsim.view.browser import open_page
 
     _, result = short_run
     page = write_view(result.run_dir, tmp_path / "default.html").path
     shot = tmp_path / "default.png"
-    report = open_page(page, shot)
+    seen = {}
+
+    def interact(tab):
+        """Other frames, the other colouring, the flat map."""
+        seen["frames"] = tab.evaluate("document.getElementById('view')._transitionData._frames.length")
+        for frame in ("27", "39", "0"):
+            tab.evaluate(f"Plotly.animate('view', ['{frame}'], {{mode: 'immediate', "
+                         "frame: {duration: 0, redraw: true}, transition: {duration: 0}})")
+            tab.wait_for_timeout(150)
+        for label in ("links by utilisation", "map", "links by state", "globe"):
+            tab.get_by_text(label, exact=True).click()
+        tab.wait_for_timeout(300)
+        seen["traces"] = tab.evaluate("document.querySelectorAll('.geo .scatterlayer .trace').length")
+
+    report = open_page(page, shot, interact=interact)
     assert report.page_errors == [] and report.console_errors == []
     assert report.requests == []  # nothing fetched: no CDN, no map download
     assert report.title == "netsim view: default"
+    assert seen == {"frames": 40, "traces": seen["traces"]} and seen["traces"] > 5
 
     image = imread(shot) * 255.0
     total = image.shape[0] * image.shape[1]
     assert _pixels_near(image, OCEAN) > 0.05 * total, "no globe (ocean) drawn"
     assert _pixels_near(image, LAND) > 0.02 * total, "no land drawn: the bundled map did not load"
-    assert _pixels_near(image, PATH_COLOURS[0], 30) > 300, "the first pair's path is not drawn (more than its legend swatch)"
-
-    # Interacting: other frames, the other colouring, the flat map; still no error.
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=find_chromium(), args=list(CHROMIUM_ARGS))
-        try:
-            tab = browser.new_page(viewport={"width": 1280, "height": 900})
-            errors = []
-            tab.on("pageerror", lambda e: errors.append(str(e)))
-            tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            tab.goto(page.as_uri())
-            tab.wait_for_selector("body[data-netsim-ready='1']", state="attached")
-            assert tab.evaluate("document.getElementById('view')._transitionData._frames.length") == 40
-            for frame in ("27", "39", "0"):
-                tab.evaluate(f"Plotly.animate('view', ['{frame}'], {{mode: 'immediate', "
-                             "frame: {duration: 0, redraw: true}, transition: {duration: 0}})")
-                tab.wait_for_timeout(150)
-            for label in ("links by utilisation", "map", "links by state", "globe"):
-                tab.get_by_text(label, exact=True).click()
-            tab.wait_for_timeout(300)
-            assert tab.evaluate("document.querySelectorAll('.geo .scatterlayer .trace').length") > 5
-        finally:
-            browser.close()
-    assert errors == []
+    assert _pixels_near(image, PATH_COLOURS[0], 30) > 300, \
+        "the first pair's path is not drawn (more than its legend swatch)"

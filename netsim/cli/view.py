@@ -22,7 +22,7 @@ def add_parser(commands) -> None:
     cmd.add_argument("--time", type=float, metavar="T",
                      help="show first the routing update in force at T seconds (default: the first)")
     cmd.add_argument("--out", type=Path, metavar="PAGE.html",
-                     help="page to write (default: RUN_DIR/view.html, or SCENARIO-NAME.html here)")
+                     help="page to write (default: RUN_DIR/view.html; for SCENARIO NAME.yaml, NAME.html here)")
     cmd.add_argument("--max-satellites", type=int, metavar="N", dest="max_per_tier", default=None,
                      help="draw at most N satellites per tier, plus those on paths (default 3000)")
     cmd.add_argument("--max-frames", type=int, metavar="N", default=None,

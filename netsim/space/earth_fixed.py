@@ -36,14 +36,16 @@ def geodetic(ecef_m: np.ndarray, iterations: int = 4) -> tuple[np.ndarray, np.nd
     x, y, z = (np.asarray(ecef_m, dtype=float)[:, k] for k in range(3))
     e2 = WGS84_F * (2 - WGS84_F)
     p = np.hypot(x, y)
+    def height(lat):
+        n = WGS84_A_M / np.sqrt(1 - e2 * np.sin(lat) ** 2)
+        # From whichever of p, z is better conditioned at this latitude.
+        near_pole = np.abs(lat) >= np.pi / 4
+        h = np.where(near_pole, z / np.where(near_pole, np.sin(lat), 1.0) - n * (1 - e2),
+                     p / np.where(near_pole, 1.0, np.cos(lat)) - n)
+        return n, h
+
     lat = np.arctan2(z, p * (1 - e2))
     for _ in range(iterations):
-        n = WGS84_A_M / np.sqrt(1 - e2 * np.sin(lat) ** 2)
-        # Height from whichever of p, z is better conditioned at this latitude.
-        h = np.where(np.abs(lat) < np.pi / 4, p / np.maximum(np.cos(lat), 1e-12) - n,
-                     z / np.where(np.sin(lat) == 0, 1e-12, np.sin(lat)) - n * (1 - e2))
+        n, h = height(lat)
         lat = np.arctan2(z, p * (1 - e2 * n / (n + h)))
-    n = WGS84_A_M / np.sqrt(1 - e2 * np.sin(lat) ** 2)
-    h = np.where(np.abs(lat) < np.pi / 4, p / np.maximum(np.cos(lat), 1e-12) - n,
-                 z / np.where(np.sin(lat) == 0, 1e-12, np.sin(lat)) - n * (1 - e2))
-    return np.degrees(lat), np.degrees(np.arctan2(y, x)), h
+    return np.degrees(lat), np.degrees(np.arctan2(y, x)), height(lat)[1]

@@ -16,7 +16,7 @@ from pathlib import Path
 from netsim.errors import NetsimError
 from netsim.view.model import MAX_FRAMES, MAX_PER_TIER, STATE_BUDGET, ViewModel, build
 from netsim.view.page import page_html
-from netsim.view.source import Source, open_source, select_update
+from netsim.view.source import open_source, select_update
 
 __all__ = ["write_view", "ViewResult", "default_out"]
 
@@ -30,8 +30,9 @@ class ViewResult:
     notes: list[str]
 
 
-def default_out(source_path: Path, source: Source | None = None) -> Path:
-    """RUN_DIR/view.html for a run folder; NAME.html in the current folder for a scenario."""
+def default_out(source_path: Path) -> Path:
+    """RUN_DIR/view.html for a run folder; NAME.html in the current folder for a scenario
+    file NAME.yaml."""
     source_path = Path(source_path)
     if source_path.is_dir():
         return source_path / "view.html"

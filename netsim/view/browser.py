@@ -36,8 +36,9 @@ class PageReport:
 
 
 def open_page(page: Path, screenshot: Path | None = None, width: int = 1280, height: int = 900,
-              timeout_s: float = 60.0, chromium: str | None = None) -> PageReport:
-    """Load the page from disk, wait until it has drawn, optionally save a PNG."""
+              timeout_s: float = 60.0, chromium: str | None = None, interact=None) -> PageReport:
+    """Load the page from disk, wait until it has drawn, optionally save a PNG, then call
+    interact(tab) (a playwright Page) if given; errors it causes land in the report too."""
     from playwright.sync_api import sync_playwright
 
     executable = chromium or find_chromium()
@@ -61,6 +62,8 @@ def open_page(page: Path, screenshot: Path | None = None, width: int = 1280, hei
             report.title = tab.title()
             if screenshot is not None:
                 tab.screenshot(path=str(screenshot))
+            if interact is not None:
+                interact(tab)
         finally:
             context.close()
     return report

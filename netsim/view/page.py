@@ -39,7 +39,8 @@ def offline_plotlyjs() -> str:
     """plotly.min.js from the plotly package, with every URL but XML namespaces made inert."""
     from plotly.offline import get_plotlyjs
 
-    return _inert_urls(get_plotlyjs())
+    # Inside <script>, "</script" would end the element early (plotly.js has none today).
+    return _inert_urls(get_plotlyjs()).replace("</script", "<\\/script")
 
 
 def _inert_urls(text: str) -> str:
