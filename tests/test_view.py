@@ -100,7 +100,10 @@ def test_runs_past_the_state_budget_show_the_recorded_paths(short_run):
 def test_stations_stay_put_in_the_earth_fixed_frame(run_page):
     run_dir, _ = run_page
     source = open_source(run_dir)
-    model = build(source, 0, max_frames=5)
+    model = build(source, select_update(source, 1.55), max_frames=5)
+    # Evenly spread would be updates 0, 10, 20, 29, 39; the one in force at 1.55 s replaces 10.
+    assert [f.update for f in model.frames] == [0, 15, 20, 29, 39]
+    assert "Showing 5 of 40 routing updates" in model.notes[0]
     n_sat = model.n_satellites
     for frame in model.frames:
         rows = frame.where(np.arange(n_sat, len(model.names)))

@@ -122,7 +122,7 @@ def build(source: Source, update: int, max_per_tier: int = MAX_PER_TIER, max_fra
              else list(dict.fromkeys((r["src"], r["dst"]) for r in source.rtt_rows)))
     notes = []
     if len(pairs) > MAX_PAIRS:
-        notes.append(f"showing the paths of {MAX_PAIRS} of {len(pairs)} reported pairs")
+        notes.append(f"Showing the paths of {MAX_PAIRS} of {len(pairs)} reported pairs.")
         pairs = pairs[:MAX_PAIRS]
     model = ViewModel(source, tuple(lay.satellite_names) + tuple(lay.ground_names), n_sat,
                       [t.name for t in scenario.constellation.tiers], lay.tier_of,
@@ -141,7 +141,7 @@ def build(source: Source, update: int, max_per_tier: int = MAX_PER_TIER, max_fra
     else:
         wanted = _run_frames(n_updates, update, max_frames)
         if len(wanted) < n_updates:
-            notes.append(f"showing {len(wanted):,} of {n_updates:,} routing updates")
+            notes.append(f"Showing {len(wanted):,} of {n_updates:,} routing updates (evenly spread).")
         recorded = _recorded_paths(source, pairs, model.names)
         replay_updates = int(wanted[-1]) + 1
         if n_sat * replay_updates <= state_budget:
@@ -187,10 +187,13 @@ def _scenario_instants(n_updates: int, update: int, count: int) -> list[int]:
 
 
 def _run_frames(n_updates: int, update: int, max_frames: int) -> np.ndarray:
+    """At most max_frames updates evenly spread over the run, one of them `update`."""
     if n_updates <= max_frames:
         return np.arange(n_updates)
-    spread = np.round(np.linspace(0, n_updates - 1, max_frames - 1)).astype(int)
-    return np.unique(np.append(spread, update))
+    spread = np.unique(np.round(np.linspace(0, n_updates - 1, max_frames)).astype(int))
+    if update not in spread:
+        spread[np.argmin(np.abs(spread - update))] = update
+    return np.unique(spread)
 
 
 def _recorded_paths(source: Source, pairs, names) -> dict[float, list[PathRecord]]:
