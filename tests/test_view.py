@@ -148,6 +148,8 @@ def test_bad_input_is_one_line_and_exit_2(run_page, tmp_path, capsys):
     assert "--time" in err and "outside" in err and "0 .. 4 s" in err
     err = bad(capsys, run_dir, "--out", tmp_path / "missing" / "a.html")
     assert "--out" in err and "does not exist" in err
+    err = bad(capsys, run_dir, "--out", run_dir / "rtt.csv" / "a.html")
+    assert "--out" in err and "rtt.csv is not a folder" in err
     err = bad(capsys, run_dir, "--out", tmp_path)
     assert "--out" in err and "is a folder" in err
     err = bad(capsys, run_dir, "--max-satellites", "0", "--out", tmp_path / "a.html")

@@ -45,7 +45,8 @@ def check_out(out: Path) -> None:
         raise NetsimError(f"--out: {out} is a folder; give the path of the HTML file to write")
     parent = out.parent if str(out.parent) else Path(".")
     if not parent.is_dir():
-        raise NetsimError(f"--out: cannot write {out}: the folder {parent} does not exist")
+        problem = "is not a folder" if parent.exists() else "does not exist"
+        raise NetsimError(f"--out: cannot write {out}: {parent} {problem}")
     if not os.access(parent, os.W_OK) or (out.exists() and not os.access(out, os.W_OK)):
         raise NetsimError(f"--out: cannot write {out}: permission denied")
 
