@@ -17,7 +17,9 @@ from netsim.view.page import LAND, OCEAN, PATH_COLOURS
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
-def _browser_or_skip():
+@pytest.fixture
+def browser():
+    """Checked before the run fixture is built, so a skip costs nothing."""
     missing = []
     try:
         import playwright.sync_api  # noqa: F401
@@ -40,8 +42,7 @@ def _pixels_near(image: np.ndarray, hex_colour: str, tolerance: float = 12.0) ->
     return int((np.abs(image[..., :3] - _rgb(hex_colour)).max(axis=-1) <= tolerance).sum())
 
 
-def test_default_run_page_draws_in_headless_chromium(short_run, tmp_path):
-    _browser_or_skip()
+def test_default_run_page_draws_in_headless_chromium(browser, short_run, tmp_path):
     from matplotlib.image import imread
 
     from netsim.view.browser import open_page
