@@ -48,7 +48,7 @@ void Inject(ns3::Ptr<ns3::NetDevice> d, uint32_t count, double interval, uint32_
 
 def laser_chain(ns, bench, hops: int):
     fabric = Fabric(ns, 10, 1000, LinkBudget(pointing_jitter_rad=1e-6))
-    fabric.create_nodes(hops + 1, 2, forwarding=False)
+    fabric.create_nodes(hops + 1, 2, relay=False)
     # Nodes 1000 km apart on a line, moving together (satellites in a train).
     pos0 = np.array([[7e6, i * 1e6, 0.0] for i in range(hops + 1)])
     vel = np.tile([0.0, 0.0, 7500.0], (hops + 1, 1))

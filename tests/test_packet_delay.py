@@ -8,7 +8,7 @@ import networkx as nx
 import numpy as np
 
 from netsim.space.sites import ground_sites
-from netsim.space.orbits import constellation_orbits
+from netsim.space.orbits import constellation_ephemeris
 from netsim.routing.solver import SPEED_OF_LIGHT_MPS
 
 PPP_IP_UDP_OVERHEAD_BYTES = 2 + 20 + 8
@@ -21,7 +21,7 @@ def links_at(result, t_s):
 
 def test_delay_equals_path_length_over_c_plus_transmission(short_run):
     scenario, result = short_run
-    orbits = constellation_orbits(scenario)
+    orbits = constellation_ephemeris(scenario)
     sites = ground_sites(scenario.ground_stations, dt.datetime.fromisoformat(scenario.epoch))
     n_sat = len(orbits)
     names = [g.name for g in scenario.ground_stations]
