@@ -76,11 +76,11 @@ def test_replayed_state_agrees_with_the_recorded_paths(short_run):
             dst = model.names.index(path.dst) - model.n_satellites
             assert path.nodes is not None
             # The replayed ground links are those the run's paths start and end on ...
-            assert frame.serving[src] == path.nodes[1] and frame.serving[dst] == path.nodes[-2]
+            assert path.nodes[1] in frame.serving[src] and path.nodes[-2] in frame.serving[dst]
             # ... and every hop of a recorded path is a link of the replayed state.
             drawn = {frozenset(p) for p in zip(frame.links.a.tolist(), frame.links.b.tolist())}
             assert all(frozenset(hop) in drawn for hop in zip(path.nodes[:-1], path.nodes[1:]))
-        serving.append(frame.serving[london])
+        serving.append(tuple(frame.serving[london]))
     # london hands over at 2.6 s (conftest short_run): the view moves with it.
     assert serving[25] != serving[26] and len(set(serving)) == 2
     assert model.has_utilisation and np.nanmax(model.frames[5].links.util) > 0

@@ -18,7 +18,7 @@ import numpy as np
 from netsim.data.coastlines import coastlines
 from netsim.scenario.model import Scenario
 from netsim.space.earth_fixed import geodetic, rotation_at_epoch_rad, to_earth_fixed
-from netsim.space.orbits import constellation_orbits
+from netsim.space.orbits import constellation_ephemeris
 from netsim.space.sites import ground_sites
 
 RTT_PNG, MAP_PNG = "rtt.png", "paths_map.png"
@@ -100,7 +100,7 @@ def _save(fig, path: Path, dpi: int) -> Path:
 def _path_positions(scenario: Scenario, rows: list[dict], pairs) -> tuple[dict, dict]:
     """Per pair, the distinct paths in order of first use, as (lon, lat) arrays of their
     nodes at that first use; and every station of the pairs as name -> (lat, lon)."""
-    orbits = constellation_orbits(scenario)
+    orbits = constellation_ephemeris(scenario)
     stations = {g.name: g for g in scenario.ground_stations}
     sites = ground_sites(scenario.ground_stations, dt.datetime.fromisoformat(scenario.epoch))
     rotation = rotation_at_epoch_rad(scenario.epoch)

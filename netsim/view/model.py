@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from netsim.links.numbering import NO_SATELLITE
 from netsim.routing.paths import path_delay_s, port_peers
 from netsim.run.network_state import NetworkStates
 from netsim.run.paths import UNREACHABLE, report_pairs
@@ -84,7 +83,7 @@ class Frame:
     satellites: np.ndarray  # satellites drawn as markers (sample + path + serving)
     links: LinkSet
     paths: list[PathRecord]
-    serving: np.ndarray  # per station: satellite it links to, NO_SATELLITE if none
+    serving: list[np.ndarray]  # per station: the satellites it links to (none when out of view)
 
     def where(self, nodes) -> np.ndarray:
         """Rows of `nodes` in this frame's position arrays."""
@@ -132,7 +131,7 @@ def build(source: Source, update: int, max_per_tier: int = MAX_PER_TIER, max_fra
     n_updates = len(source.update_times)
     if source.kind == "scenario":
         wanted = _scenario_instants(n_updates, update, max(1, min(SCENARIO_INSTANTS, state_budget // max(n_sat, 1))))
-        builder.route_to(pairs)
+        builder.choose_columns(pairs)
         for u in wanted:
             snap = states.at(float(source.update_times[u]))
             model.frames.append(builder.from_snapshot(snap, u, builder.scenario_paths(snap, pairs)))
@@ -147,7 +146,8 @@ def build(source: Source, update: int, max_per_tier: int = MAX_PER_TIER, max_fra
         if n_sat * replay_updates <= state_budget:
             # Same calls as the runner, update by update: the same link states and draws.
             # Routes are not needed (the run recorded its paths): no Dijkstra.
-            states.destinations = states.destinations[:0]
+            if not builder.ground_choice_routes:
+                states.destinations = states.destinations[:0]
             keep = set(int(u) for u in wanted)
             for u in range(replay_updates):
                 snap = states.at(float(source.update_times[u]))
@@ -234,10 +234,21 @@ class _FrameBuilder:
         else:
             self.util_keys, self.util_values = np.zeros(0, np.int64), np.zeros(0)
 
+    @property
+    def ground_choice_routes(self) -> bool:
+        """The lowest_delay policy picks ground links from the routes to every destination:
+        then NetworkStates must keep all of them to give the same state."""
+        gl = self.model.source.scenario.ground_links
+        return gl.policy == "lowest_delay" and gl.mode == "assigned"
+
     # -- scenario: routes toward the reported destinations only --------------------------
-    def route_to(self, pairs) -> None:
+    def choose_columns(self, pairs) -> None:
+        """Route only toward the stations of the reported pairs (both ends: the round-trip
+        time follows the path back too), unless the ground links depend on all routes."""
         lay = self.lay
-        # Both ends: the round-trip time follows the path back too.
+        if self.ground_choice_routes:
+            self.columns = {name: g for g, name in enumerate(lay.ground_names)}  # column g = station g
+            return
         dst_nodes = sorted({lay.node_index(end) for pair in pairs for end in pair})
         self.states.destinations = np.asarray(dst_nodes, dtype=np.int64)
         self.columns = {lay.ground_names[n - lay.n_satellites]: c for c, n in enumerate(dst_nodes)}
@@ -256,16 +267,13 @@ class _FrameBuilder:
         return records
 
     def _follow(self, snap, src: int, dst_name: str) -> list[int] | None:
-        """Like netsim.routing.paths.follow_path, over this view's destination columns."""
-        n_sat = self.lay.n_satellites
+        """Like netsim.routing.paths.follow_path (the source's own row picks its uplink),
+        over this view's destination columns."""
         column = self.columns[dst_name]
-        peer = port_peers(snap, n_sat)
-        first = snap.ground_satellite[src - n_sat]
-        if first == NO_SATELLITE:
-            return None
+        peer = port_peers(snap, self.lay.n_satellites)
         dst = self.lay.node_index(dst_name)
-        path, node = [src, int(first)], int(first)
-        while node < n_sat and len(path) <= n_sat + 1:
+        path, node = [src], src
+        while node != dst and len(path) <= len(snap.ports) + 1:
             node = peer(node, int(snap.ports[node, column]))
             if node < 0:
                 return None
@@ -276,21 +284,23 @@ class _FrameBuilder:
     def from_snapshot(self, snap, update: int, paths: list[PathRecord]) -> Frame:
         """A frame from a network-state snapshot: every link with both ends drawn."""
         links = self._snapshot_links(snap)
-        drawn = self._drawn_mask(paths, snap.ground_satellite)
+        serving = [snap.ground.of_station(g).copy() for g in range(len(self.lay.ground_names))]
+        drawn = self._drawn_mask(paths, serving)
         links = links.select(drawn[links.a] & drawn[links.b])
-        return self._frame(snap.t_s, update, snap.pos_m, links, paths, snap.ground_satellite.copy(), drawn)
+        return self._frame(snap.t_s, update, snap.pos_m, links, paths, serving, drawn)
 
     def from_paths(self, t_s: float, update: int, paths: list[PathRecord]) -> Frame:
         """A frame from recorded paths alone: the links on them (up, or dark for a ground
         link still acquiring after a handover), positions from the orbits."""
         n_sat = self.lay.n_satellites
-        serving = np.full(len(self.lay.ground_names), NO_SATELLITE)
+        linked: list[set] = [set() for _ in self.lay.ground_names]
         ends = set()
         for p in paths:
             if p.nodes:
-                serving[p.nodes[0] - n_sat] = p.nodes[1]
-                serving[p.nodes[-1] - n_sat] = p.nodes[-2]
+                linked[p.nodes[0] - n_sat].add(p.nodes[1])
+                linked[p.nodes[-1] - n_sat].add(p.nodes[-2])
                 ends.update(zip(p.nodes[:-1], p.nodes[1:]))
+        serving = [np.array(sorted(s), dtype=np.int64) for s in linked]
         pairs = np.array(sorted({(min(a, b), max(a, b)) for a, b in ends}), dtype=np.int64).reshape(-1, 2)
         a, b = pairs[:, 0], pairs[:, 1]
         ground = b >= n_sat
@@ -317,7 +327,8 @@ class _FrameBuilder:
         drawn = np.zeros(self.lay.n_nodes, dtype=bool)
         drawn[self.model.sample] = True
         drawn[n_sat:] = True
-        drawn[serving[serving != NO_SATELLITE]] = True
+        for satellites in serving:
+            drawn[satellites] = True
         for p in paths:
             if p.nodes:
                 drawn[p.nodes] = True
@@ -341,9 +352,9 @@ class _FrameBuilder:
                           np.where(group.ready_s > t, DARK, UP)))
             parts.append((draining.node_a, draining.port_a, draining.node_b, draining.port_b,
                           np.full(len(draining), kind), np.full(len(draining), UP)))
-        g = np.flatnonzero(snap.ground_satellite != NO_SATELLITE)
-        parts.append((g + n_sat, np.zeros(len(g)), snap.ground_satellite[g], snap.ground_port[g],
-                      np.full(len(g), GROUND), np.where(states.ground_ready_s[g] > t, DARK, UP)))
+        ground = snap.ground.links(n_sat)
+        parts.append((ground.node_a, ground.port_a, ground.node_b, ground.port_b, np.full(len(ground), GROUND),
+                      np.where(np.asarray(snap.ground_ready_s) > t, DARK, UP)))
         a, pa, b, pb, kind, state = (np.concatenate([np.asarray(p[k]) for p in parts]).astype(np.int64)
                                      for k in range(6))
         util = np.fmax(self._util(a, pa), self._util(b, pb))

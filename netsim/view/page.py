@@ -180,7 +180,7 @@ def _frame_traces(model: ViewModel, frame) -> list[dict]:
                                     1.0 if b == 0 else 2.2, "solid", "util"))
     stations = np.arange(model.n_satellites, len(names))
     rows = frame.where(stations)
-    serving = [names[s] if s >= 0 else "no satellite in view" for s in frame.serving]
+    serving = [", ".join(names[s] for s in sats) if len(sats) else "no satellite" for sats in frame.serving]
     # Many stations: label those of the reported pairs only (the others in the hover text).
     labelled = {name for p in frame.paths for name in (p.src, p.dst)} if len(stations) > MAX_LABELS else None
     labels = [names[s] if labelled is None or names[s] in labelled else "" for s in stations]
