@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <limits>
-#include <queue>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -13,14 +12,108 @@ namespace ns3
 namespace
 {
 
+/**
+ * Dijkstra's state for one destination: distances, next-hop ports, and an indexed
+ * 4-ary min-heap of the reached, unsettled nodes keyed on (distance, node index), so
+ * equal distances resolve to the lower node index. Decrease-key in place: each node is
+ * in the heap at most once (about twice as fast as a binary heap with stale entries,
+ * with the same settling order).
+ */
 struct Search
 {
+    static constexpr int32_t OUTSIDE = -1;
     std::vector<double> dist;
     std::vector<uint8_t> port;
-    std::vector<std::pair<double, uint32_t>> heap;
+    std::vector<uint32_t> heap;
+    std::vector<int32_t> where; // position in heap, OUTSIDE when not in it
+
+    bool Before(uint32_t a, uint32_t b) const
+    {
+        return dist[a] < dist[b] || (dist[a] == dist[b] && a < b);
+    }
+
+    void Place(uint32_t node, std::size_t i)
+    {
+        heap[i] = node;
+        where[node] = int32_t(i);
+    }
+
+    void SiftUp(std::size_t i)
+    {
+        const uint32_t node = heap[i];
+        while (i > 0)
+        {
+            const std::size_t parent = (i - 1) / 4;
+            if (!Before(node, heap[parent]))
+            {
+                break;
+            }
+            Place(heap[parent], i);
+            i = parent;
+        }
+        Place(node, i);
+    }
+
+    void SiftDown(std::size_t i)
+    {
+        const uint32_t node = heap[i];
+        const std::size_t n = heap.size();
+        while (true)
+        {
+            const std::size_t first = 4 * i + 1;
+            if (first >= n)
+            {
+                break;
+            }
+            std::size_t best = first;
+            for (std::size_t c = first + 1; c < std::min(first + 4, n); ++c)
+            {
+                if (Before(heap[c], heap[best]))
+                {
+                    best = c;
+                }
+            }
+            if (!Before(heap[best], node))
+            {
+                break;
+            }
+            Place(heap[best], i);
+            i = best;
+        }
+        Place(node, i);
+    }
+
+    uint32_t PopMin()
+    {
+        const uint32_t top = heap.front();
+        where[top] = OUTSIDE;
+        const uint32_t last = heap.back();
+        heap.pop_back();
+        if (!heap.empty())
+        {
+            heap.front() = last;
+            SiftDown(0);
+        }
+        return top;
+    }
+
+    /** Lower v's distance to d (insert it if it is not in the heap). */
+    void Lower(uint32_t v, double d)
+    {
+        dist[v] = d;
+        if (where[v] == OUTSIDE)
+        {
+            heap.push_back(v);
+            SiftUp(heap.size() - 1);
+        }
+        else
+        {
+            SiftUp(where[v]);
+        }
+    }
 };
 
-/** Dijkstra from one destination; binary heap with lazy deletion. */
+/** Dijkstra from one destination. */
 void
 SearchFrom(uint32_t source,
            uint32_t nNodes,
@@ -34,36 +127,25 @@ SearchFrom(uint32_t source,
     constexpr double inf = std::numeric_limits<double>::infinity();
     s.dist.assign(nNodes, inf);
     s.port.assign(nNodes, NextHopSolver::NO_ROUTE);
+    s.where.assign(nNodes, Search::OUTSIDE);
     s.heap.clear();
-    // Min-heap on (distance, node): equal distances resolve to the lower node index.
-    auto later = [](const std::pair<double, uint32_t>& a, const std::pair<double, uint32_t>& b) {
-        return a > b;
-    };
-    s.dist[source] = 0;
-    s.heap.emplace_back(0.0, source);
+    s.Lower(source, 0.0);
     while (!s.heap.empty())
     {
-        std::pop_heap(s.heap.begin(), s.heap.end(), later);
-        const auto [d, u] = s.heap.back();
-        s.heap.pop_back();
-        if (d > s.dist[u])
-        {
-            continue; // stale entry
-        }
+        const uint32_t u = s.PopMin();
         if (u >= nTransit && u != source)
         {
             continue; // an end node: reached, never relayed through
         }
+        const double d = s.dist[u];
         for (int64_t e = rowStart[u]; e < rowStart[u + 1]; ++e)
         {
             const uint32_t v = col[e];
             const double nd = d + weight[e];
             if (nd < s.dist[v])
             {
-                s.dist[v] = nd;
                 s.port[v] = reversePort[e];
-                s.heap.emplace_back(nd, v);
-                std::push_heap(s.heap.begin(), s.heap.end(), later);
+                s.Lower(v, nd);
             }
         }
     }

@@ -113,43 +113,98 @@ class GroundLinkAssigner:
         orbit_radius = float(np.max(np.linalg.norm(cand_pos, axis=1)))
         ground_radius = np.linalg.norm(ground_pos, axis=1)
         mask = self.limits.mask_rad
-        # Slant range to the highest satellite at the station's mask elevation bounds the search.
-        reach = np.sqrt(np.maximum(orbit_radius**2 - (ground_radius * np.cos(mask)) ** 2, 0.0)) \
-            - ground_radius * np.sin(mask)
+        # Slant range to the highest satellite at the station's mask elevation bounds the
+        # search; the mask is lowered by 0.5 deg because that formula takes the local
+        # vertical as radial, while the WGS-84 normal leans up to 0.19 deg from it.
+        low = np.maximum(mask - np.radians(0.5), 0.0)
+        reach = np.sqrt(np.maximum(orbit_radius**2 - (ground_radius * np.cos(low)) ** 2, 0.0)) \
+            - ground_radius * np.sin(low)
         reach = np.minimum(reach * 1.001 + 1.0, self.limits.max_range_m)
         nearby = cKDTree(cand_pos).query_ball_point(ground_pos, reach)
-        out = []
-        for g, near in enumerate(nearby):
-            near = np.asarray(sorted(near), dtype=np.int64)
-            if len(near):
-                elevation = elevation_rad(ground_pos[g:g + 1], ground_up[g:g + 1], cand_pos[near])[0]
-                slant = np.linalg.norm(cand_pos[near] - ground_pos[g], axis=1)
-                near = near[(elevation >= mask[g]) & (slant <= self.limits.max_range_m[g]) &
-                            (off_nadir_rad(cand_pos[near], ground_pos[g]) <= self.field_of_regard_rad)]
-            out.append(Candidates(self.candidates[near], np.linalg.norm(cand_pos[near] - ground_pos[g], axis=1)
-                                  if len(near) else np.zeros(0)))
-        return out
+        # All (station, candidate) pairs at once, stations in order, candidates sorted.
+        counts = np.fromiter((len(n) for n in nearby), dtype=np.int64, count=len(nearby))
+        station = np.repeat(np.arange(len(nearby)), counts)
+        near = np.fromiter((i for n in nearby for i in sorted(n)), dtype=np.int64, count=int(counts.sum()))
+        look = cand_pos[near] - ground_pos[station]
+        slant = np.linalg.norm(look, axis=1)
+        sin_elevation = np.einsum("ij,ij->i", look, ground_up[station]) / np.maximum(slant, 1e-9)
+        sat_radius = np.linalg.norm(cand_pos[near], axis=1)
+        # Off-nadir angle at the satellite: between -r_sat (nadir) and station - r_sat (= -look).
+        cos_off_nadir = np.einsum("ij,ij->i", look, cand_pos[near]) / np.maximum(slant * sat_radius, 1e-9)
+        keep = ((sin_elevation >= np.sin(mask[station])) & (slant <= self.limits.max_range_m[station])
+                & (cos_off_nadir >= np.cos(self.field_of_regard_rad)))
+        station, near, slant = station[keep], near[keep], slant[keep]
+        bounds = np.searchsorted(station, np.arange(len(nearby) + 1))
+        return [Candidates(self.candidates[near[a:b]], slant[a:b]) for a, b in zip(bounds, bounds[1:])]
 
     # ------------------------------------------------------------------ choice
 
     def update(self, visible: list[Candidates], costs: list[np.ndarray] | None = None) -> GroundLinkSet:
         """The new ground links. costs: per station, the policy's cost of each visible
         candidate (default: slant range); any_visible ignores costs."""
+        if self.mode == "any_visible" and self.lay.ground_ports >= len(visible):
+            station, satellite, preset = self._all_in_view(visible)
+        else:
+            station, satellite, preset = self._one_by_one(visible, costs)
+        # Ports: a link that stays keeps them; new links take the lowest free, in order.
+        station_port = lowest_free(station, preset, int(self.limits.links.max(initial=1)))
+        old = self.current
+        old_port = dict(zip(zip(old.station.tolist(), old.satellite.tolist()), old.satellite_port.tolist()))
+        first = self.lay.plan(int(satellite[0])).ground[0] if len(satellite) else 0
+        kept = np.array([old_port.get(k, first - 1) for k in zip(station.tolist(), satellite.tolist())],
+                        dtype=np.int64) - first
+        satellite_port = lowest_free(satellite, kept, self.lay.ground_ports) + first
+        order = np.lexsort((station_port, station))
+        self.current = GroundLinkSet(station[order], station_port[order], satellite[order], satellite_port[order])
+        return self.current
+
+    def _all_in_view(self, visible: list[Candidates]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """any_visible when no satellite can run out of ground ports: each station's
+        nearest max_links candidates, all stations at once. Returns (station, satellite,
+        the station port a staying link keeps or -1), stations in order, nearest first."""
+        station = np.repeat(np.arange(len(visible)), [len(c.satellites) for c in visible])
+        satellite = np.concatenate([c.satellites for c in visible] + [np.zeros(0, dtype=np.int64)]).astype(np.int64)
+        slant = np.concatenate([c.range_m for c in visible] + [np.zeros(0)])
+        order = np.lexsort((satellite, slant, station))
+        station, satellite = station[order], satellite[order]
+        rank = np.arange(len(station)) - np.searchsorted(station, station)
+        keep = rank < self.limits.links[station]
+        station, satellite = station[keep], satellite[keep]
+        return station, satellite, self._kept_station_ports(station, satellite)
+
+    def _kept_station_ports(self, station: np.ndarray, satellite: np.ndarray) -> np.ndarray:
+        """The station port each (station, satellite) link had at the last update, -1 if new."""
+        old = self.current
+        n = self.lay.n_nodes
+        old_keys = old.station * n + old.satellite
+        order = np.argsort(old_keys)
+        keys = station * n + satellite
+        at = np.minimum(np.searchsorted(old_keys[order], keys), max(len(old_keys) - 1, 0))
+        if not len(old_keys):
+            return np.full(len(keys), -1, dtype=np.int64)
+        found = old_keys[order][at] == keys
+        return np.where(found, old.station_port[order][at], -1)
+
+    def _one_by_one(self, visible: list[Candidates], costs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Station by station, in order, under the satellites' ground-port limit: the
+        assigned mode's policy with hysteresis, or any_visible's nearest first."""
         old = self.current
         load: dict[int, int] = {}
-        chosen: list[tuple[int, int, int]] = []  # (station, station port, satellite)
+        rows: list[tuple[int, int, int]] = []
         for g, cand in enumerate(visible):
-            previous = dict(zip(old.satellite[old.station == g].tolist(), old.station_port[old.station == g].tolist()))
+            mine = old.station == g
+            previous = dict(zip(old.satellite[mine].tolist(), old.station_port[mine].tolist()))
             if self.mode == "any_visible":
-                picks = self._all_in_view(cand, int(self.limits.links[g]), load)
+                picks = self._nearest_with_ports(cand, int(self.limits.links[g]), load)
             else:
                 cost = costs[g] if costs is not None else cand.range_m
                 picks = self._best_terminals(cand, cost, int(self.limits.links[g]), previous, load)
-            chosen += _station_ports(g, picks, previous)
-        self.current = self._satellite_ports(chosen)
-        return self.current
+            rows += [(g, sat, p if p is not None else -1) for sat in picks for p in [previous.get(sat)]]
+        if not rows:
+            return (np.zeros(0, dtype=np.int64),) * 3
+        return tuple(np.array(col, dtype=np.int64) for col in zip(*rows))
 
-    def _all_in_view(self, cand: Candidates, most: int, load: dict[int, int]) -> list[int]:
+    def _nearest_with_ports(self, cand: Candidates, most: int, load: dict[int, int]) -> list[int]:
         picks = []
         for c in np.lexsort((cand.satellites, cand.range_m)):
             sat = int(cand.satellites[c])
@@ -163,7 +218,8 @@ class GroundLinkAssigner:
     def _best_terminals(self, cand: Candidates, cost: np.ndarray, terminals: int, previous: dict[int, int],
                         load: dict[int, int]) -> list[int]:
         """Up to `terminals` satellites: those kept from the last update, new ones in cost
-        order, then swaps of the worst kept for a free satellite better by the margin."""
+        order, then swaps of the worst kept for a free satellite better by the margin (the
+        terminal re-points: the new satellite takes over the old one's station port)."""
         order = np.lexsort((cand.satellites, cost))
         cost_of = {int(cand.satellites[c]): float(cost[c]) for c in order}
         free = lambda sat: load.get(sat, 0) < self.lay.ground_ports  # noqa: E731
@@ -183,40 +239,32 @@ class GroundLinkAssigner:
             if not cost_of[best] * (1 + self.switch_margin) < cost_of[worst]:
                 break
             others.pop(0)
-            kept[kept.index(worst)] = best  # the same terminal re-points
+            kept[kept.index(worst)] = best
             load[worst] -= 1
             load[best] = load.get(best, 0) + 1
-            previous.setdefault(best, previous.pop(worst, None))
+            previous[best] = previous.pop(worst, None)
         return kept
 
-    def _satellite_ports(self, chosen: list[tuple[int, int, int]]) -> GroundLinkSet:
-        """Satellite ports: a link that stays keeps its port, the others take the lowest free."""
-        old = self.current
-        old_port = dict(zip(zip(old.station.tolist(), old.satellite.tolist()), old.satellite_port.tolist()))
-        taken: dict[int, set[int]] = {}
-        ports = [None] * len(chosen)
-        for i, (g, _, sat) in enumerate(chosen):
-            if (g, sat) in old_port:
-                ports[i] = old_port[(g, sat)]
-                taken.setdefault(sat, set()).add(ports[i])
-        for i, (g, _, sat) in enumerate(chosen):
-            if ports[i] is None:
-                first = self.lay.plan(sat).ground[0]
-                ports[i] = next(p for p in range(first, first + self.lay.ground_ports)
-                                if p not in taken.setdefault(sat, set()))
-                taken[sat].add(ports[i])
-        rows = sorted((g, sp, sat, port) for (g, sp, sat), port in zip(chosen, ports))
-        if not rows:
-            return GroundLinkSet.empty()
-        return GroundLinkSet(*(np.array(col, dtype=np.int64) for col in zip(*rows)))
 
-
-def _station_ports(g: int, picks: list[int], previous: dict[int, int | None]) -> list[tuple[int, int, int]]:
-    """Station ports of the picked satellites: a satellite kept (or replacing one on the
-    same terminal) keeps its port; the others take the lowest free ports."""
-    used = {previous[s] for s in picks if previous.get(s) is not None}
-    free = (p for p in range(len(picks) + len(used) + 1) if p not in used)
-    return [(g, previous[s] if previous.get(s) is not None else next(free), s) for s in picks]
+def lowest_free(group: np.ndarray, preset: np.ndarray, size: int) -> np.ndarray:
+    """Port of each link within its group (a station's or a satellite's ports 0..size-1):
+    preset where >= 0, else the lowest ports no preset link holds, handed out in the
+    links' order."""
+    out = preset.copy()
+    need = np.flatnonzero(preset < 0)
+    if not len(need):
+        return out
+    ids, inverse = np.unique(group, return_inverse=True)
+    used = np.zeros((len(ids), size), dtype=bool)
+    held = preset >= 0
+    used[inverse[held], preset[held]] = True
+    free = np.argsort(used, axis=1, kind="stable")  # per group: free ports first, ascending
+    wanting = inverse[need]
+    by_group = np.argsort(wanting, kind="stable")
+    rank = np.empty(len(need), dtype=np.int64)
+    rank[by_group] = np.arange(len(need)) - np.searchsorted(wanting[by_group], wanting[by_group])
+    out[need] = free[wanting, rank]
+    return out
 
 
 def off_nadir_rad(sat_pos: np.ndarray, station_pos: np.ndarray) -> np.ndarray:

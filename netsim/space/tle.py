@@ -193,3 +193,26 @@ class TleSatellites:
     def period_s(self) -> np.ndarray:
         # no_kozai is the mean motion in rad/min.
         return np.array([2 * np.pi / s.no_kozai * 60.0 for s in self._satrecs])
+
+
+def walker_tle_text(name: str, planes: int, per_plane: int, inclination_deg: float, mean_motion_rev_per_day: float,
+                    half_slot_shift: bool = True, eccentricity: float = 1e-7, arg_perigee_deg: float = 0.0) -> str:
+    """A Walker-like shell as TLE sets, in the layout Hypatia's generator writes (Kassing
+    et al., IMC 2020, satgenpy `generate_tles_from_scratch_manual`): a "PLANES SLOTS"
+    line, then per satellite a title line and two element lines; plane p has RAAN
+    360 p / P, slot k mean anomaly 360 k / S, odd planes shifted by half a slot when
+    half_slot_shift; epoch 2000-01-01 00:00 UTC; catalog numbers 1..P*S in plane-major order."""
+    lines = [f"{planes} {per_plane}"]
+    for p in range(planes):
+        raan = p * 360.0 / planes
+        shift = 360.0 / (per_plane * 2.0) if half_slot_shift and p % 2 == 1 else 0.0
+        for k in range(per_plane):
+            number = p * per_plane + k + 1
+            anomaly = shift + k * 360.0 / per_plane
+            line1 = "1 %05dU 00000ABC 00001.00000000  .00000000  00000-0  00000+0 0    0" % number
+            line2 = "2 %05d %s %s %s %s %s %s    0" % (
+                number, ("%3.4f" % inclination_deg).rjust(8), ("%3.4f" % raan).rjust(8),
+                ("%0.7f" % eccentricity)[2:], ("%3.4f" % arg_perigee_deg).rjust(8), ("%3.4f" % anomaly).rjust(8),
+                ("%2.8f" % mean_motion_rev_per_day).rjust(11))
+            lines += [f"{name} {number - 1}", line1 + str(tle_checksum(line1)), line2 + str(tle_checksum(line2))]
+    return "\n".join(lines) + "\n"
