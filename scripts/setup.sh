@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up a fresh machine for netsim: a virtualenv in .venv with netsim, ns-3 and the
-# C++ core built (pip install -e ".[test]"), tshark for reading pcaps when we can
-# install it, and the ns-3 precompiled header built once before anything runs in parallel.
+# C++ core built (pip install -e ".[test]"), tshark for reading pcaps and headless
+# Chromium for the `netsim view` page tests when we can install them, and the ns-3
+# precompiled header built once before anything runs in parallel.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +14,15 @@ if ! command -v tshark >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-g
   echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections 2>/dev/null || true
   (DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tshark >/dev/null) \
     || echo "netsim: warning: could not install tshark; pcap checks with tshark will be skipped" >&2
+fi
+
+# Debian's Chromium (the page tests drive it through playwright; no browser is downloaded).
+if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  (DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+    || echo "netsim: warning: could not install chromium; the browser tests of netsim view will be skipped" >&2
+fi
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "netsim: warning: no chromium on PATH; the browser tests of netsim view will be skipped (they fail under CI=true)" >&2
 fi
 
 PYTHON=${PYTHON:-python3}

@@ -30,6 +30,9 @@ def main(argv: list[str] | None = None) -> int:
                            help="ground-station pairs to report: the traffic's (default) or all")
     paths_cmd.add_argument("--out", type=Path, required=True, help="folder for rtt.csv, path_changes.csv")
     paths_cmd.add_argument("--quiet", action="store_true", help="no progress bar")
+    paths_cmd.add_argument("--plot", action="store_true",
+                           help="also write rtt.png (RTT over time per pair) and paths_map.png (the paths on an "
+                                "Earth-fixed map)")
     from netsim.cli import link_budget
 
     link_budget.add_parser(commands)
@@ -39,9 +42,14 @@ def main(argv: list[str] | None = None) -> int:
     from netsim.cli import analyze as analysis_cli  # light: numpy/pandas load only when it runs
 
     analysis_cli.add_parser(commands)
+    from netsim.cli import view as view_cli  # light: plotly and the network state load only when it runs
+
+    view_cli.add_parser(commands)
     args = parser.parse_args(argv)
     if args.command == "analyze":
         return analysis_cli.run(args)
+    if args.command == "view":
+        return view_cli.run(args)
     if args.command == "link-budget":
         return _link_budget(args)
     if args.command == "sweep":
@@ -67,6 +75,10 @@ def _paths(args) -> int:
     print(f"{args.out}: {summary['updates']} routing updates x {summary['pairs']} pairs, "
           f"{summary['path_changes']} path changes, routing {summary['routing_s']:.2f} s "
           f"of {summary['wall_time_s']:.2f} s wall")
+    if args.plot:
+        from netsim.run.path_plots import plot_paths
+
+        print("plots: " + ", ".join(str(p) for p in plot_paths(scenario, args.out)))
     return EXIT_OK
 
 
