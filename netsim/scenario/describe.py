@@ -25,7 +25,16 @@ def describe(error: dict, raw: dict) -> str:
         return "unknown key; allowed keys: " + ", ".join(allowed)
     message = error["msg"][0].lower() + error["msg"][1:]
     message = message.removeprefix("value error, ")
-    return f"{message} (got {error['input']!r})"
+    return f"{message} (got {shown(error['input'])})"
+
+
+def shown(value: Any, limit: int = 60) -> str:
+    """repr of a value for an error line, cut to `limit` characters."""
+    import reprlib
+
+    text = reprlib.Repr(maxlevel=3, maxlist=6, maxdict=6, maxstring=limit, maxother=limit).repr(value) \
+        if isinstance(value, (list, dict, tuple, set)) else repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def allowed_keys(loc: tuple) -> list[str]:

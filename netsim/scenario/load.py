@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from netsim.errors import ScenarioError, read_yaml
+from netsim.scenario import limits
 from netsim.scenario.describe import describe, dotted
 from netsim.scenario.links_file import read_links_file
 from netsim.scenario.model import Scenario
@@ -40,8 +41,15 @@ def scenario_from_dict(raw: Any, path: str | Path = "<scenario>") -> Scenario:
     except ValidationError as err:
         first = err.errors()[0]
         raise ScenarioError(path, dotted(first["loc"]), describe(first, raw)) from None
+    limits.check_satellites(scenario, path)  # before the Walker checks and names
     names = _check_references(scenario, path)
-    return expand_traffic(scenario, path, names)
+    scenario = expand_traffic(scenario, path, names)
+    stations = {g.name for g in scenario.ground_stations}
+    endpoints = {end for flow in scenario.traffic for end in (flow.src, flow.dst) if end not in stations}
+    limits.check_routing(scenario, path, scenario.satellite_count + sum(map(len, names.tle_names.values())),
+                         len(endpoints))
+    limits.check_traffic(scenario, path)
+    return scenario
 
 
 def _name_shells(raw: dict) -> dict:
