@@ -185,6 +185,7 @@ def _check_references(scenario: Scenario, path) -> SatelliteNames:
             if station not in stations:
                 raise ScenarioError(path, f"outputs.pcap[{i}].ground_stations[{j}]",
                                     f"no ground station named {station!r}; ground stations: {', '.join(stations) or 'none'}")
+    return names
 
 
 def _unique(names: list[str], key: str, path) -> None:

@@ -1,0 +1,96 @@
+"""A run folder (of `netsim run` or `netsim paths`) belongs to the run writing it.
+
+Before a run writes into a folder, the outputs an earlier run left there are removed:
+every table and page netsim writes, `analysis/` and `pcap/` (a symlink among them is
+unlinked, never followed). Files netsim does not write are left alone. So a folder never
+mixes an earlier run's results with a new manifest.
+
+Whether a folder's run finished: manifest `status` ok; failed; or running, where the
+manifest's `pid` and `host` tell a live run from one that was killed (SIGKILL, power
+loss): `incomplete` says which.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+from pathlib import Path
+
+from netsim.errors import NetsimError
+from netsim.files import io_reason
+
+# Files that netsim run / paths / view / link-budget write into a run folder.
+OUTPUT_FILES = ("manifest.json", "flows.csv", "handovers.csv", "links.csv", "rtt.csv", "path_changes.csv",
+                "tcp.csv", "ping.csv", "ping_probes.csv", "link_traffic.csv", "flowmon.xml", "flowmon.csv",
+                "view.html", "rtt.png", "paths_map.png")
+OUTPUT_DIRS = ("analysis", "pcap")
+
+
+def clear_outputs(run_dir: Path) -> None:
+    """Remove an earlier run's outputs from run_dir (see the module doc)."""
+    run_dir = Path(run_dir)
+    try:
+        for entry in run_dir.iterdir():
+            name = entry.name
+            stale = name in OUTPUT_FILES or (name.startswith(".") and name.endswith(".partial")) \
+                or name.endswith(".partial") and name.split(".partial")[0] in OUTPUT_FILES
+            if name in OUTPUT_DIRS:
+                if entry.is_symlink() or not entry.is_dir():
+                    entry.unlink()
+                else:
+                    shutil.rmtree(entry)
+            elif stale and (entry.is_symlink() or entry.is_file()):
+                entry.unlink()
+    except OSError as err:
+        raise NetsimError(f"{run_dir}: cannot clear the outputs of an earlier run: {io_reason(err)}") from None
+
+
+def read_manifest(run_dir: Path) -> dict | None:
+    try:
+        manifest = json.loads((Path(run_dir) / "manifest.json").read_text())
+    except (OSError, ValueError):
+        return None
+    return manifest if isinstance(manifest, dict) else None
+
+
+def process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    except (OSError, OverflowError):
+        return False
+    return True
+
+
+def incomplete(manifest: dict | None) -> str | None:
+    """None for a finished run (status ok) or no manifest; else why the run is incomplete,
+    in words: failed (with its error), killed (its process is gone), or still running."""
+    if manifest is None:
+        return None
+    status = manifest.get("status")
+    if status == "ok":
+        return None
+    if status == "failed":
+        error = str(manifest.get("error") or "no error recorded").splitlines()[0]
+        return f"incomplete run (status failed: {error})"
+    pid, host = manifest.get("pid"), manifest.get("host")
+    if status == "running" and isinstance(pid, int) and host == socket.gethostname():
+        if not process_alive(pid):
+            return f"incomplete run (process {pid} no longer running)"
+        return f"incomplete run (still running as process {pid})"
+    if status == "running" and isinstance(pid, int):
+        return f"incomplete run (status running, process {pid} on host {host})"
+    return f"incomplete run (status {status!r})"
+
+
+def killed(manifest: dict | None) -> bool:
+    """A run that says running but whose process (on this host) is gone."""
+    if not manifest or manifest.get("status") != "running":
+        return False
+    pid = manifest.get("pid")
+    return isinstance(pid, int) and manifest.get("host") == socket.gethostname() and not process_alive(pid)
