@@ -68,13 +68,15 @@ def make_out_dir(path: str | Path, option: str = "--out") -> Path:
 
 
 @contextlib.contextmanager
-def new_path(path: str | Path) -> Iterator[Path]:
+def new_path(path: str | Path, keep_suffix: bool = False) -> Iterator[Path]:
     """A fresh temporary file beside `path` for code that writes by file name (matplotlib,
     pyarrow, ns-3); renamed to `path` when the block completes, removed if it fails.
-    OSError becomes NetsimError naming `path`."""
+    OSError becomes NetsimError naming `path`. keep_suffix: the temporary name ends with
+    path's suffix too (.partial.png), for writers that pick the format by it."""
     path = Path(path)
     try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
+                                   suffix=".partial" + (path.suffix if keep_suffix else ""))
     except OSError as err:
         raise NetsimError(f"{path}: cannot write: {io_reason(err)}") from None
     os.close(fd)

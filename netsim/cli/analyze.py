@@ -180,6 +180,8 @@ def run(args) -> int:
             written += write_plots(analysis, out)
     except OSError as err:
         return fail(f"--out: writing into {out} failed: {err.strerror or err}")
+    except NetsimError as err:
+        return fail(f"--out: writing into {out} failed: {err}")
     if not args.quiet:
         _print_summary(analysis)
     print("wrote: " + ", ".join(str(p) for p in written))

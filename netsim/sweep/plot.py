@@ -65,9 +65,12 @@ def plot(rows: list[dict], metric: str, against: str, out_png: Path, *, by: str 
         ax.legend(fontsize=8)
     fig.tight_layout()
     out_png = Path(out_png)
-    out_png.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_png.with_name(f".{out_png.stem}.partial.png")
-    fig.savefig(tmp)
-    plt.close(fig)
-    tmp.replace(out_png)
+    from netsim.files import make_out_dir, new_path
+
+    make_out_dir(out_png.parent, "--plot-out")
+    try:
+        with new_path(out_png, keep_suffix=True) as tmp:
+            fig.savefig(tmp)
+    finally:
+        plt.close(fig)
     return out_png
