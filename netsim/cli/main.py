@@ -51,6 +51,14 @@ def main(argv: list[str] | None = None) -> int:
     except MemoryError:
         print("netsim: error: out of memory; see README 'Limits' for the sizes netsim accepts", file=sys.stderr)
         return EXIT_FAILED
+    except Exception as err:  # a bug: still one line (NETSIM_DEBUG=1 shows the traceback)
+        import os
+
+        if os.environ.get("NETSIM_DEBUG"):
+            raise
+        print(f"netsim: error: internal error: {type(err).__name__}: {_one_line(err)} "
+              "(NETSIM_DEBUG=1 shows where)", file=sys.stderr)
+        return EXIT_FAILED
 
 
 def _main(argv: list[str] | None = None) -> int:

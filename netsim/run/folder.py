@@ -94,3 +94,28 @@ def killed(manifest: dict | None) -> bool:
         return False
     pid = manifest.get("pid")
     return isinstance(pid, int) and manifest.get("host") == socket.gethostname() and not process_alive(pid)
+
+
+def write_failed_manifest(run_dir: Path, manifest: dict) -> None:
+    """Record a failed run (manifest status failed) even on a full disk: a new manifest
+    renamed into place, or else the old one rewritten in place without the traceback
+    (its blocks are already allocated). Never raises: the caller reports the failure."""
+    from netsim.run import outputs
+
+    try:
+        outputs.write_manifest(run_dir, manifest)
+        return
+    except (OSError, NetsimError):
+        pass
+    text = json.dumps({k: v for k, v in manifest.items() if k != "traceback"}, indent=1, sort_keys=True) + "\n"
+    try:
+        fd = os.open(Path(run_dir) / "manifest.json", os.O_WRONLY | os.O_NOFOLLOW)
+    except OSError:
+        return
+    try:
+        os.write(fd, text.encode())
+        os.ftruncate(fd, len(text.encode()))
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -97,7 +97,7 @@ def compute_paths(scenario: Scenario, out_dir: Path, from_s: float, to_s: float,
     import traceback
 
     from netsim.files import make_out_dir
-    from netsim.run.folder import clear_outputs
+    from netsim.run.folder import clear_outputs, write_failed_manifest
 
     check_span(scenario, "the scenario", from_s, to_s, pairs)
     out_dir = make_out_dir(out_dir)
@@ -114,10 +114,7 @@ def compute_paths(scenario: Scenario, out_dir: Path, from_s: float, to_s: float,
         cause = f"interrupted: {err or 'SIGINT'}" if isinstance(err, KeyboardInterrupt) else f"{type(err).__name__}: {err}"
         manifest.update(status="failed", error=cause, traceback=traceback.format_exc(),
                         wall_time_s=round(time.perf_counter() - start, 3))
-        try:
-            outputs.write_manifest(out_dir, manifest)
-        except (OSError, NetsimError):
-            pass  # the disk that failed the run may refuse this too; the manifest still says running
+        write_failed_manifest(out_dir, manifest)  # also on a full disk
         raise
     manifest.update(status="ok", **summary)
     outputs.write_manifest(out_dir, manifest)

@@ -7,7 +7,6 @@ covering it, the link changes and the forwarding table, then lets ns-3 run to t_
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime as dt
 import ipaddress
@@ -22,13 +21,12 @@ from pathlib import Path
 import numpy as np
 
 from netsim.core.fabric import Fabric, load_core
-from netsim.errors import NetsimError
 from netsim.files import make_out_dir
 from netsim.links.availability import LINK_COLUMNS, LinkAvailability
 from netsim.links.ground_links import GroundLinkSet
 from netsim.run import outputs, traffic
 from netsim.run.captures import Captures, prepare_folder
-from netsim.run.folder import clear_outputs
+from netsim.run.folder import clear_outputs, write_failed_manifest
 from netsim.run.network_state import HANDOVER_COLUMNS, NetworkStates
 from netsim.run.paths import PathLog, report_pairs
 from netsim.scenario.model import Scenario
@@ -77,8 +75,7 @@ def run(scenario: Scenario, run_dir: str | Path, *, scenario_file: str | None = 
         cause = f"interrupted: {err or 'SIGINT'}" if isinstance(err, KeyboardInterrupt) else f"{type(err).__name__}: {err}"
         manifest.update(status="failed", error=cause, traceback=traceback.format_exc(),
                         wall_time_s=time.perf_counter() - start)
-        with contextlib.suppress(OSError, NetsimError):  # a full disk may refuse this too
-            outputs.write_manifest(run_dir, manifest)
+        write_failed_manifest(run_dir, manifest)  # also on a full disk
         raise
     result.wall_time_s = time.perf_counter() - start
     outputs.write_csv(run_dir / "flows.csv", outputs.FLOW_COLUMNS, result.flows)

@@ -32,8 +32,9 @@ def shown(value: Any, limit: int = 60) -> str:
     """repr of a value for an error line, cut to `limit` characters."""
     import reprlib
 
-    text = reprlib.Repr(maxlevel=3, maxlist=6, maxdict=6, maxstring=limit, maxother=limit).repr(value) \
-        if isinstance(value, (list, dict, tuple, set)) else repr(value)
+    short = reprlib.Repr()
+    short.maxlevel, short.maxlist, short.maxdict, short.maxstring, short.maxother = 3, 6, 6, limit, limit
+    text = short.repr(value) if isinstance(value, (list, dict, tuple, set)) else repr(value)
     return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
