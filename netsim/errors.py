@@ -12,9 +12,10 @@ class FileFormatError(NetsimError):
     """
 
     def __init__(self, path, key: str, problem: str):
-        self.path, self.key, self.problem = str(path), key, problem
-        where = f"{self.path}: " + (f"key '{key}': " if key else "")
-        super().__init__(where + problem)
+        # one readable line, whatever the input: long keys and values are cut
+        self.path, self.key, self.problem = str(path), _clip(key, 120), _clip(problem, 400).replace("\n", " ")
+        where = f"{self.path}: " + (f"key '{self.key}': " if key else "")
+        super().__init__(where + self.problem)
 
 
 class ScenarioError(FileFormatError):

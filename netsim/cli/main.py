@@ -63,6 +63,28 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(argv: list[str] | None = None) -> int:
     _signals_as_interrupts()
+    args = build_parser().parse_args(argv)
+    if args.command == "analyze":
+        from netsim.cli import analyze as analysis_cli
+
+        return analysis_cli.run(args)
+    if args.command == "view":
+        from netsim.cli import view as view_cli
+
+        return view_cli.run(args)
+    if args.command == "link-budget":
+        return _link_budget(args)
+    if args.command == "sweep":
+        from netsim.cli import sweep as sweep_cli
+
+        return sweep_cli.run(args)
+    if args.command == "paths":
+        return _paths(args)
+    return _run(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of every subcommand (also walked by the fuzz tests)."""
     parser = _Parser(
         prog="netsim", description="Packet-level simulation of optical inter-satellite-link networks on ns-3.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -94,18 +116,7 @@ def _main(argv: list[str] | None = None) -> int:
     from netsim.cli import view as view_cli  # light: plotly and the network state load only when it runs
 
     view_cli.add_parser(commands)
-    args = parser.parse_args(argv)
-    if args.command == "analyze":
-        return analysis_cli.run(args)
-    if args.command == "view":
-        return view_cli.run(args)
-    if args.command == "link-budget":
-        return _link_budget(args)
-    if args.command == "sweep":
-        return sweep_cli.run(args)
-    if args.command == "paths":
-        return _paths(args)
-    return _run(args)
+    return parser
 
 
 def _paths(args) -> int:
