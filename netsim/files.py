@@ -34,6 +34,15 @@ def io_reason(err: OSError) -> str:
     return err.strerror or str(err) or type(err).__name__
 
 
+def one_line(err: BaseException) -> str:
+    """An error in one line: OSError as 'FILE: reason', others as their first line."""
+    if isinstance(err, OSError):
+        where = f"{err.filename}: " if err.filename else ""
+        return f"{where}{io_reason(err)}"
+    text = str(err).strip().splitlines()
+    return text[0] if text else type(err).__name__
+
+
 def check_out_dir(path: str | Path, option: str = "--out") -> None:
     """NetsimError (naming `option`) when `path` is a file, would be inside a file, or the
     folder that would hold it cannot be written. Creates nothing that stays."""

@@ -161,14 +161,9 @@ def _paths(args) -> int:
 
 
 def _one_line(err: BaseException) -> str:
-    """An error in one line: OSError as 'FILE: reason', others as their text."""
-    if isinstance(err, OSError):
-        from netsim.files import io_reason
+    from netsim.files import one_line
 
-        where = f"{err.filename}: " if err.filename else ""
-        return f"{where}{io_reason(err)}"
-    text = str(err).strip().splitlines()
-    return text[0] if text else type(err).__name__
+    return one_line(err)
 
 
 def _link_budget(args) -> int:

@@ -94,9 +94,9 @@ def run(args) -> int:
                                   address=args.scheduler, workers=args.workers, retry_failed=args.retry_failed,
                                   progress=not args.quiet)
     except (NetsimError, OSError) as err:
-        from netsim.cli.main import _one_line
+        from netsim.files import one_line
 
-        print(f"netsim: error: {_one_line(err)}", file=sys.stderr)
+        print(f"netsim: error: {one_line(err)}", file=sys.stderr)
         return EXIT_FAILED
     print(f"sweep folder: {report.out_dir}  ({report.ok} ok, {report.failed} failed, "
           f"{report.total - report.ok - report.failed} pending of {report.total}; ran {report.ran} now)")
@@ -115,9 +115,9 @@ def run(args) -> int:
             plot(results.read_table(report.out_dir / results.RESULTS_FILE), args.plot, args.against, png,
                  by=args.by, title=f"{sweep.name}: {args.plot} against {args.against}")
         except (NetsimError, OSError) as err:
-            from netsim.cli.main import _one_line
+            from netsim.files import one_line
 
-            print(f"netsim: error: {_one_line(err)}", file=sys.stderr)
+            print(f"netsim: error: {one_line(err)}", file=sys.stderr)
             return EXIT_BAD_INPUT
         print(f"plot: {png}")
     return EXIT_FAILED if report.failed else EXIT_OK
