@@ -142,13 +142,28 @@ def test_rerun_clears_stale_outputs_and_keeps_other_files(tmp_path):
     (out / "pcap").mkdir()
     for name in ("flows.csv", "tcp.csv", "view.html", "analysis/flows.csv", "pcap/0-x-port0.pcapng", "notes.txt"):
         (out / name).write_text("old\n")
+    (out / "manifest.json").write_text(json.dumps({"status": "ok", "scenario": {}}))
     victim = tmp_path / "victim.txt"
     victim.write_text("keep\n")
     (out / "rtt.csv").symlink_to(victim)
     result = netsim("paths", write(tmp_path / "s.yaml", TINY), "--out", out, "--quiet")
     assert result.returncode == 0, result.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "notes.txt", "path_changes.csv", "rtt.csv"]
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "notes.txt", "path_changes.csv", "pcap",
+                                                     "rtt.csv"]
+    assert not list((out / "pcap").iterdir())
     assert victim.read_text() == "keep\n" and not (out / "rtt.csv").is_symlink()
+
+
+def test_a_folder_that_is_not_a_run_folder_is_left_alone(tmp_path):
+    """Output names in a folder without a run's manifest: refused, nothing removed."""
+    home = tmp_path / "home"
+    (home / "analysis").mkdir(parents=True)
+    (home / "analysis" / "thesis.tex").write_text("mine\n")
+    (home / "flows.csv").write_text("mine\n")
+    result = netsim("paths", write(tmp_path / "s.yaml", TINY), "--out", home)
+    assert result.returncode == 2 and "no netsim run folder" in one_error_line(result)
+    assert (home / "analysis" / "thesis.tex").read_text() == "mine\n" and (home / "flows.csv").exists()
+    assert sorted(p.name for p in home.iterdir()) == ["analysis", "flows.csv"]
 
 
 @pytest.mark.parametrize("command", ["run", "paths"])

@@ -133,7 +133,10 @@ def _paths(args) -> int:
             if not math.isfinite(value):
                 raise NetsimError(f"{option}: must be a finite number of seconds (got {value})")
         check_out_dir(args.out)
+        from netsim.run.folder import check_run_folder
         from netsim.run.paths import check_span, compute_paths
+
+        check_run_folder(args.out)
 
         check_span(scenario, args.scenario, args.from_s, to_s, args.pairs)
     except NetsimError as err:
@@ -191,9 +194,11 @@ def _run(args) -> int:
             scenario = scenario.model_copy(update={"seed": args.seed})
         check_out_dir(args.out)
         from netsim.run.captures import check_folder, check_scenario
+        from netsim.run.folder import check_run_folder
 
         check_scenario(scenario, args.scenario)
         check_folder(args.out)
+        check_run_folder(args.out)
     except NetsimError as err:
         print(f"netsim: error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
