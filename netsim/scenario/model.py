@@ -243,7 +243,7 @@ class Receiver(_Section):
     """Photodetector of a laser terminal and its noise (see docs/physics.md)."""
 
     type: Literal["pin", "apd", "preamp"] = "preamp"
-    responsivity_a_per_w: float = Field(default=0.9, gt=0, le=2)
+    responsivity_a_per_w: float = Field(default=0.9, ge=1e-3, le=2)
     thermal_noise_pa_per_sqrt_hz: float = Field(default=20.0, ge=0, le=1e6)
     apd_gain: float = Field(default=10.0, ge=1, le=1e4)
     apd_ionisation_ratio: float = Field(default=0.7, ge=0, le=1)
@@ -262,12 +262,12 @@ class Laser(_Section):
     physics: bool = True
     wavelength_nm: float = Field(default=1550.0, ge=100, le=10_000)
     tx_power_w: float = Field(default=1.0, ge=1e-9, le=1e4)
-    tx_aperture_mm: float = Field(default=80.0, ge=0.01, le=10_000)
-    rx_aperture_mm: float = Field(default=80.0, ge=0.01, le=10_000)
+    tx_aperture_mm: float = Field(default=80.0, ge=0.1, le=10_000)
+    rx_aperture_mm: float = Field(default=80.0, ge=0.1, le=10_000)
     # 0: the diffraction limit of the transmit aperture.
     tx_divergence_urad: float = Field(default=0.0, ge=0, le=1e6)
-    tx_efficiency: float = Field(default=0.8, gt=0, le=1)
-    rx_efficiency: float = Field(default=0.8, gt=0, le=1)
+    tx_efficiency: float = Field(default=0.8, ge=1e-6, le=1)
+    rx_efficiency: float = Field(default=0.8, ge=1e-6, le=1)
     pointing_bias_urad: float = Field(default=1.0, ge=0, le=1e6)
     pointing_jitter_urad: float = Field(default=1.0, ge=0, le=1e6)
     receiver: Receiver = Receiver()
