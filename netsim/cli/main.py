@@ -182,7 +182,7 @@ def _link_budget(args) -> int:
 
 
 def _run(args) -> int:
-    from netsim.errors import NetsimError
+    from netsim.errors import NetsimError, ScenarioError
     from netsim.files import check_out_dir
     from netsim.scenario.load import load_scenario
 
@@ -210,6 +210,9 @@ def _run(args) -> int:
     except KeyboardInterrupt as err:
         print(f"netsim: interrupted ({err or 'SIGINT'}); the run folder is marked failed", file=sys.stderr)
         return EXIT_FAILED
+    except ScenarioError as err:  # a rule checked once the network is laid out (e.g. pcap_max_files)
+        print(f"netsim: error: {ScenarioError(args.scenario, err.key, err.problem)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except (NetsimError, OSError) as err:
         print(f"netsim: error: run failed: {_one_line(err)}", file=sys.stderr)
         return EXIT_FAILED
