@@ -2,7 +2,14 @@
 
 
 class NetsimError(Exception):
-    """Base of the errors netsim reports without a traceback."""
+    """Base of the errors netsim reports without a traceback: one line, at most
+    MAX_MESSAGE characters however long the input it quotes."""
+
+    def __str__(self) -> str:
+        return _clip(" ".join(super().__str__().split("\n")), MAX_MESSAGE)
+
+
+MAX_MESSAGE = 800
 
 
 class FileFormatError(NetsimError):

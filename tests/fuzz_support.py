@@ -320,8 +320,11 @@ def cli_cases() -> list[Case]:
                 if command == "sweep" and flag == "--dry-run":
                     continue
                 # a bad --out / --plot goes to paths the command must refuse; nothing else may change
+                out = _out_of(argv)
+                if command == "view" and flag == "--out" and value.startswith("{dir}/"):
+                    out = value[len("{dir}/"):]  # the page is a file: --out names it, an existing one is replaced
                 cases.append(Case(f"{command}:option:{flag}={tag}", argv, _inputs_for(command),
-                                  setup=_make_afile, out=_out_of(argv)))
+                                  setup=_make_afile, out=out))
         # positional arguments
         for tag, value in (("missing", "{dir}/nope"), ("folder", "{dir}"), ("devnull", "/dev/null"),
                            ("afile", "{dir}/afile")):
