@@ -163,6 +163,8 @@ def run(args) -> int:
         print(f"netsim: warning: {line}", file=sys.stderr)
     read = [c for c in analysis.captures if c.error is None or c.partial]
     if analysis.flows.empty:
+        if all(c.error is not None for c in analysis.captures):
+            return EXIT_BAD_INPUT  # each damaged capture has said so in its line
         return fail(_no_flows(read))
     for capture in read:
         if capture.flows == 0:
