@@ -228,7 +228,7 @@ class GroundLinks(_Section):
     policy: Literal["nearest", "longest_visibility", "lowest_delay"] = "nearest"
     # Hysteresis: leave a visible satellite only for one at least this much better
     # (fraction of distance or delay); a lost satellite is always replaced.
-    switch_margin: float = Field(default=0.2, ge=0, le=1000)
+    switch_margin: float = Field(default=0.2, ge=0, le=1e9)  # 1e9: never leave a visible satellite
     acquisition_s: Seconds | Distribution = 2.0
     # Re-pointing speed of station and satellite ground terminals.
     max_slew_rate_deg_s: float = Field(default=10.0, gt=0, le=1e9)
