@@ -83,6 +83,9 @@ def new_path(path: str | Path, keep_suffix: bool = False) -> Iterator[Path]:
     OSError becomes NetsimError naming `path`. keep_suffix: the temporary name ends with
     path's suffix too (.partial.png), for writers that pick the format by it."""
     path = Path(path)
+    if path.exists() and not path.is_symlink() and not path.is_file():
+        # a device (/dev/null), a fifo or a folder at the name: never replaced
+        raise NetsimError(f"{path}: exists and is not a regular file; netsim writes only files of its own")
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
                                    suffix=".partial" + (path.suffix if keep_suffix else ""))

@@ -22,6 +22,7 @@ import json
 import os
 import random
 import resource
+import stat
 import struct
 import subprocess
 import sys
@@ -590,6 +591,8 @@ def run_case(case: Case, root: Path) -> list[str]:
             problems.append("internal error")
         if len(result.stderr) > 2000:
             problems.append(f"error line of {len(result.stderr)} characters")
+    if not stat.S_ISCHR(os.stat("/dev/null").st_mode):
+        problems.append("replaced /dev/null (restore: rm /dev/null; mknod -m 666 /dev/null c 1 3)")
     after = _snapshot(root, out)
     # the --out folder's own parents may be created (mkdir -p); nothing else may change
     parents = {str(p.relative_to(root)) for p in out.parents if root in p.parents}

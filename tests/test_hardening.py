@@ -176,6 +176,21 @@ def test_out_that_is_a_file(tmp_path, command):
     assert (tmp_path / "f").read_text() == "x"
 
 
+def test_devices_are_never_replaced(tmp_path):
+    """An output path naming a device is refused; /dev/null stays /dev/null (as root, a
+    rename over it would replace the device with a file)."""
+    import stat
+
+    result = netsim("view", write(tmp_path / "s.yaml", TINY), "--out", "/dev/null")
+    assert result.returncode == 2 and "not a regular file" in one_error_line(result)
+    from netsim.errors import NetsimError
+    from netsim.files import write_text
+
+    with pytest.raises(NetsimError, match="not a regular file"):
+        write_text("/dev/null", "x")
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+
+
 @pytest.fixture
 def mount_tmpfs(tmp_path):
     """A tmpfs (root only): mount_tmpfs(name, options) -> its folder; unmounted after the test."""

@@ -44,6 +44,8 @@ def check_out(out: Path) -> None:
     """Refuse an --out that cannot be written, before any work."""
     if out.is_dir():
         raise NetsimError(f"--out: {out} is a folder; give the path of the HTML file to write")
+    if out.exists() and not out.is_symlink() and not out.is_file():
+        raise NetsimError(f"--out: {out} exists and is not a regular file (a device or a fifo); give a file path")
     parent = out.parent if str(out.parent) else Path(".")
     if not parent.is_dir():
         problem = "is not a folder" if parent.exists() else "does not exist"
