@@ -112,6 +112,9 @@ start() {
   mkdir -p "$STATE"
   write_conf
   start_munge
+  if alive "$STATE/slurmctld.pid" && alive "$STATE/slurmd.pid"; then
+    scontrol reconfigure  # running already: read the configuration just written
+  fi
   alive "$STATE/slurmctld.pid" || slurmctld
   alive "$STATE/slurmd.pid" || slurmd
   for _ in $(seq 100); do

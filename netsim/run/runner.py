@@ -10,7 +10,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import ipaddress
+import os
 import resource
+import socket
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -39,6 +41,9 @@ class RunResult:
     packets: outputs.PacketRecords
     handovers: int = 0
     drops: dict = field(default_factory=dict)  # packets lost in the core, by cause
+    # Packets handed to a laser port by a satellite's forwarder, counted in the core: a
+    # packet crossing k satellites counts k (manifest `packet_hops`).
+    packet_hops: int = 0
     wall_time_s: float = 0.0
     # Path (node indices) of every destination's tree at each update, for analysis/tests.
     next_hops: list[tuple[float, np.ndarray]] = field(default_factory=list)
@@ -58,7 +63,7 @@ def run(scenario: Scenario, run_dir: str | Path, *, scenario_file: str | None = 
     for stale in ("flows.csv", "rtt.csv", "path_changes.csv", "handovers.csv", "links.csv"):
         (run_dir / stale).unlink(missing_ok=True)
     manifest = {"scenario": scenario.model_dump(mode="json"), "scenario_file": scenario_file,
-                "seed": scenario.seed, "versions": outputs.versions(), "status": "running",
+                "seed": scenario.seed, "versions": outputs.versions(), "host": _host(), "status": "running",
                 "started_utc": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
     outputs.write_manifest(run_dir, manifest)
     start = time.perf_counter()
@@ -72,7 +77,7 @@ def run(scenario: Scenario, run_dir: str | Path, *, scenario_file: str | None = 
     result.wall_time_s = time.perf_counter() - start
     outputs.write_csv(run_dir / "flows.csv", outputs.FLOW_COLUMNS, result.flows)
     manifest.update(status="ok", wall_time_s=round(result.wall_time_s, 3), handovers=result.handovers,
-                    flows=len(result.flows), drops=result.drops,
+                    flows=len(result.flows), drops=result.drops, packet_hops=result.packet_hops,
                     timing={k: round(v, 3) for k, v in result.timing.items()},
                     peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1))
     outputs.write_manifest(run_dir, manifest)
@@ -194,6 +199,7 @@ def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops:
 
     sent, packets = traffic_run.collect()
     drops = fabric.drop_totals()
+    packet_hops = int(fabric.helper.GetPacketHops())
     path_log.write(run_dir)
     outputs.write_csv(run_dir / "handovers.csv", HANDOVER_COLUMNS, handover_rows)
     all_names = list(lay.satellite_names) + list(lay.ground_names)
@@ -203,8 +209,18 @@ def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops:
     outputs.add_loss_causes(flows, _loss_counts(losses, len(names)))
     ns.Simulator.Destroy()  # closes the pcap files
     clock.lap("outputs")
-    return RunResult(run_dir, flows, packets, handovers=handovers, drops=drops, next_hops=next_hops,
-                     timing=clock.seconds)
+    return RunResult(run_dir, flows, packets, handovers=handovers, drops=drops, packet_hops=packet_hops,
+                     next_hops=next_hops, timing=clock.seconds)
+
+
+def _host() -> dict:
+    """Where the run executes: the host name and, under a batch scheduler, its job id
+    (a sweep on SLURM or PBS records which job ran each point)."""
+    host = {"name": socket.gethostname()}
+    for key, variable in (("slurm_job_id", "SLURM_JOB_ID"), ("pbs_job_id", "PBS_JOBID")):
+        if os.environ.get(variable):
+            host[key] = os.environ[variable]
+    return host
 
 
 class _PhaseClock:
