@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from scipy.special import erfc, erfcinv
 
 Q_E = 1.602176634e-19  # C (SI 2019, exact)
@@ -36,8 +37,8 @@ def q_for_ber(ber: float) -> float:
     return math.sqrt(2) * float(erfcinv(2 * ber))
 
 
-def ber_for_q(q: float) -> float:
-    return 0.5 * float(erfc(q / math.sqrt(2)))
+def ber_for_q(q):
+    return 0.5 * erfc(np.asarray(q) / math.sqrt(2))
 
 
 def thermal_noise_a_rthz(temperature_k: float, load_ohm: float, noise_figure: float) -> float:
@@ -50,7 +51,7 @@ def received_power_w(p_tx_w, eta_tx, d_tx_m, d_rx_m, eta_rx, wavelength_m, dista
     g_tx = 8 / theta**2
     g_rx = (math.pi * d_rx_m / wavelength_m) ** 2
     free_space = (wavelength_m / (4 * math.pi * distance_m)) ** 2
-    return p_tx_w * eta_tx * g_tx * math.exp(-2 * pointing_rad**2 / theta**2) * free_space * g_rx * eta_rx
+    return p_tx_w * eta_tx * g_tx * np.exp(-2 * np.asarray(pointing_rad) ** 2 / theta**2) * free_space * g_rx * eta_rx
 
 
 def pin_sensitivity_w(q, responsivity, sigma_t, df):
@@ -79,17 +80,31 @@ def preamp_sensitivity_w(q, responsivity, sigma_t, df, gain, noise_figure, optic
 def q_of_power(receiver: str, p_avg_w, responsivity, sigma_t, df, *, gain=1.0, k=0.0, noise_figure=1.0,
                optical_bw_hz=0.0, wavelength_m=1550e-9):
     """Q at average received power (the forward direction of the same formulas)."""
-    p1 = 2 * p_avg_w
+    p1 = 2 * np.asarray(p_avg_w)
     if receiver == "pin":
         i1 = responsivity * p1
-        return i1 / (math.sqrt(sigma_t**2 + 2 * Q_E * i1 * df) + sigma_t)
+        return i1 / (np.sqrt(sigma_t**2 + 2 * Q_E * i1 * df) + sigma_t)
     if receiver == "apd":
         f_a = k * gain + (1 - k) * (2 - 1 / gain)
         i1 = gain * responsivity * p1
-        return i1 / (math.sqrt(sigma_t**2 + 2 * Q_E * gain * f_a * i1 * df) + sigma_t)
+        return i1 / (np.sqrt(sigma_t**2 + 2 * Q_E * gain * f_a * i1 * df) + sigma_t)
     s, sigma_0 = preamp_noise(responsivity, sigma_t, df, gain, noise_figure, optical_bw_hz, wavelength_m)
     i1 = responsivity * gain * p1
-    return i1 / (math.sqrt(sigma_0**2 + 4 * responsivity * s * df * i1) + sigma_0)
+    return i1 / (np.sqrt(sigma_0**2 + 4 * responsivity * s * df * i1) + sigma_0)
+
+
+def mean_packet_error_rate(per_of_error, bias_rad: float, jitter_rad: float, nodes: int = 96) -> float:
+    """E[PER] over a pointing error |bias + jitter (X, Y)|, X and Y standard normal (a Rice
+    distributed radial error), by Gauss-Hermite quadrature on both axes."""
+    x, w = np.polynomial.hermite_e.hermegauss(nodes)  # weight exp(-x^2 / 2)
+    w = w / w.sum()
+    ex, ey = np.meshgrid(bias_rad + jitter_rad * x, jitter_rad * x, indexing="ij")
+    return float(np.einsum("i,j,ij->", w, w, per_of_error(np.hypot(ex, ey))))
+
+
+def packet_error_rate(ber, n_bytes: int):
+    """1 - (1 - BER)^(8 n): independent bit errors."""
+    return -np.expm1(8 * n_bytes * np.log1p(-np.asarray(ber)))
 
 
 def db(x: float) -> float:
