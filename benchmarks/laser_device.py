@@ -74,7 +74,7 @@ def hop_length_m() -> float:
 
 def laser_chain(ns, bench, hops: int, spacing_m: float):
     fabric = Fabric(ns, 10, 1000, BUDGET)
-    fabric.create_nodes(hops + 1, 2, forwarding=False)
+    fabric.create_nodes(hops + 1, 2, relay=False)
     # Nodes spacing_m apart on a line, moving together (satellites in a train).
     pos0 = np.array([[7e6, i * spacing_m, 0.0] for i in range(hops + 1)])
     vel = np.tile([0.0, 0.0, 7500.0], (hops + 1, 1))

@@ -35,7 +35,7 @@ def two_terminal_link(pos0, pos1, vel0=(0, 0, 0), vel1=(0, 0, 0), link_budget=No
     """Two nodes with one laser port each, linked, moving uniformly over a 100 s window."""
     ns, _ = drivers()
     fabric = Fabric(ns, data_rate_gbps=10, queue_packets=queue_packets, link_budget=link_budget)
-    fabric.create_nodes(2, 1, forwarding=False)
+    fabric.create_nodes(2, 1, relay=False)
     p0, p1, v0, v1 = (np.asarray(x, dtype=float) for x in (pos0, pos1, vel0, vel1))
     window = 100.0
     pos = np.array([[p0, p1], [p0 + v0 * window, p1 + v1 * window]])

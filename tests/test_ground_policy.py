@@ -13,7 +13,7 @@ import pytest
 
 from conftest import default_scenario_dict
 from netsim.scenario.load import scenario_from_dict
-from netsim.space.orbits import constellation_orbits
+from netsim.space.orbits import constellation_ephemeris
 from netsim.space.sites import ground_sites
 
 MASK_DEG = 10.0  # several satellites in view at once: a real choice
@@ -77,7 +77,7 @@ def serving_timeline(out, stations) -> dict[str, list[tuple[float, str]]]:
 
 def test_each_station_uses_the_satellite_visible_longest(visibility_run):
     scenario, out = visibility_run
-    orbits = constellation_orbits(scenario)
+    orbits = constellation_ephemeris(scenario)
     sites = ground_sites(scenario.ground_stations, dt.datetime.fromisoformat(scenario.epoch))
     names = list(orbits.names)
     stations = [g.name for g in scenario.ground_stations]

@@ -14,7 +14,7 @@ from netsim.errors import ScenarioError
 from netsim.space.geometry import elevation_rad
 from netsim.space.sites import earth_rotation_angle, ground_sites
 from netsim.scenario.stations import station_set
-from netsim.space.orbits import constellation_orbits
+from netsim.space.orbits import constellation_ephemeris
 
 EPOCH = dt.datetime(2026, 1, 1)
 
@@ -48,7 +48,7 @@ def test_station_passes_under_an_equatorial_satellite_at_predicted_times():
     raw = default_scenario_dict(traffic=[], outputs={})
     raw["constellation"] = {"tiers": [{"name": "eq", "shells": [
         {"altitude_km": 550, "inclination_deg": 0, "planes": 1, "sats_per_plane": 1}]}]}
-    orbits = constellation_orbits(scenario_from_dict(raw))
+    orbits = constellation_ephemeris(scenario_from_dict(raw))
     omega = 7.292115e-5
     n = 2 * np.pi / float(orbits.period_s[0])
     theta0 = earth_rotation_angle(EPOCH)

@@ -13,7 +13,7 @@ from netsim.scenario.load import scenario_from_dict
 from netsim.space.geometry import elevation_rad
 from netsim.links.ground_links import off_nadir_rad
 from netsim.run.network_state import NetworkStates
-from netsim.space.orbits import constellation_orbits
+from netsim.space.orbits import constellation_ephemeris
 from netsim.space.sites import ground_sites
 
 
@@ -31,7 +31,7 @@ def test_sticky_station_hands_over_when_its_satellite_sets_below_the_mask():
     # With a huge switch margin a station only leaves a satellite that sets.
     scenario = scenario_from_dict(single_station(switch_margin=1e9, acquisition_s=0.0))
     states = NetworkStates(scenario)
-    orbits = constellation_orbits(scenario)
+    orbits = constellation_ephemeris(scenario)
     events = []
     for t in np.arange(0, 600.0, 0.5):
         events += [e for e in states.at(float(t)).handovers if e["node"] == "london"]
@@ -60,12 +60,10 @@ def test_terminal_counts_and_field_of_regard_are_respected():
     n_sat = states.n_satellites
     for t in np.arange(0, 300.0, 5.0):
         snap = states.at(float(t))
-        served = snap.ground_satellite[snap.ground_satellite >= 0]
-        assert np.bincount(served).max(initial=0) <= 1  # one ground terminal per satellite
-        for g, sat in enumerate(snap.ground_satellite):
-            if sat >= 0:
-                angle = off_nadir_rad(snap.pos_m[sat:sat + 1], snap.pos_m[n_sat + g])[0]
-                assert angle <= np.radians(55) + 1e-12
+        assert np.bincount(snap.ground.satellite).max(initial=0) <= 1  # one ground terminal per satellite
+        for g, sat in zip(snap.ground.station, snap.ground.satellite):
+            angle = off_nadir_rad(snap.pos_m[sat:sat + 1], snap.pos_m[n_sat + g])[0]
+            assert angle <= np.radians(55) + 1e-12
 
 
 def slew_s(orbits, sites, names, event, rate_deg_s) -> float:
@@ -83,7 +81,7 @@ def slew_s(orbits, sites, names, event, rate_deg_s) -> float:
 def test_slew_time_follows_the_slew_rate():
     scenario = scenario_from_dict(single_station(max_slew_rate_deg_s=2.0, acquisition_s=1.5))
     states = NetworkStates(scenario)
-    orbits = constellation_orbits(scenario)
+    orbits = constellation_ephemeris(scenario)
     sites = ground_sites(scenario.ground_stations, dt.datetime.fromisoformat(scenario.epoch))
     names = list(orbits.names)
     reassigned = []
@@ -123,7 +121,7 @@ def test_one_handover_drops_exactly_the_packets_sent_into_its_window(one_handove
     assert len(events) == 1 and events[0]["node"] == "london", events
     event = events[0]
     start, outage = float(event["time_s"]), float(event["outage_s"])
-    orbits = constellation_orbits(scenario)
+    orbits = constellation_ephemeris(scenario)
     sites = ground_sites(scenario.ground_stations, dt.datetime.fromisoformat(scenario.epoch))
     slew = slew_s(orbits, sites, list(orbits.names), event, SLEW_DEG_S)
     assert outage == pytest.approx(slew + ACQUISITION_S, abs=1e-6)  # the table rounds to 1 µs

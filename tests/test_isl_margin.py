@@ -20,7 +20,7 @@ import yaml
 import optics_reference as ref
 from conftest import default_scenario_dict
 from netsim.scenario.load import scenario_from_dict
-from netsim.space.orbits import constellation_orbits
+from netsim.space.orbits import constellation_ephemeris
 
 MAX_RANGE_M = 3650e3
 ACQUISITION_S = 2.5
@@ -68,7 +68,7 @@ def length_m(orbits, names, a: str, b: str, t_s: float) -> float:
 
 def test_margin_and_restored_events_follow_the_link_length(margin_run):
     scenario, events, _ = margin_run
-    orbits = constellation_orbits(scenario)
+    orbits = constellation_ephemeris(scenario)
     names = list(orbits.names)
     causes = [e["cause"] for e in events]
     assert causes.count("margin") >= 2 and causes.count("restored") >= 2, causes
@@ -87,7 +87,7 @@ def test_margin_and_restored_events_follow_the_link_length(margin_run):
 
 def test_isl_up_and_dark_seconds_add_up_to_the_events(margin_run):
     scenario, events, links = margin_run
-    orbits = constellation_orbits(scenario)
+    orbits = constellation_ephemeris(scenario)
     names = list(orbits.names)
     end = DURATION_S
     by_link = {}
@@ -138,7 +138,7 @@ def route_hops(tmp_path, raw) -> list[tuple[float, str, str]]:
 
 def test_routes_never_use_a_link_beyond_the_range_limit(tmp_path):
     scenario = scenario_from_dict(margin_scenario())
-    orbits = constellation_orbits(scenario)
+    orbits = constellation_ephemeris(scenario)
     names = list(orbits.names)
 
     def longest(raw):
@@ -152,3 +152,38 @@ def test_routes_never_use_a_link_beyond_the_range_limit(tmp_path):
     assert longest(hop_metric(margin_scenario())) <= MAX_RANGE_M
     # The same routes with ideal links (no range limit) do use longer links: the limit bites.
     assert longest(hop_metric(margin_scenario(physics=False))) > MAX_RANGE_M
+
+
+def test_a_link_that_drifts_out_of_range_between_updates_loses_its_packets_as_link_down(margin_run, tmp_path):
+    """Routes change only at routing updates; the core checks the range per packet. A
+    flow over the first link to fall past the limit (between updates 5 s apart) loses
+    exactly the packets sent from the instant the link crosses 3,650 km (found here by
+    bisection on the ephemeris) until the next update, which routes around it."""
+    from netsim.run.runner import run
+
+    scenario, events, _ = margin_run
+    fall = next(e for e in events if e["cause"] == "margin")
+    a, b, t_fall = fall["node"], fall["old_peer"], float(fall["time_s"])
+    orbits = constellation_ephemeris(scenario)
+    names = list(orbits.names)
+    lo, hi = t_fall - INTERVAL_S, t_fall  # within range at lo, beyond at hi
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if length_m(orbits, names, a, b, mid) <= MAX_RANGE_M else (lo, mid)
+    crossing = hi
+    update = 5.0 * np.floor(crossing / 5.0)  # the routing update before the crossing
+    next_update = update + 5.0
+    interval = 0.008  # 1,000-byte packets at 1 Mbit/s
+    start = update + 0.0501
+
+    raw = margin_scenario()
+    raw["duration_s"] = next_update + 1.0
+    raw["routing"]["update_interval_s"] = 5.0
+    raw["traffic"] = [{"name": "across", "src": a, "dst": b, "rate_mbps": 1.0, "packet_bytes": 1000,
+                       "start_s": start, "stop_s": next_update + 0.9}]
+    raw["drain_s"] = 0.1
+    flow = run(scenario_from_dict(raw), tmp_path / "drift").flows[0]
+    sent = start + interval * np.arange(flow["packets_sent"])
+    lost = int(np.sum((sent >= crossing) & (sent < next_update)))
+    assert 50 < lost < flow["packets_sent"] / 2
+    assert flow["lost_link_down"] == lost == flow["packets_lost"], (flow, crossing)

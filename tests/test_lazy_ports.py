@@ -12,7 +12,7 @@ from netsim.routing.solver import NO_ROUTE
 def _fabric(n_nodes=50, ports=7):
     ns = load_core()
     fabric = Fabric(ns, data_rate_gbps=10, queue_packets=100)
-    fabric.create_nodes(n_nodes, ports, forwarding=True)
+    fabric.create_nodes(n_nodes, ports, relay=True)
     return ns, fabric
 
 

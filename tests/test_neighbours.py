@@ -8,7 +8,7 @@ from conftest import default_scenario_dict
 from netsim.scenario.load import scenario_from_dict
 from netsim.space.geometry import line_of_sight
 from netsim.space.neighbours import NeighbourIndex, candidate_pairs
-from netsim.space.orbits import constellation_orbits, earth_constants
+from netsim.space.orbits import constellation_ephemeris, earth_constants
 
 
 def brute_pairs(pos, range_m):
@@ -18,14 +18,14 @@ def brute_pairs(pos, range_m):
 
 
 def test_pairs_within_range_equal_brute_force():
-    pos, _ = constellation_orbits(scenario_from_dict(default_scenario_dict())).at(321.0)
+    pos, _ = constellation_ephemeris(scenario_from_dict(default_scenario_dict())).at(321.0)
     for range_m in (1500e3, 3000e3):
         pairs = NeighbourIndex(pos).pairs_within(range_m)
         assert set(map(tuple, pairs.tolist())) == brute_pairs(pos, range_m)
 
 
 def test_nearest_are_the_k_closest_within_range():
-    pos, _ = constellation_orbits(scenario_from_dict(default_scenario_dict())).at(0.0)
+    pos, _ = constellation_ephemeris(scenario_from_dict(default_scenario_dict())).at(0.0)
     idx, dist = NeighbourIndex(pos).nearest(4, 2500e3)
     d = np.linalg.norm(pos[:, None] - pos[None], axis=-1)
     np.fill_diagonal(d, np.inf)
@@ -38,7 +38,7 @@ def test_nearest_are_the_k_closest_within_range():
 
 def test_candidates_drop_pairs_blocked_by_the_earth():
     _, radius = earth_constants()
-    pos, _ = constellation_orbits(scenario_from_dict(default_scenario_dict())).at(50.0)
+    pos, _ = constellation_ephemeris(scenario_from_dict(default_scenario_dict())).at(50.0)
     every = NeighbourIndex(pos).pairs_within(20000e3)
     visible = candidate_pairs(pos, 20000e3, radius)
     keep = line_of_sight(pos[every[:, 0]], pos[every[:, 1]], radius)
@@ -50,7 +50,7 @@ def test_candidates_drop_pairs_blocked_by_the_earth():
 
 
 def test_ground_station_lookup():
-    pos, _ = constellation_orbits(scenario_from_dict(default_scenario_dict())).at(0.0)
+    pos, _ = constellation_ephemeris(scenario_from_dict(default_scenario_dict())).at(0.0)
     hits = NeighbourIndex(pos).around(pos[:2] * 0.9, 2000e3)
     d = np.linalg.norm(pos[None] - pos[:2, None] * 0.9, axis=-1)
     for g in range(2):

@@ -10,12 +10,12 @@ import pytest
 from conftest import default_scenario_dict
 from netsim.space import walker
 from netsim.scenario.load import scenario_from_dict
-from netsim.space.orbits import constellation_ephemeris, constellation_orbits, earth_constants, reference_state
+from netsim.space.orbits import constellation_ephemeris, earth_constants, reference_state
 
 
 @pytest.fixture(scope="module")
 def orbits():
-    return constellation_orbits(scenario_from_dict(default_scenario_dict()))
+    return constellation_ephemeris(scenario_from_dict(default_scenario_dict()))
 
 
 def three_tier(**constellation) -> dict:

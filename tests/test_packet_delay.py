@@ -9,7 +9,7 @@ import networkx as nx
 import numpy as np
 
 from netsim.space.sites import ground_sites
-from netsim.space.orbits import constellation_orbits
+from netsim.space.orbits import constellation_ephemeris
 from netsim.routing.solver import SPEED_OF_LIGHT_MPS
 
 PPP_IP_UDP_OVERHEAD_BYTES = 2 + 20 + 8
@@ -42,7 +42,7 @@ NS_PER_HOP = 1.0e-9
 
 def test_delay_is_the_sum_of_serialisation_and_light_time_per_hop(short_run):
     scenario, result = short_run
-    orbits = constellation_orbits(scenario)
+    orbits = constellation_ephemeris(scenario)
     sites = ground_sites(scenario.ground_stations, dt.datetime.fromisoformat(scenario.epoch))
     n_sat = len(orbits)
     names = [g.name for g in scenario.ground_stations]

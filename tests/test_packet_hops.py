@@ -11,7 +11,7 @@ import numpy as np
 
 from conftest import default_scenario_dict
 from netsim.scenario.load import scenario_from_dict
-from netsim.space.orbits import constellation_orbits
+from netsim.space.orbits import constellation_ephemeris
 from netsim.space.sites import ground_sites
 
 
@@ -35,7 +35,7 @@ def test_manifest_counts_every_satellite_hop(tmp_path):
     assert len(result.next_hops) == 1
     _, links = result.next_hops[0]
 
-    orbits = constellation_orbits(scenario)
+    orbits = constellation_ephemeris(scenario)
     sites = ground_sites(scenario.ground_stations, dt.datetime.fromisoformat(scenario.epoch))
     pos = np.concatenate([orbits.at(0.0)[0], sites.at(0.0)[0]])
     graph = nx.Graph()

@@ -7,9 +7,9 @@ import pytest
 
 from conftest import default_scenario_dict
 from netsim.scenario.load import scenario_from_dict
-from netsim.space.orbits import constellation_orbits, earth_constants
+from netsim.space.orbits import constellation_ephemeris, earth_constants
 from netsim.links.numbering import AFT, FORE, NEXT_PLANE, PREVIOUS_PLANE, layout
-from netsim.links.plus_grid import plus_grid
+from netsim.links.fixed_isls import plus_grid
 
 
 def unit_position(raan, inc, u):
@@ -23,7 +23,7 @@ def unit_position(raan, inc, u):
 def test_plus_grid_links_have_analytic_lengths(t_s):
     scenario = scenario_from_dict(default_scenario_dict())
     shell = scenario.constellation.tiers[0].shells[0]
-    orbits = constellation_orbits(scenario)
+    orbits = constellation_ephemeris(scenario)
     lay = layout(scenario, orbits.names)
     links = plus_grid(scenario, lay)
     _, radius = earth_constants()

@@ -65,7 +65,7 @@ def test_every_routed_path_is_a_networkx_shortest_path(states, t_s):
 def test_hop_metric_gives_minimum_hop_paths(states):
     snap = states.at(1.0)
     ports = next_hop_ports(snap.links, link_weights(snap.links, snap.pos_m, "hops"),
-                           states.layout.n_nodes, states.destinations, states.n_satellites)
+                           states.layout.n_nodes, states.destinations, states.layout.n_nodes, states.n_satellites)
     graph = graph_of(snap.links, np.ones(len(snap.links)))
     hops_snap = dataclasses.replace(snap, ports=ports)
     src, dst = int(states.destinations[0]), int(states.destinations[1])
@@ -83,7 +83,7 @@ def test_link_cut_reroutes_at_the_next_update(states):
              ((snap.links.node_a == cut[1]) & (snap.links.node_b == cut[0])))
     links = snap.links.select(keep)
     ports = next_hop_ports(links, link_weights(links, snap.pos_m, "delay"), states.layout.n_nodes,
-                           states.destinations, n_sat)
+                           states.destinations, states.layout.n_nodes, n_sat)
     after_snap = dataclasses.replace(snap, links=links, ports=ports)
     after = follow_path(after_snap, n_sat, src, j)
     assert after is not None and after != before

@@ -48,7 +48,7 @@ CASES = [
      "valid integer"),
     ("inclination", shell_with(inclination_deg=181), "inclination_deg", "less than or equal to 180"),
     ("unknown station", with_key(traffic=[{"name": "f", "src": "paris", "dst": "london", "rate_mbps": 1}]),
-     "key 'traffic[0].src'", "no ground station named 'paris'"),
+     "key 'traffic[0].src'", "no node named 'paris'"),
 ]
 
 

@@ -11,7 +11,7 @@ import pytest
 from conftest import default_scenario_dict
 from netsim.scenario.load import scenario_from_dict
 from netsim.errors import ScenarioError
-from netsim.space.orbits import constellation_ephemeris, constellation_orbits
+from netsim.space.orbits import constellation_ephemeris
 from netsim.space.tle import TleSatellites, parse_tle, read_tle
 
 # ISS (ZARYA), the example set of the sgp4 package's documentation.
@@ -67,7 +67,8 @@ def rotate_z(angle: float, xyz: np.ndarray) -> np.ndarray:
 def tle_scenario(tmp_path):
     (tmp_path / "sats.tle").write_text(ISS + starlink_like(5))
     raw = default_scenario_dict(traffic=[], outputs={}, epoch=EPOCH)
-    raw["constellation"]["tiers"].append({"name": "real", "tle": [{"name": "celestrak", "file": "sats.tle"}]})
+    raw["constellation"]["tiers"].append({"name": "real", "tle": [{"name": "celestrak", "file": "sats.tle"}],
+                                          "terminals": {"isl": {"count": 0}}})
     scenario_file = tmp_path / "s.yaml"
     scenario_file.write_text("")  # relative TLE paths resolve against the scenario's folder
     return scenario_from_dict(raw, scenario_file)
@@ -131,17 +132,12 @@ def test_tle_frame_agrees_with_astropy_teme_to_itrs(tle_scenario):
         assert np.max(np.linalg.norm(ecef - ref_m, axis=1)) > 40.0
 
 
-def test_runner_orbits_refuse_tle_tiers_with_the_key(tle_scenario):
-    with pytest.raises(ScenarioError) as err:
-        constellation_orbits(tle_scenario)
-    assert err.value.key == "constellation.tiers[1].tle"
-
-
 def test_max_satellites_takes_the_first_sets(tmp_path):
     (tmp_path / "sats.tle").write_text(starlink_like(4))
     raw = default_scenario_dict(traffic=[], outputs={}, epoch=EPOCH)
     raw["constellation"]["tiers"].append(
-        {"name": "real", "tle": [{"name": "sl", "file": str(tmp_path / "sats.tle"), "max_satellites": 2}]})
+        {"name": "real", "tle": [{"name": "sl", "file": str(tmp_path / "sats.tle"), "max_satellites": 2}],
+         "terminals": {"isl": {"count": 0}}})
     eph = constellation_ephemeris(scenario_from_dict(raw))
     assert eph.names[144:] == ("sl-44700", "sl-44701")
 

@@ -15,7 +15,7 @@ from netsim.scenario.load import scenario_from_dict
 from netsim.errors import ScenarioError
 from netsim.links.numbering import layout
 from netsim.run.traffic import endpoint_nodes
-from netsim.scenario.traffic import satellite_names
+from netsim.scenario.names import SatelliteNames
 
 STATIONS = ["london", "new_york", "singapore", "sydney"]
 
@@ -51,7 +51,9 @@ def test_generators_expand_deterministically():
     ([{"generate": "random_pairs", "among": "ground_stations", "rate_mbps": 1}], "traffic[0].count", "required"),
     ([{"generate": "all_pairs", "among": {"tier": "leo"}, "rate_mbps": 1}], "traffic[0].among.tier", "no tier named 'leo'"),
     ([{"generate": "all_pairs", "among": "ground_stations", "kind": "udp_cbr"}], "traffic[0].rate_mbps", "required"),
-    ([{"kind": "tcp_bulk", "src": "london", "dst": "vleo-99-0"}], "traffic[0].dst", "no ground station named"),
+    ([{"kind": "tcp_bulk", "src": "london", "dst": "vleo-99-0"}], "traffic[0].dst", "has planes 0..11 (got plane 99)"),
+    ([{"kind": "tcp_bulk", "src": "london", "dst": "vleo-0-12"}], "traffic[0].dst", "has slots 0..11 per plane (got 12)"),
+    ([{"kind": "tcp_bulk", "src": "london", "dst": "paris"}], "traffic[0].dst", "no node named 'paris'"),
     ([{"kind": "tcp_bulk", "src": "london", "dst": "sydney", "congestion_control": "reno"}],
      "traffic[0].congestion_control", "cubic"),
     ([{"kind": "carrier_pigeon", "src": "london", "dst": "sydney"}], "traffic[0].kind", "udp_onoff"),
@@ -66,7 +68,7 @@ def test_traffic_errors_name_the_key(traffic, key, message):
 def test_endpoint_columns_ground_first_then_satellites():
     s = scenario([{"kind": "ping", "src": "vleo-5-1", "dst": "london"},
                   {"kind": "udp_burst", "src": "vleo-0-2", "dst": "vleo-5-1", "burst_packets": 3, "period_s": 0.5}])
-    lay = layout(s, tuple(satellite_names(s)))
+    lay = layout(s, tuple(SatelliteNames(s).all()))
     assert endpoint_nodes(s, lay).tolist() == [144, 145, 146, 147, 2, 61]
 
 
@@ -75,7 +77,7 @@ def test_pcap_selectors_and_guard():
 
     s = scenario([], outputs={"pcap": [{"tiers": ["vleo"], "link": "ground"}, {"ground_stations": ["london"]}],
                               "pcap_max_files": 10})
-    lay = layout(s, tuple(satellite_names(s)))
+    lay = layout(s, tuple(SatelliteNames(s).all()))
     ports = pcap_ports(s, lay)
     assert len(ports) == 144 * 2 + 1 and all(p >= 4 for _, n, p in ports if n < 144)
     with pytest.raises(ScenarioError) as err:
@@ -223,7 +225,7 @@ def test_ping_probes_are_the_echo_pairs_in_the_senders_pcap(traffic_run):
     import struct
 
     from test_run_outputs import read_pcap
-    from netsim.space.orbits import constellation_orbits
+    from netsim.space.orbits import constellation_ephemeris
     from netsim.space.sites import ground_sites
 
     s, result = traffic_run
@@ -239,7 +241,7 @@ def test_ping_probes_are_the_echo_pairs_in_the_senders_pcap(traffic_run):
         kind, seq = frame[icmp], struct.unpack(">H", frame[icmp + 6:icmp + 8])[0]
         (requests if kind == 8 else replies if kind == 0 else {})[seq] = stamp
     assert sorted(requests) == sorted(replies) == list(range(14))
-    orbits = constellation_orbits(s)
+    orbits = constellation_ephemeris(s)
     sites = ground_sites(s.ground_stations, dt.datetime.fromisoformat(s.epoch))
     sat = list(orbits.names).index("vleo-3-4")
     for p in probes:

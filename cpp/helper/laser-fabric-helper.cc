@@ -5,6 +5,7 @@
 #include "ns3/internet-stack-helper.h"
 #include "ns3/ipv4-static-routing-helper.h"
 #include "ns3/ipv4.h"
+#include "ns3/mac48-address.h"
 #include "ns3/queue-size.h"
 #include "ns3/rng-seed-manager.h"
 
@@ -37,7 +38,7 @@ LaserFabricHelper::StreamSeed(uint32_t node, uint32_t port)
 }
 
 NodeContainer
-LaserFabricHelper::CreateNodes(uint32_t n, uint32_t ports, bool forwarding)
+LaserFabricHelper::CreateNodes(uint32_t n, uint32_t ports, bool relay)
 {
     NS_ABORT_MSG_IF(ports > ForwardingTable::NO_ROUTE, "at most 254 ports per node");
     NodeContainer created;
@@ -48,13 +49,9 @@ LaserFabricHelper::CreateNodes(uint32_t n, uint32_t ports, bool forwarding)
         Ptr<EphemerisMobilityModel> mobility = CreateObject<EphemerisMobilityModel>();
         mobility->SetStore(m_store, index);
         node->AggregateObject(mobility);
-        Ptr<SatelliteForwarder> forwarder;
-        if (forwarding)
-        {
-            forwarder = CreateObject<SatelliteForwarder>();
-            forwarder->Setup(m_table, index, ports);
-            node->AggregateObject(forwarder);
-        }
+        Ptr<SatelliteForwarder> forwarder = CreateObject<SatelliteForwarder>();
+        forwarder->Setup(m_table, index, ports, relay);
+        node->AggregateObject(forwarder);
         m_nodes.Add(node);
         m_ports.emplace_back(ports);
         m_forwarders.push_back(forwarder);
@@ -78,10 +75,7 @@ LaserFabricHelper::CreatePort(uint32_t node, uint32_t port)
         }
     }
     m_nodes.Get(node)->AddDevice(dev);
-    if (m_forwarders[node])
-    {
-        m_forwarders[node]->SetPort(port, dev);
-    }
+    m_forwarders[node]->SetPort(port, dev);
     m_ports[node][port] = dev;
     ++m_nCreatedPorts;
     for (auto& watcher : m_portWatchers)
@@ -98,22 +92,49 @@ LaserFabricHelper::SetDestinationCount(uint32_t nDestinations)
     m_table->Resize(m_nodes.GetN(), nDestinations);
 }
 
-void
-LaserFabricHelper::InstallGroundStack(uint32_t node, Ipv4Address addr, uint32_t dest)
+namespace
 {
-    NS_ABORT_MSG_IF(m_forwarders.at(node), "node " << node << " is a satellite");
+
+bool
+SendThroughForwarder(Ptr<SatelliteForwarder> forwarder,
+                     Ptr<Packet> packet,
+                     const Address&,
+                     const Address&,
+                     uint16_t protocol)
+{
+    return protocol == 0x0800 && forwarder->SendLocal(packet);
+}
+
+void
+DeliverToStack(Ptr<VirtualNetDevice> device, Ptr<Packet> packet)
+{
+    device->Receive(packet, 0x0800, device->GetAddress(), device->GetAddress(), NetDevice::PACKET_HOST);
+}
+
+} // namespace
+
+Ptr<VirtualNetDevice>
+LaserFabricHelper::InstallEndpointStack(uint32_t node, Ipv4Address addr, uint32_t dest)
+{
     Ptr<Node> n = m_nodes.Get(node);
+    NS_ABORT_MSG_IF(n->GetObject<Ipv4>(), "node " << node << " already has an IP stack");
     InternetStackHelper stack;
     stack.Install(n);
+    Ptr<VirtualNetDevice> device = CreateObject<VirtualNetDevice>();
+    device->SetAddress(Mac48Address::Allocate());
+    device->SetNeedsArp(false);
+    device->SetIsPointToPoint(true);
+    device->SetSendCallback(MakeBoundCallback(&SendThroughForwarder, m_forwarders.at(node)));
+    n->AddDevice(device);
     Ptr<Ipv4> ipv4 = n->GetObject<Ipv4>();
-    const int32_t iface = ipv4->AddInterface(GetPort(node, 0));
+    const int32_t iface = ipv4->AddInterface(device);
     ipv4->AddAddress(iface, Ipv4InterfaceAddress(addr, Ipv4Mask("255.255.255.255")));
     ipv4->SetUp(iface);
     Ipv4StaticRoutingHelper routing;
-    routing.GetStaticRouting(ipv4)->AddNetworkRouteTo(Ipv4Address("0.0.0.0"),
-                                                      Ipv4Mask("0.0.0.0"),
-                                                      iface);
+    routing.GetStaticRouting(ipv4)->AddNetworkRouteTo(Ipv4Address("0.0.0.0"), Ipv4Mask("0.0.0.0"), iface);
     m_table->AddDestination(addr, dest);
+    m_forwarders[node]->SetLocalDelivery(dest, MakeBoundCallback(&DeliverToStack, device));
+    return device;
 }
 
 void
@@ -221,10 +242,7 @@ LaserFabricHelper::WatchDrops(Ptr<DropClassifier> classifier)
 {
     for (const auto& forwarder : m_forwarders)
     {
-        if (forwarder)
-        {
-            classifier->Watch(forwarder);
-        }
+        classifier->Watch(forwarder);
     }
     WatchPorts(MakeCallback(&DropClassifier::WatchPort, classifier));
 }
@@ -278,12 +296,9 @@ LaserFabricHelper::GetDropTotals(uint64_t* deviceDrops, uint64_t* forwarderDrops
                 deviceDrops[c] += dev->GetDropCount(LaserNetDevice::DropCause(c));
             }
         }
-        if (m_forwarders[node])
+        for (int r = 0; r < 4; ++r)
         {
-            for (int r = 0; r < 4; ++r)
-            {
-                forwarderDrops[r] += m_forwarders[node]->GetDropCount(SatelliteForwarder::DropReason(r));
-            }
+            forwarderDrops[r] += m_forwarders[node]->GetDropCount(SatelliteForwarder::DropReason(r));
         }
     }
 }

@@ -11,6 +11,7 @@
 #include "ns3/object-factory.h"
 #include "satellite-forwarder.h"
 #include "ns3/trace-helper.h"
+#include "ns3/virtual-net-device.h"
 
 #include <cstdint>
 #include <vector>
@@ -42,21 +43,26 @@ class LaserFabricHelper : public PcapHelperForDevice
     void SetDeviceAttribute(std::string name, const AttributeValue& value);
 
     /**
-     * Create n nodes, each with an ephemeris row and `ports` laser ports.
-     * Satellites (forwarding = true) get a SatelliteForwarder on a row of the
-     * forwarding table; ground stations get an IP stack later (InstallGroundStack).
+     * Create n nodes, each with an ephemeris row, `ports` laser ports and a
+     * SatelliteForwarder on its row of the forwarding table. Satellites relay (relay =
+     * true); ground stations (relay = false) only pick the port their own packets leave
+     * by, and get an IP stack later (InstallEndpointStack).
      * @return the new nodes
      */
-    NodeContainer CreateNodes(uint32_t n, uint32_t ports, bool forwarding);
+    NodeContainer CreateNodes(uint32_t n, uint32_t ports, bool relay);
 
     /** Size the forwarding table after all nodes exist. */
     void SetDestinationCount(uint32_t nDestinations);
 
     /**
-     * Give a ground station an IPv4 stack: its port 0 gets address/32 and a default
-     * route, and addr becomes forwarding destination `dest`.
+     * Make a node a traffic endpoint while its laser ports stay with its forwarder: an
+     * IPv4 stack on the node, a VirtualNetDevice with addr/32 and the default route. The
+     * device sends through the forwarder's table lookup (which picks the port per
+     * destination), and the forwarder hands packets for column `dest` up to it. addr
+     * becomes forwarding destination `dest`. Used for every ground station and for
+     * satellites that end a flow.
      */
-    void InstallGroundStack(uint32_t node, Ipv4Address addr, uint32_t dest);
+    Ptr<VirtualNetDevice> InstallEndpointStack(uint32_t node, Ipv4Address addr, uint32_t dest);
 
     /** Connect n port pairs (nodeA[i], portA[i]) <-> (nodeB[i], portB[i]). */
     void Connect(const uint32_t* nodeA,
@@ -138,7 +144,7 @@ class LaserFabricHelper : public PcapHelperForDevice
     uint32_t GetNNodes() const;
     Ptr<EphemerisStore> GetEphemerisStore() const;
     Ptr<ForwardingTable> GetForwardingTable() const;
-    /** @return the forwarder of a satellite (null for ground stations) */
+    /** @return the forwarder of a node */
     Ptr<SatelliteForwarder> GetForwarder(uint32_t node) const;
 
   private:

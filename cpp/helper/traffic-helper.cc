@@ -2,12 +2,9 @@
 
 #include "ns3/abort.h"
 #include "ns3/config.h"
+#include "ns3/double.h"
 #include "ns3/enum.h"
 #include "ns3/inet-socket-address.h"
-#include "ns3/internet-stack-helper.h"
-#include "ns3/ipv4-static-routing-helper.h"
-#include "ns3/ipv4.h"
-#include "ns3/mac48-address.h"
 #include "ns3/packet-sink-helper.h"
 #include "ns3/ping.h"
 #include "ns3/pointer.h"
@@ -21,22 +18,6 @@ namespace ns3
 
 namespace
 {
-
-bool
-SendThroughForwarder(Ptr<SatelliteForwarder> forwarder,
-                     Ptr<Packet> packet,
-                     const Address&,
-                     const Address&,
-                     uint16_t protocol)
-{
-    return protocol == 0x0800 && forwarder->SendLocal(packet);
-}
-
-void
-DeliverToStack(Ptr<VirtualNetDevice> device, Ptr<Packet> packet)
-{
-    device->Receive(packet, 0x0800, device->GetAddress(), device->GetAddress(), NetDevice::PACKET_HOST);
-}
 
 Ptr<UdpServer>
 InstallServer(Ptr<Node> dst, uint16_t port)
@@ -52,34 +33,6 @@ InstallServer(Ptr<Node> dst, uint16_t port)
 TrafficHelper::TrafficHelper(Ptr<TrafficRecorder> recorder)
     : m_recorder(recorder)
 {
-}
-
-Ptr<VirtualNetDevice>
-TrafficHelper::InstallSatelliteStack(Ptr<Node> node,
-                                     Ptr<SatelliteForwarder> forwarder,
-                                     Ptr<ForwardingTable> table,
-                                     Ipv4Address addr,
-                                     uint32_t dest)
-{
-    NS_ABORT_MSG_IF(!forwarder, "node " << node->GetId() << " is not a satellite");
-    NS_ABORT_MSG_IF(node->GetObject<Ipv4>(), "satellite " << node->GetId() << " already has an IP stack");
-    InternetStackHelper stack;
-    stack.Install(node);
-    Ptr<VirtualNetDevice> device = CreateObject<VirtualNetDevice>();
-    device->SetAddress(Mac48Address::Allocate());
-    device->SetNeedsArp(false);
-    device->SetIsPointToPoint(true);
-    device->SetSendCallback(MakeBoundCallback(&SendThroughForwarder, forwarder));
-    node->AddDevice(device);
-    Ptr<Ipv4> ipv4 = node->GetObject<Ipv4>();
-    const int32_t iface = ipv4->AddInterface(device);
-    ipv4->AddAddress(iface, Ipv4InterfaceAddress(addr, Ipv4Mask("255.255.255.255")));
-    ipv4->SetUp(iface);
-    Ipv4StaticRoutingHelper routing;
-    routing.GetStaticRouting(ipv4)->AddNetworkRouteTo(Ipv4Address("0.0.0.0"), Ipv4Mask("0.0.0.0"), iface);
-    table->AddDestination(addr, dest);
-    forwarder->SetLocalDelivery(dest, MakeBoundCallback(&DeliverToStack, device));
-    return device;
 }
 
 uint32_t

@@ -1,8 +1,6 @@
 #ifndef NETSIM_TRAFFIC_HELPER_H
 #define NETSIM_TRAFFIC_HELPER_H
 
-#include "forwarding-table.h"
-#include "satellite-forwarder.h"
 #include "seqts-udp-source.h"
 #include "tcp-bulk-source.h"
 #include "traffic-recorder.h"
@@ -10,7 +8,6 @@
 #include "ns3/ipv4-address.h"
 #include "ns3/node.h"
 #include "ns3/nstime.h"
-#include "ns3/virtual-net-device.h"
 
 #include <string>
 
@@ -18,7 +15,7 @@ namespace ns3
 {
 
 /**
- * @brief Installs the traffic of netsim.run.traffic: satellite endpoints, UDP constant rate,
+ * @brief Installs the traffic of netsim.run.traffic: UDP constant rate,
  * on/off and burst flows, TCP bulk transfers and pings, each registered with a
  * TrafficRecorder. Every Install* returns the flow's number within its kind.
  */
@@ -26,18 +23,6 @@ class TrafficHelper
 {
   public:
     explicit TrafficHelper(Ptr<TrafficRecorder> recorder);
-
-    /**
-     * Make a satellite an endpoint while its laser ports stay with its forwarder: an IP
-     * stack on the node, a VirtualNetDevice with addr/32 and the default route; the
-     * device sends through the forwarder's table lookup, and the forwarder delivers
-     * packets for destination column `dest` to it. addr becomes column `dest`.
-     */
-    static Ptr<VirtualNetDevice> InstallSatelliteStack(Ptr<Node> node,
-                                                       Ptr<SatelliteForwarder> forwarder,
-                                                       Ptr<ForwardingTable> table,
-                                                       Ipv4Address addr,
-                                                       uint32_t dest);
 
     /** UdpClient -> UdpServer at a constant rate (the udp_cbr kind). */
     uint32_t InstallUdpCbr(Ptr<Node> src, Ptr<Node> dst, Ipv4Address dstAddress, uint16_t port,

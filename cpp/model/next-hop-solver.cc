@@ -24,6 +24,7 @@ struct Search
 void
 SearchFrom(uint32_t source,
            uint32_t nNodes,
+           uint32_t nTransit,
            const int64_t* rowStart,
            const uint32_t* col,
            const double* weight,
@@ -49,6 +50,10 @@ SearchFrom(uint32_t source,
         {
             continue; // stale entry
         }
+        if (u >= nTransit && u != source)
+        {
+            continue; // an end node: reached, never relayed through
+        }
         for (int64_t e = rowStart[u]; e < rowStart[u + 1]; ++e)
         {
             const uint32_t v = col[e];
@@ -68,6 +73,7 @@ SearchFrom(uint32_t source,
 
 void
 NextHopSolver::Solve(uint32_t nNodes,
+                     uint32_t nTransit,
                      const int64_t* rowStart,
                      const uint32_t* col,
                      const double* weight,
@@ -88,7 +94,7 @@ NextHopSolver::Solve(uint32_t nNodes,
         Search s;
         for (uint32_t j = first; j < nDestinations; j += threads)
         {
-            SearchFrom(destinations[j], nNodes, rowStart, col, weight, reversePort, s);
+            SearchFrom(destinations[j], nNodes, nTransit, rowStart, col, weight, reversePort, s);
             for (uint32_t v = 0; v < nForwarding; ++v)
             {
                 ports[std::size_t(v) * nDestinations + j] = s.port[v];

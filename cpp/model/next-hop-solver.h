@@ -16,6 +16,9 @@ namespace ns3
  * Searching outward from a destination d, a node v first reached from u gets "port
  * toward u" as its next hop toward d. Destinations are split over threads; the result
  * does not depend on their number (ties go to the lower node index).
+ *
+ * Nodes numbered nTransit and above (ground stations) are ends, never relays: a search
+ * reaches them but does not continue through them, unless the search starts there.
  */
 class NextHopSolver
 {
@@ -27,9 +30,11 @@ class NextHopSolver
      * @param ports output, nForwarding x nDestinations, row-major: ports[v * nDest + j]
      * @param distances optional output (may be null), same layout: path weight from v to
      *        destination j (infinity if unreachable)
+     * @param nTransit nodes 0..nTransit-1 may relay; the others only start or end paths
      * @param threads worker threads (0: hardware concurrency)
      */
     static void Solve(uint32_t nNodes,
+                      uint32_t nTransit,
                       const int64_t* rowStart,
                       const uint32_t* col,
                       const double* weight,

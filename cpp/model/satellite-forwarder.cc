@@ -39,10 +39,11 @@ SatelliteForwarder::GetTypeId()
 }
 
 void
-SatelliteForwarder::Setup(Ptr<ForwardingTable> table, uint32_t index, uint32_t nPorts)
+SatelliteForwarder::Setup(Ptr<ForwardingTable> table, uint32_t index, uint32_t nPorts, bool relay)
 {
     m_table = table;
     m_index = index;
+    m_relay = relay;
     m_ports.assign(nPorts, nullptr);
     m_receive = MakeCallback(&SatelliteForwarder::Receive, this);
 }
@@ -83,7 +84,9 @@ SatelliteForwarder::Receive(Ptr<NetDevice>, Ptr<const Packet> packet, uint16_t p
         m_localDeliver(local);
         return true;
     }
-    const uint8_t port = dest < 0 ? ForwardingTable::NO_ROUTE : m_table->Lookup(m_index, dest);
+    // An end node (ground station) relays nothing: a packet for someone else has no route here.
+    const uint8_t port =
+        dest < 0 || !m_relay ? ForwardingTable::NO_ROUTE : m_table->Lookup(m_index, dest);
     DropReason reason = DROP_NO_ROUTE;
     if (port != ForwardingTable::NO_ROUTE && port < m_ports.size() && m_ports[port])
     {
@@ -170,12 +173,15 @@ SatelliteForwarder::SendLocal(Ptr<Packet> packet)
     DropReason reason = DROP_NO_ROUTE;
     if (port != ForwardingTable::NO_ROUTE && port < m_ports.size() && m_ports[port])
     {
-        FabricHopTag hops; // originated inside the fabric: no IP hop to count
-        packet->ReplacePacketTag(hops); // adds the tag when there is none
+        if (m_relay)
+        {
+            FabricHopTag hops; // originated inside the fabric: no IP hop to count
+            packet->ReplacePacketTag(hops); // adds the tag when there is none
+        }
         m_forwardTrace(packet, port);
         if (m_ports[port]->Send(packet, m_ports[port]->GetBroadcast(), 0x0800))
         {
-            m_forwarded++;
+            m_forwarded += m_relay; // a ground station's own packets are no satellite hop
             return true;
         }
         reason = DROP_PORT_REFUSED;

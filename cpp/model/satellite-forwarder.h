@@ -14,7 +14,7 @@ namespace ns3
 {
 
 /**
- * @brief Forwards IPv4 packets between the laser terminals of a satellite by table lookup.
+ * @brief Forwards IPv4 packets between the laser terminals of a node by table lookup.
  *
  * A satellite that only relays needs no IP stack: the forwarder reads the destination
  * address and sends the packet out of the port the shared ForwardingTable names for
@@ -22,6 +22,10 @@ namespace ns3
  * IPv4 TTL, later satellites count hops in a FabricHopTag up to MaxHops (paths across
  * dense shells exceed 255 hops). Packets with no route or past their hop limit are
  * dropped and reported through the Drop trace source.
+ *
+ * A ground station has a forwarder too, as an end that never relays: its row of the
+ * table picks, per destination, which of its ground links (ports) a packet leaves by,
+ * and packets for it go up to its IP stack (SetLocalDelivery).
  */
 class SatelliteForwarder : public Object
 {
@@ -37,8 +41,12 @@ class SatelliteForwarder : public Object
         DROP_PORT_REFUSED = 3, //!< the next port refused it: link down or queue full
     };
 
-    /** Attach to the table row `index` of a node with nPorts laser ports (none yet). */
-    void Setup(Ptr<ForwardingTable> table, uint32_t index, uint32_t nPorts);
+    /**
+     * Attach to the table row `index` of a node with nPorts laser ports (none yet).
+     * relay: the node forwards packets of others (a satellite); false for a ground
+     * station, which only sends and receives its own.
+     */
+    void Setup(Ptr<ForwardingTable> table, uint32_t index, uint32_t nPorts, bool relay = true);
     /**
      * Take over a laser port as it is created (after Node::AddDevice, which installs the
      * node's own receive callback). A packet routed to a port that does not exist yet
@@ -54,7 +62,8 @@ class SatelliteForwarder : public Object
 
     /**
      * @return packets this satellite handed to one of its ports (transit and locally
-     * originated): its packet-hops. A packet the port refused is not counted.
+     * originated): its packet-hops. A packet the port refused is not counted, nor are
+     * the packets of a node that does not relay (a ground station sending its own).
      */
     uint64_t GetForwardedCount() const;
 
@@ -67,7 +76,8 @@ class SatelliteForwarder : public Object
 
     /**
      * Send a packet originated on this node (IPv4 header included) out of the port the
-     * table names for its destination; the TTL is left as the stack set it.
+     * table names for its destination; the TTL is left as the stack set it (a ground
+     * station's packet then loses one at the first satellite, its one IP hop).
      * @return false (and a counted drop) when there is no route or the port refuses it
      */
     bool SendLocal(Ptr<Packet> packet);
@@ -81,6 +91,7 @@ class SatelliteForwarder : public Object
     Ptr<ForwardingTable> m_table;
     uint32_t m_index{0};
     uint16_t m_maxHops{4096};
+    bool m_relay{true};
     std::vector<Ptr<LaserNetDevice>> m_ports;
     NetDevice::ReceiveCallback m_receive; // one callback shared by every port
     uint64_t m_drops[4]{0, 0, 0, 0};

@@ -81,8 +81,9 @@ class Fabric:
         return {**{f"laser_{c}": int(v) for c, v in zip(self.DEVICE_DROP_CAUSES, device)},
                 **{f"forwarder_{c}": int(v) for c, v in zip(self.FORWARDER_DROP_CAUSES, forwarder)}}
 
-    def create_nodes(self, count: int, ports: int, forwarding: bool) -> None:
-        self.helper.CreateNodes(count, ports, forwarding)
+    def create_nodes(self, count: int, ports: int, relay: bool) -> None:
+        """relay: satellites forward others' packets; ground stations (False) do not."""
+        self.helper.CreateNodes(count, ports, relay)
 
     def connect(self, node_a, port_a, node_b, port_b) -> None:
         n = len(node_a)
@@ -117,7 +118,8 @@ class Fabric:
         self.helper.SetEphemerisWindow(start_s, step_s, pos.shape[0], pos, vel)
 
     def set_forwarding(self, ports: np.ndarray) -> None:
-        """Next-hop ports of satellites 0..n-1: (n, destinations) uint8, the routing result."""
+        """Next-hop ports of nodes 0..n-1 (satellites, then stations): (n, destinations)
+        uint8, the routing result."""
         ports = np.ascontiguousarray(ports, dtype=np.uint8)
         if ports.size:
             self.helper.SetForwardingRows(0, ports.shape[0], ports)

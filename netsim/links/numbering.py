@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from netsim.scenario.model import Scenario
+from netsim.scenario.model import MAX_PORTS, Scenario
+from netsim.space.orbits import tle_set
 
 FORE, AFT, NEXT_PLANE, PREVIOUS_PLANE = 0, 1, 2, 3
 NO_SATELLITE = -1
@@ -69,17 +70,32 @@ class Links:
 
 
 @dataclass(frozen=True)
+class Block:
+    """Satellites numbered together: one Walker shell or one TLE set of a tier."""
+
+    tier: int  # tier index
+    name: str
+    start: int  # first node index
+    count: int
+    grid: tuple[int, int] | None  # (planes, satellites per plane) in node order, for +Grid
+    phasing: int  # Walker F: where plane P-1 meets plane 0 (0 for TLE sets)
+    seam: bool  # +Grid links close the ring of planes (Walker delta, TLE sets; >= 3 planes)
+    walker: bool
+
+
+@dataclass(frozen=True)
 class Layout:
-    """Node numbering of a scenario: satellites first (shells in file order), then
-    ground stations; and each node's port count."""
+    """Node numbering of a scenario: satellites first (per tier its Walker shells, then
+    its TLE sets), then ground stations; and each node's port count."""
 
     satellite_names: tuple[str, ...]
     ground_names: tuple[str, ...]
     serving: np.ndarray  # bool per satellite: may link to the ground
-    ground_ports: int  # ground terminals per serving satellite
-    shell_offsets: tuple[int, ...]
+    ground_ports: int  # ground terminals (ports) per serving satellite
+    blocks: tuple[Block, ...]
     tier_of: np.ndarray  # tier index per satellite
     plans: tuple[PortPlan, ...]  # per tier
+    station_ports: tuple[int, ...]  # per ground station: its terminals or link slots
 
     @property
     def n_satellites(self) -> int:
@@ -96,7 +112,7 @@ class Layout:
 
     def ports(self, node: int) -> int:
         if node >= self.n_satellites:
-            return 1
+            return self.station_ports[node - self.n_satellites]
         return self.plans[self.tier_of[node]].total
 
     def plan(self, node: int) -> PortPlan:
@@ -105,16 +121,29 @@ class Layout:
 
 def layout(scenario: Scenario, satellite_names: tuple[str, ...]) -> Layout:
     tiers = scenario.constellation.tiers
-    tier_index = {tier.name: i for i, tier in enumerate(tiers)}
-    serving, offsets, tier_of, start = [], [], [], 0
-    for tier, shell in scenario.shells:
-        offsets.append(start)
-        serving.append(np.full(shell.total, tier == scenario.serving_tier))
-        tier_of.append(np.full(shell.total, tier_index[tier]))
-        start += shell.total
-    count = scenario.ground_links.terminals_per_satellite
-    plans = tuple(PortPlan.of(tier, tier.name == scenario.serving_tier, count) for tier in tiers)
-    return Layout(satellite_names, tuple(g.name for g in scenario.ground_stations),
-                  np.concatenate(serving), count, tuple(offsets), np.concatenate(tier_of), plans)
-
-
+    blocks, start = [], 0
+    for ti, tier in enumerate(tiers):
+        for shell in tier.shells:
+            blocks.append(Block(ti, shell.name, start, shell.total, (shell.planes, shell.sats_per_plane),
+                                shell.phasing, shell.pattern == "delta" and shell.planes >= 3, True))
+            start += shell.total
+        for si, source in enumerate(tier.tle):
+            found = tle_set(source, f"constellation.tiers[{ti}].tle[{si}]", scenario.name)
+            blocks.append(Block(ti, source.name, start, len(found.records), found.grid, 0,
+                                found.grid is not None and found.grid[0] >= 3, False))
+            start += len(found.records)
+    tier_of = np.concatenate([np.full(b.count, b.tier) for b in blocks]) if blocks else np.zeros(0, dtype=int)
+    serving_index = next(i for i, tier in enumerate(tiers) if tier.name == scenario.serving_tier)
+    gl = scenario.ground_links
+    n_stations = len(scenario.ground_stations)
+    if gl.mode == "any_visible":
+        # Free of terminals: a satellite can serve every station (as far as its ports go).
+        others = PortPlan.of(tiers[serving_index], False, 0).total
+        ground_ports = max(1, min(n_stations, MAX_PORTS - others))
+        station_ports = tuple(gl.max_links for _ in scenario.ground_stations)
+    else:
+        ground_ports = gl.terminals_per_satellite
+        station_ports = tuple(g.terminals or gl.terminals for g in scenario.ground_stations)
+    plans = tuple(PortPlan.of(tier, i == serving_index, ground_ports) for i, tier in enumerate(tiers))
+    return Layout(satellite_names, tuple(g.name for g in scenario.ground_stations), tier_of == serving_index,
+                  ground_ports, tuple(blocks), tier_of, plans, station_ports)

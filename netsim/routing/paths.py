@@ -5,20 +5,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from netsim.links.numbering import NO_SATELLITE
 from netsim.routing.solver import SPEED_OF_LIGHT_MPS
 
-def follow_path(snapshot: Snapshot, n_satellites: int, src: int, dst_index: int) -> list[int] | None:
-    """Nodes from ground station node src to destination column dst_index by the
-    next-hop table, or None if unreachable (or a transient loop)."""
+
+def follow_path(snapshot, n_satellites: int, src: int, dst_index: int) -> list[int] | None:
+    """Nodes from node src to destination column dst_index (a ground station's column
+    is its index) by the next-hop tables, the source's own row included, or None if
+    unreachable (or a transient loop)."""
     peer = port_peers(snapshot, n_satellites)
     dst = n_satellites + dst_index
-    g = src - n_satellites
-    first = snapshot.ground_satellite[g]
-    if first == NO_SATELLITE:
-        return None
-    path, node = [src, int(first)], int(first)
-    while node < n_satellites and len(path) <= n_satellites + 1:
+    path, node = [src], src
+    while node != dst and len(path) <= len(snapshot.ports) + 1:
         nxt = peer(node, int(snapshot.ports[node, dst_index]))
         if nxt < 0:
             return None

@@ -26,10 +26,12 @@ def link_delays_s(links: Links, pos_m: np.ndarray) -> np.ndarray:
 
 
 def next_hop_ports(links: Links, weights: np.ndarray, n_nodes: int, destinations: np.ndarray,
-                   forwarding_nodes: int, threads: int | None = None, with_distances: bool = False):
+                   forwarding_nodes: int, n_transit: int | None = None, threads: int | None = None,
+                   with_distances: bool = False):
     """Port each forwarding node (0..forwarding_nodes-1) uses toward each destination
     node: uint8 array (forwarding_nodes, len(destinations)), NO_ROUTE where unreachable.
-    threads: None reads NETSIM_ROUTING_THREADS (0 or unset: all cores)."""
+    Nodes n_transit.. (ground stations) start and end paths but never relay (default:
+    every node may relay). threads: None reads NETSIM_ROUTING_THREADS (0 or unset: all cores)."""
     from netsim.core.fabric import load_core
 
     if threads is None:
@@ -50,17 +52,19 @@ def next_hop_ports(links: Links, weights: np.ndarray, n_nodes: int, destinations
     ports = np.empty((forwarding_nodes, len(dest)), dtype=np.uint8)
     distances = np.empty((forwarding_nodes, len(dest))) if with_distances else None
     if len(dest) and forwarding_nodes:
-        ns.NextHopSolver.Solve(n_nodes, row_start, _nonempty(cols), _nonempty(weight), _nonempty(back_port),
+        transit = n_nodes if n_transit is None else n_transit
+        ns.NextHopSolver.Solve(n_nodes, transit, row_start, _nonempty(cols), _nonempty(weight), _nonempty(back_port),
                                dest, len(dest), forwarding_nodes, ports,
                                distances if with_distances else ns.cppyy.nullptr, threads)
     return (ports, distances) if with_distances else ports
 
 
 def next_hop_distances(links: Links, weights: np.ndarray, n_nodes: int, destinations: np.ndarray,
-                       forwarding_nodes: int) -> np.ndarray:
+                       forwarding_nodes: int, n_transit: int | None = None) -> np.ndarray:
     """Shortest-path weight from every forwarding node to every destination
     (forwarding_nodes, len(destinations)); inf where unreachable."""
-    return next_hop_ports(links, weights, n_nodes, destinations, forwarding_nodes, with_distances=True)[1]
+    return next_hop_ports(links, weights, n_nodes, destinations, forwarding_nodes, n_transit,
+                          with_distances=True)[1]
 
 
 def _nonempty(arr: np.ndarray) -> np.ndarray:

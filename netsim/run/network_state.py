@@ -12,17 +12,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from netsim.scenario.model import Scenario
 from netsim.links.dynamic_links import link_groups, update_group
-from netsim.space.geometry import line_of_sight
-from netsim.space.sites import ground_sites
+from netsim.links.fixed_isls import fixed_isls
+from netsim.links.ground_links import GroundLinkAssigner, GroundLinkSet, StationLimits, remaining_visibility_s
 from netsim.links.link_budget import LinkBudget
-from netsim.space.orbits import constellation_orbits, earth_constants
-from netsim.links.ground_links import GroundLinkAssigner, remaining_visibility_s
+from netsim.links.numbering import Links, layout
 from netsim.routing.solver import SPEED_OF_LIGHT_MPS, link_weights, next_hop_distances, next_hop_ports
-from netsim.links.numbering import NO_SATELLITE, Links, layout
-from netsim.links.plus_grid import plus_grid
 from netsim.run.traffic import endpoint_nodes
+from netsim.scenario.model import Scenario
+from netsim.space.geometry import line_of_sight
+from netsim.space.orbits import constellation_ephemeris, earth_constants
+from netsim.space.sites import ground_sites
 
 
 @dataclass
@@ -32,14 +32,14 @@ class Snapshot:
     t_s: float
     pos_m: np.ndarray  # (nodes, 3)
     vel_mps: np.ndarray
-    isl_up: np.ndarray  # bool per +Grid link: connected (possibly still acquiring)
-    ground_satellite: np.ndarray  # per ground station, NO_SATELLITE if none
-    ground_port: np.ndarray
-    links: Links  # every link routes may use (ISLs then ground links)
-    ports: np.ndarray  # (satellites, destinations) next-hop ports, NO_ROUTE if none
-    isl_dark_s: np.ndarray = None  # per +Grid link: dark time if it rose now, s
-    ground_slew_s: np.ndarray = None  # per station: slew before its new link acquires, s
-    ground_acquisition_s: np.ndarray = None  # per station: acquisition of its new link, s
+    isl_up: np.ndarray  # bool per fixed ISL: connected (possibly still acquiring)
+    ground: GroundLinkSet  # the ground links now (possibly still acquiring)
+    links: Links  # every link routes may use (ISLs, assigned links, ground links)
+    ports: np.ndarray  # (nodes, destinations) next-hop ports, NO_ROUTE if none; stations too
+    isl_dark_s: np.ndarray = None  # per fixed ISL: dark time if it rose now, s
+    ground_ready_s: np.ndarray = None  # per ground link: when it carries packets, s
+    ground_slew_s: np.ndarray = None  # per ground link: slew before it acquires (new links), s
+    ground_acquisition_s: np.ndarray = None  # per ground link: acquisition (new links), s
     handovers: list = field(default_factory=list)  # rows of the handover table
     group_changes: list = field(default_factory=list)  # GroupChange per dynamic link group
 
@@ -49,24 +49,25 @@ class NetworkStates:
 
     def __init__(self, scenario: Scenario):
         self.scenario = scenario
-        self.orbits = constellation_orbits(scenario)
+        self.orbits = constellation_ephemeris(scenario)
         self.sites = ground_sites(scenario.ground_stations, dt.datetime.fromisoformat(scenario.epoch))
         self.layout = layout(scenario, self.orbits.names)
-        self.isl = plus_grid(scenario, self.layout)
+        self.isl = fixed_isls(scenario, self.layout)
         self.budget = LinkBudget.from_config(scenario.laser) if scenario.laser.physics else None
         gl = scenario.ground_links
-        self.assigner = GroundLinkAssigner(self.layout, gl.elevation_mask_deg, gl.policy, gl.switch_margin,
-                                           gl.satellite_field_of_regard_deg)
+        self.assigner = GroundLinkAssigner(self.layout, station_limits(scenario, self.layout), gl.mode, gl.policy,
+                                           gl.switch_margin, gl.satellite_field_of_regard_deg)
         self.n_satellites = self.layout.n_satellites
         # Destination columns: every ground station, then satellites that end a flow.
         self.destinations = endpoint_nodes(scenario, self.layout)
+        self.peer_columns = self._peer_columns()
         self.allowed_isl = self._tier_mask()
         _, self.earth_radius_m = earth_constants()
         # Acquisition times are drawn from one stream per run: reproducible.
         self.rng = np.random.default_rng(scenario.seed)
         self.isl_up = np.zeros(len(self.isl), dtype=bool)
         self.isl_ready_s = np.zeros(len(self.isl))
-        self.ground_ready_s = np.zeros(len(self.sites))
+        self.ground_ready: dict[int, float] = {}  # ground link key -> when it carries packets
         self.groups = link_groups(scenario, self.layout)
         self.started = False
 
@@ -82,26 +83,23 @@ class NetworkStates:
 
         isl, isl_dark = self._isl_state(t_s, pos, handovers)
         group_changes = [self._update_group(group, t_s, pos, vel, handovers) for group in self.groups]
-        old_sat, old_port = self.assigner.satellite.copy(), self.assigner.port.copy()
+        old = self.assigner.current
         ground_up = self.sites.up_at(t_s)
         visible = self.assigner.visible(pos[n_sat:], ground_up, pos[:n_sat])
-        costs = self._ground_costs(t_s, pos, vel, visible, isl)
-        sat, port = self.assigner.update(pos[n_sat:], ground_up, pos[:n_sat], costs, visible)
-        slew, acquisition = self._ground_handovers(t_s, pos, old_sat, old_port, sat, port, visible, handovers)
+        costs = self._ground_costs(t_s, pos, vel, visible, isl, old)
+        ground = self.assigner.update(visible, costs)
+        ready, slew, acquisition = self._ground_handovers(t_s, pos, old, ground, visible, handovers)
 
-        ground = np.flatnonzero(sat != NO_SATELLITE)
-        # A station's only link counts for routing even while it acquires: its packets are
-        # then lost to the handover (and counted so) rather than to a missing route.
         ready_isl = isl & (self.isl_ready_s <= t_s + 1e-12)
         dynamic = [links for g in self.groups if self._group_allowed(g)
                    for links in (g.links(np.flatnonzero(g.ready_s <= t_s + 1e-12)), g.draining_links())]
         links = Links.concatenate([self.isl.select(ready_isl & self.allowed_isl), *dynamic,
-                                   Links(ground + n_sat, np.zeros(len(ground)), sat[ground], port[ground])])
+                                   ground.links(n_sat, routable_ground_links(ground, ready, t_s))])
         ports = next_hop_ports(links, link_weights(links, pos, self.scenario.routing.metric),
-                               self.layout.n_nodes, self.destinations, n_sat)
+                               self.layout.n_nodes, self.destinations, self.layout.n_nodes, n_transit=n_sat)
         self.started = True
-        return Snapshot(t_s, pos, vel, isl.copy(), sat.copy(), port.copy(), links, ports,
-                        isl_dark, slew, acquisition, handovers, group_changes)
+        return Snapshot(t_s, pos, vel, isl.copy(), ground, links, ports, isl_dark, ready, slew, acquisition,
+                        handovers, group_changes)
 
     def _update_group(self, group, t_s, pos, vel, handovers):
         max_range = self.budget.max_range_m() if self.budget is not None else 2 * 42_164e3
@@ -165,53 +163,82 @@ class NetworkStates:
         self.isl_up = up
         return up, dark
 
-    def _ground_costs(self, t_s, pos, vel, visible, isl_up) -> list[np.ndarray] | None:
+    def _ground_costs(self, t_s, pos, vel, visible, isl_up, old: GroundLinkSet) -> list[np.ndarray] | None:
         policy = self.scenario.ground_links.policy
-        if policy == "nearest":
+        if policy == "nearest" or self.scenario.ground_links.mode == "any_visible":
             return None
         n_sat = self.n_satellites
         if policy == "longest_visibility":
-            mask = np.radians(self.scenario.ground_links.elevation_mask_deg)
+            mask = self.assigner.limits.mask_rad
             return [1.0 / remaining_visibility_s(pos[c.satellites], vel[c.satellites],
-                                                 np.repeat(pos[n_sat + g][None], len(c.satellites), 0), mask)
+                                                 np.repeat(pos[n_sat + g][None], len(c.satellites), 0), mask[g])
                     for g, c in enumerate(visible)]
-        # lowest_delay: slant delay + mean delay to the satellites serving the others.
-        serving = self.assigner.satellite
-        others = np.unique(serving[serving != NO_SATELLITE])
-        if not len(others):
+        # lowest_delay: slant delay + mean path delay from the candidate to where the
+        # station's traffic goes, over the links up now and the other stations' links
+        # (stations never relay, so a station's own links play no part).
+        columns = np.unique(np.concatenate([c for c in self.peer_columns] + [np.zeros(0, dtype=np.int64)]))
+        if not len(columns):
             return None
-        links = self.isl.select(isl_up & self.allowed_isl)
-        delay = next_hop_distances(links, link_weights(links, pos, "delay"), self.layout.n_nodes, others, n_sat)
-        mean = np.where(np.isfinite(delay), delay, 1.0).mean(axis=1)  # unreachable: 1 s penalty
-        return [c.range_m / SPEED_OF_LIGHT_MPS + mean[c.satellites] for c in visible]
+        links = Links.concatenate([self.isl.select(isl_up & self.allowed_isl),
+                                   *[g.links() for g in self.groups if self._group_allowed(g)], old.links(n_sat)])
+        delay = next_hop_distances(links, link_weights(links, pos, "delay"), self.layout.n_nodes,
+                                   self.destinations[columns], n_sat, n_transit=n_sat)
+        delay = np.where(np.isfinite(delay), delay, 1.0)  # unreachable: 1 s penalty
+        where = {int(c): i for i, c in enumerate(columns)}
+        return [c.range_m / SPEED_OF_LIGHT_MPS + delay[c.satellites][:, [where[int(x)] for x in self.peer_columns[g]]]
+                .mean(axis=1) for g, c in enumerate(visible)]
 
-    def _ground_handovers(self, t_s, pos, old_sat, old_port, sat, port, visible, handovers):
-        """Slew and acquisition times of stations whose satellite changed, and table rows."""
+    def _peer_columns(self) -> list[np.ndarray]:
+        """Per station, the destination columns its traffic goes to or comes from (every
+        other station when it has no traffic)."""
+        lay = self.layout
+        column = {int(node): c for c, node in enumerate(self.destinations)}
+        n_stations = len(lay.ground_names)
+        peers: list[set[int]] = [set() for _ in range(n_stations)]
+        for flow in self.scenario.traffic:
+            src, dst = lay.node_index(flow.src), lay.node_index(flow.dst)
+            for here, there in ((src, dst), (dst, src)):
+                if here >= lay.n_satellites:
+                    peers[here - lay.n_satellites].add(column[there])
+        return [np.array(sorted(p) if p else [c for c in range(n_stations) if c != g], dtype=np.int64)
+                for g, p in enumerate(peers)]
+
+    def _ground_handovers(self, t_s, pos, old: GroundLinkSet, new: GroundLinkSet, visible, handovers):
+        """Ready time, slew and acquisition of every ground link; handover rows for each
+        station terminal that changed satellite (assigned mode; any_visible links are
+        free of terminals and up at once)."""
         gl = self.scenario.ground_links
         n_sat = self.n_satellites
-        changed = np.flatnonzero((sat != old_sat) | (port != old_port))
-        slew = np.zeros(len(sat))
-        acquisition = np.zeros(len(sat))
-        names = self.layout.satellite_names
-        for g in changed:
-            k = g
-            old, new = int(old_sat[g]), int(sat[g])
-            if new != NO_SATELLITE and self.started:
-                acquisition[k] = self._draw(gl.acquisition_s, 1)[0]
-                if old != NO_SATELLITE:
-                    slew[k] = _angle(pos[old] - pos[n_sat + g], pos[new] - pos[n_sat + g]) / np.radians(
-                        gl.max_slew_rate_deg_s)
-            if old == NO_SATELLITE and not self.started:
-                continue  # links that exist at t = 0 start up (warm start)
-            still_visible = old != NO_SATELLITE and old in set(visible[g].satellites.tolist())
-            cause = ("acquired" if old == NO_SATELLITE else "lost" if new == NO_SATELLITE
-                     else "reassigned" if still_visible else "set_below_mask")
-            handovers.append(_row(t_s, self.layout.ground_names[g], 0,
-                                  names[old] if old != NO_SATELLITE else "",
-                                  names[new] if new != NO_SATELLITE else "",
-                                  float(slew[k] + acquisition[k]), cause))
-            self.ground_ready_s[g] = t_s + slew[k] + acquisition[k]
-        return slew, acquisition
+        keys = new.keys()
+        ready = np.array([self.ground_ready.get(int(k), t_s) for k in keys])
+        slew, acquisition = np.zeros(len(new)), np.zeros(len(new))
+        if gl.mode == "assigned":
+            names = self.layout.satellite_names
+            before = {(int(g), int(sp)): int(s) for g, sp, s in zip(old.station, old.station_port, old.satellite)}
+            after = {(int(g), int(sp)): (i, int(s)) for i, (g, sp, s) in
+                     enumerate(zip(new.station, new.station_port, new.satellite))}
+            for g, sp in sorted(before.keys() | after.keys()):
+                was = before.get((g, sp), -1)
+                i, now = after.get((g, sp), (None, -1))
+                if was == now:
+                    continue
+                if i is not None and self.started:
+                    acquisition[i] = self._draw(gl.acquisition_s, 1)[0]
+                    if was >= 0:
+                        slew[i] = _angle(pos[was] - pos[n_sat + g], pos[now] - pos[n_sat + g]) / np.radians(
+                            gl.max_slew_rate_deg_s)
+                if i is not None:
+                    ready[i] = t_s + slew[i] + acquisition[i]
+                if was < 0 and not self.started:
+                    continue  # links that exist at t = 0 start up (warm start)
+                still_visible = was >= 0 and was in set(visible[g].satellites.tolist())
+                cause = ("acquired" if was < 0 else "lost" if now < 0
+                         else "reassigned" if still_visible else "set_below_mask")
+                handovers.append(_row(t_s, self.layout.ground_names[g], sp, names[was] if was >= 0 else "",
+                                      names[now] if now >= 0 else "", float(slew[i] + acquisition[i])
+                                      if i is not None else 0.0, cause))
+        self.ground_ready = dict(zip(keys.tolist(), ready.tolist()))
+        return ready, slew, acquisition
 
     def _draw(self, spec, n: int) -> np.ndarray:
         return sample_durations(spec, n, self.rng)
@@ -221,8 +248,8 @@ class NetworkStates:
         allowed_tiers = self.scenario.routing.tiers
         if allowed_tiers is None:
             return np.ones(len(self.isl), dtype=bool)
-        in_tier = np.concatenate([np.full(shell.total, tier in allowed_tiers)
-                                  for tier, shell in self.scenario.shells])
+        allowed = np.array([tier.name in allowed_tiers for tier in self.scenario.constellation.tiers])
+        in_tier = allowed[self.layout.tier_of]
         return in_tier[self.isl.node_a] & in_tier[self.isl.node_b]
 
 
@@ -231,6 +258,27 @@ HANDOVER_COLUMNS = ("time_s", "node", "terminal", "old_peer", "new_peer", "outag
 
 def _row(t_s, node, terminal, old_peer, new_peer, outage_s, cause) -> dict:
     return dict(zip(HANDOVER_COLUMNS, (round(t_s, 9), node, terminal, old_peer, new_peer, outage_s, cause)))
+
+
+def routable_ground_links(ground: GroundLinkSet, ready_s: np.ndarray, t_s: float) -> np.ndarray:
+    """Ground links routes may use: those ready now, and a station's acquiring links when
+    it has none ready (its packets are then lost to the handover, and counted so,
+    rather than to a missing route)."""
+    is_ready = ready_s <= t_s + 1e-12
+    has_ready = np.zeros(int(ground.station.max()) + 1 if len(ground) else 0, dtype=bool)
+    has_ready[ground.station[is_ready]] = True
+    return is_ready | ~has_ready[ground.station]
+
+
+def station_limits(scenario: Scenario, lay) -> StationLimits:
+    """Each station's mask, range and link count: its own keys, else ground_links'."""
+    gl = scenario.ground_links
+    stations = scenario.ground_stations
+    mask = [g.elevation_mask_deg if g.elevation_mask_deg is not None else gl.elevation_mask_deg for g in stations]
+    reach = [g.max_range_km if g.max_range_km is not None else gl.max_range_km for g in stations]
+    return StationLimits(np.radians(np.array(mask, dtype=float)),
+                         np.array([np.inf if r is None else r * 1e3 for r in reach], dtype=float),
+                         np.array(lay.station_ports, dtype=np.int64))
 
 
 def _angle(u: np.ndarray, v: np.ndarray) -> float:

@@ -26,7 +26,7 @@ from netsim.core.fabric import Fabric, load_core
 from netsim.links.availability import LINK_COLUMNS, LinkAvailability
 from netsim.run.network_state import HANDOVER_COLUMNS, NetworkStates
 from netsim.run.paths import PathLog, report_pairs
-from netsim.links.numbering import NO_SATELLITE
+from netsim.links.ground_links import GroundLinkSet
 
 # Ground station g has address 10.128.0.0 + g + 1 (a /9 leaves room for 8 M endpoints).
 GROUND_ADDRESS_BASE = int(ipaddress.IPv4Address("10.128.0.0"))
@@ -100,16 +100,17 @@ def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops:
     n_sat, n_ground = lay.n_satellites, len(states.sites)
 
     fabric = Fabric(ns, scenario.laser.data_rate_gbps, scenario.laser.queue_packets, states.budget)
-    for (tier, shell), base in zip(scenario.shells, lay.shell_offsets):
-        fabric.create_nodes(shell.total, lay.ports(base), forwarding=True)
-    fabric.create_nodes(n_ground, 1, forwarding=False)
+    for block in lay.blocks:
+        fabric.create_nodes(block.count, lay.ports(block.start), relay=True)
+    for g in range(n_ground):  # stations are ends: they pick their uplink, never relay
+        fabric.create_nodes(1, lay.ports(n_sat + g), relay=False)
     if states.budget is not None:
         _apply_tracking_jitter(fabric, lay, scenario, states.budget)
     if scenario.ground_links.kind == "rf":
         _use_rf_ground_segment(fabric, lay, scenario.ground_links.rf_data_rate_gbps)
     fabric.helper.SetDestinationCount(max(len(states.destinations), 1))
     for g in range(n_ground):
-        fabric.helper.InstallGroundStack(n_sat + g, ns.Ipv4Address(ground_address(g)), g)
+        fabric.helper.InstallEndpointStack(n_sat + g, ns.Ipv4Address(ground_address(g)), g)
 
     for node_name in scenario.outputs.pcap_nodes:
         node = lay.node_index(node_name)
@@ -122,8 +123,7 @@ def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops:
 
     isl = states.isl
     isl_up = np.zeros(len(isl), dtype=bool)
-    ground_sat = np.full(n_ground, NO_SATELLITE)
-    ground_port = np.full(n_ground, NO_SATELLITE)
+    ground = GroundLinkSet.empty()
     handovers = 0
     next_hops = []
     path_log = PathLog(states, report_pairs(scenario, "flows"))
@@ -156,17 +156,17 @@ def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops:
                                  np.zeros(int(rising.sum())), np.zeros(int(rising.sum())), snap.isl_dark_s[rising])
         isl_up = snap.isl_up
 
-        # Ground links: a handover re-points the station's terminal at its new satellite,
+        # Ground links: a handover re-points a station terminal at its new satellite,
         # which slews and acquires before the link carries packets.
-        changed = (snap.ground_satellite != ground_sat) | (snap.ground_port != ground_port)
-        handovers += int(np.sum(changed & (ground_sat != NO_SATELLITE)))
-        lost = np.flatnonzero(changed & (snap.ground_satellite == NO_SATELLITE))
-        fabric.disconnect(lost + n_sat, np.zeros(len(lost)))
-        moved = np.flatnonzero(changed & (snap.ground_satellite != NO_SATELLITE))
-        fabric.connect_acquiring(moved + n_sat, np.zeros(len(moved)), snap.ground_satellite[moved],
-                                 snap.ground_port[moved], snap.ground_slew_s[moved], snap.ground_slew_s[moved],
-                                 snap.ground_acquisition_s[moved])
-        ground_sat, ground_port = snap.ground_satellite, snap.ground_port
+        gone = ~np.isin(ground.keys(), snap.ground.keys())
+        new = np.flatnonzero(~np.isin(snap.ground.keys(), ground.keys()))
+        if scenario.ground_links.mode == "assigned":
+            handovers += int(gone.sum())
+        fabric.disconnect(ground.station[gone] + n_sat, ground.station_port[gone])
+        added = snap.ground.links(n_sat, new)
+        fabric.connect_acquiring(added.node_a, added.port_a, added.node_b, added.port_b, snap.ground_slew_s[new],
+                                 snap.ground_slew_s[new], snap.ground_acquisition_s[new])
+        ground = snap.ground
         handover_rows.extend(snap.handovers)
 
         # Assigned links (nearest ISLs, inter-tier): break, then acquire the new ones.
@@ -174,9 +174,9 @@ def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops:
             fabric.disconnect(change.removed.node_a, change.removed.port_a)
             fabric.connect_acquiring(change.added.node_a, change.added.port_a, change.added.node_b,
                                      change.added.port_b, change.slew_a_s, change.slew_b_s, change.acquisition_s)
-        on_ground = np.flatnonzero(ground_sat != NO_SATELLITE)
-        others = [("ground", n_sat + g, 0, int(ground_sat[g]), int(ground_port[g]), states.ground_ready_s[g])
-                  for g in on_ground]
+        on_ground = snap.ground.links(n_sat)
+        others = list(zip(["ground"] * len(on_ground), on_ground.node_a.tolist(), on_ground.port_a.tolist(),
+                          on_ground.node_b.tolist(), on_ground.port_b.tolist(), snap.ground_ready_s.tolist()))
         for group in states.groups:
             for links, ready in ((group.links(), group.ready_s),
                                  (group.draining_links(), np.zeros(len(group.draining[0])))):
@@ -251,7 +251,7 @@ def _apply_tracking_jitter(fabric, lay, scenario: Scenario, budget) -> None:
 def _use_rf_ground_segment(fabric, lay, rate_gbps: float) -> None:
     """RF ground links: the stations' terminals and the satellites' ground terminals
     become ideal links at the RF rate (no optical budget, no atmosphere model)."""
-    fabric.set_port_physics(range(lay.n_satellites, lay.n_nodes), range(1), rate_gbps)
+    fabric.set_port_physics(range(lay.n_satellites, lay.n_nodes), range(max(lay.station_ports, default=1)), rate_gbps)
     serving = np.flatnonzero(lay.serving)
     for sat_tier in np.unique(lay.tier_of[serving]):
         first, count = lay.plans[sat_tier].ground

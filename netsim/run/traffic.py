@@ -213,11 +213,8 @@ def install(ns, fabric, states, scenario: Scenario, run_dir: Path) -> TrafficRun
     n_ground = len(lay.ground_names)
     names = list(lay.satellite_names) + list(lay.ground_names)
     columns = {names[int(node)]: c for c, node in enumerate(endpoints)}
-    table = fabric.helper.GetForwardingTable()
-    for c in range(n_ground, len(endpoints)):
-        node = int(endpoints[c])
-        ns.TrafficHelper.InstallSatelliteStack(fabric.helper.GetNode(node), fabric.helper.GetForwarder(node), table,
-                                               ns.Ipv4Address(endpoint_address(c)), c)
+    for c in range(n_ground, len(endpoints)):  # the stations' stacks exist already (the runner's)
+        fabric.helper.InstallEndpointStack(int(endpoints[c]), ns.Ipv4Address(endpoint_address(c)), c)
 
     recorder = ns.CreateObject[ns.TrafficRecorder]()
     helper = ns.TrafficHelper(recorder)

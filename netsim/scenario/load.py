@@ -11,12 +11,16 @@ from pydantic import ValidationError
 
 from netsim.errors import ScenarioError, read_yaml
 from netsim.scenario.describe import describe, dotted
-from netsim.scenario.model import Scenario, is_satellite_name
+from netsim.scenario.links_file import read_links_file
+from netsim.scenario.model import Scenario
+from netsim.scenario.names import SatelliteNames
 from netsim.scenario.stations import expand_station_set
 from netsim.scenario.traffic import expand_traffic
 # Checks that need the orbit and attitude models call down into netsim.space.
 from netsim.space.attitude import boresight_vector
+from netsim.space.orbits import tle_set
 from netsim.space.orbits import validate as validate_orbits
+
 
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario file; raise ScenarioError naming what is wrong."""
@@ -30,14 +34,14 @@ def scenario_from_dict(raw: Any, path: str | Path = "<scenario>") -> Scenario:
         raise ScenarioError(path, "", "must be a mapping of keys such as name, duration_s, constellation")
     raw = _name_shells(raw)
     raw = _expand_ground_station_set(raw, path)
-    raw = _resolve_tle_files(raw, path)
+    raw = _resolve_files(raw, path)
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as err:
         first = err.errors()[0]
         raise ScenarioError(path, dotted(first["loc"]), describe(first, raw)) from None
-    _check_references(scenario, path)
-    return expand_traffic(scenario, path)
+    names = _check_references(scenario, path)
+    return expand_traffic(scenario, path, names)
 
 
 def _name_shells(raw: dict) -> dict:
@@ -64,6 +68,7 @@ def _check_terminals(scenario: Scenario, path) -> None:
             if role == "isl" and group.policy == "plus_grid" and group.count not in (0, 4):
                 raise ScenarioError(path, f"{key}.count",
                                     f"+Grid needs 4 terminals (or 0 for no ISLs) (got {group.count})")
+            _check_policy_keys(group, role, key, path)
             names = group.boresights
             if names is None or names == "ring":
                 continue
@@ -79,6 +84,44 @@ def _check_terminals(scenario: Scenario, path) -> None:
     _check_distribution(scenario.ground_links.acquisition_s, "ground_links.acquisition_s", path)
 
 
+def _check_policy_keys(group, role: str, key: str, path) -> None:
+    """Keys that belong to one policy are refused with another."""
+    if group.policy == "list" and role != "isl":
+        raise ScenarioError(path, f"{key}.policy", "list is a policy of isl terminals only; up/down: nearest, least_loaded")
+    if group.policy == "list" and group.links_file is None:
+        raise ScenarioError(path, f"{key}.links_file", "required with policy list: a file of links (docs/terminals.md)")
+    if group.policy != "list" and group.links_file is not None:
+        raise ScenarioError(path, f"{key}.links_file", f"only with policy list (the policy is {group.policy})")
+    # Values, not "was the key given": a sweep re-validates a dumped model with every key.
+    for name in ("cross_plane_offset", "seam_offset"):
+        if getattr(group, name) != type(group).model_fields[name].default and group.policy != "plus_grid":
+            raise ScenarioError(path, f"{key}.{name}", f"only with policy plus_grid (the policy is {group.policy})")
+    if role != "isl" and group.policy == "plus_grid":
+        raise ScenarioError(path, f"{key}.policy", "plus_grid is a policy of isl terminals only; up/down: "
+                                                   "nearest, least_loaded")
+
+
+# Keys of the assigned ground-link mode, meaningless when stations use every satellite in view.
+ASSIGNED_ONLY_KEYS = ("terminals", "terminals_per_satellite", "policy", "switch_margin", "acquisition_s",
+                      "max_slew_rate_deg_s")
+
+
+def _check_ground_links(scenario: Scenario, path) -> None:
+    gl = scenario.ground_links
+    changed = [name for name in type(gl).model_fields if getattr(gl, name) != type(gl).model_fields[name].default]
+    if gl.mode == "any_visible":
+        for name in ASSIGNED_ONLY_KEYS:
+            if name in changed:
+                raise ScenarioError(path, f"ground_links.{name}", "only with mode assigned; mode any_visible uses "
+                                                                  "every satellite in view, up to max_links")
+        for i, station in enumerate(scenario.ground_stations):
+            if station.terminals is not None:
+                raise ScenarioError(path, f"ground_stations[{i}].terminals",
+                                    "only with ground_links.mode assigned (any_visible: ground_links.max_links)")
+    elif "max_links" in changed:
+        raise ScenarioError(path, "ground_links.max_links", "only with mode any_visible (assigned: terminals)")
+
+
 def _check_distribution(spec, key: str, path) -> None:
     if isinstance(spec, (int, float)):
         if spec < 0:
@@ -92,11 +135,12 @@ def _check_distribution(spec, key: str, path) -> None:
         raise ScenarioError(path, f"{key}.high", f"must be >= low = {spec.low} (got {spec.high})")
 
 
-def _check_references(scenario: Scenario, path) -> None:
-    """Cross-key rules the per-key types cannot express."""
+def _check_references(scenario: Scenario, path) -> SatelliteNames:
+    """Cross-key rules the per-key types cannot express; returns the satellites' names."""
     _check_terminals(scenario, path)
+    _check_ground_links(scenario, path)
     _unique([t.name for t in scenario.constellation.tiers], "constellation.tiers", path)
-    _unique([s.name for _, s in scenario.shells], "constellation.tiers[].shells", path)
+    _unique([b.name for _, b in scenario.blocks], "constellation.tiers[] shells and tle sets", path)
     _unique([g.name for g in scenario.ground_stations], "ground_stations", path)
     for ti, tier in enumerate(scenario.constellation.tiers):
         for si, shell in enumerate(tier.shells):
@@ -104,6 +148,8 @@ def _check_references(scenario: Scenario, path) -> None:
                 raise ScenarioError(path, f"constellation.tiers[{ti}].shells[{si}].phasing",
                                     f"must be between 0 and planes - 1 = {shell.planes - 1} (got {shell.phasing})")
     _check_orbits(scenario, path)
+    names = _satellite_names(scenario, path)
+    _check_links_files(scenario, names, path)
     tiers = [t.name for t in scenario.constellation.tiers]
     for i, tier in enumerate(scenario.routing.tiers or []):
         if tier not in tiers:
@@ -112,19 +158,18 @@ def _check_references(scenario: Scenario, path) -> None:
         raise ScenarioError(path, "ground_links.tier",
                             f"no tier named {scenario.ground_links.tier!r}; tiers: {', '.join(tiers)}")
     stations = [g.name for g in scenario.ground_stations]
-    # traffic: checked while it is expanded (netsim.run.traffic.expand_traffic).
-    shells = [s.name for _, s in scenario.shells]
-    for i, node in enumerate(scenario.outputs.pcap_nodes):
-        if node not in stations and not is_satellite_name(node, scenario):
-            raise ScenarioError(path, f"outputs.pcap_nodes[{i}]",
-                                f"no node named {node!r}; use a ground station ({', '.join(stations) or 'none'}) "
-                                f"or a satellite SHELL-PLANE-INDEX with SHELL in {', '.join(shells)}")
+    satellite_like = [g.name for g in scenario.ground_stations if g.name in names]
+    if satellite_like:
+        raise ScenarioError(path, "ground_stations", f"station name {satellite_like[0]!r} is also a satellite's name")
+    # traffic: checked while it is expanded (netsim.scenario.traffic.expand_traffic).
+    pcap_nodes = [(f"outputs.pcap_nodes[{i}]", node) for i, node in enumerate(scenario.outputs.pcap_nodes)]
+    pcap_nodes += [(f"outputs.pcap[{i}].nodes[{j}]", node) for i, selector in enumerate(scenario.outputs.pcap)
+                   for j, node in enumerate(selector.nodes)]
+    for key, node in pcap_nodes:
+        if node not in stations and node not in names:
+            reason = names.why_unknown(node) if "-" in node else f"no node named {node!r}"
+            raise ScenarioError(path, key, f"{reason}; use a ground station ({', '.join(stations) or 'none'}) or a satellite")
     for i, selector in enumerate(scenario.outputs.pcap):
-        for j, node in enumerate(selector.nodes):
-            if node not in stations and not is_satellite_name(node, scenario):
-                raise ScenarioError(path, f"outputs.pcap[{i}].nodes[{j}]",
-                                    f"no node named {node!r}; use a ground station ({', '.join(stations) or 'none'}) "
-                                    f"or a satellite SHELL-PLANE-INDEX with SHELL in {', '.join(shells)}")
         for j, tier in enumerate(selector.tiers):
             if tier not in tiers:
                 raise ScenarioError(path, f"outputs.pcap[{i}].tiers[{j}]", f"no tier named {tier!r}; tiers: {', '.join(tiers)}")
@@ -150,16 +195,73 @@ def _expand_ground_station_set(raw: dict, path) -> dict:
     return {**raw, "ground_stations": expand_station_set(stations, path)}
 
 
-def _resolve_tle_files(raw: dict, path) -> dict:
-    """TLE file paths are relative to the scenario file (to the working folder when the
-    scenario did not come from a file)."""
+def _resolve_files(raw: dict, path) -> dict:
+    """TLE and ISL list file paths are relative to the scenario file (to the working
+    folder when the scenario did not come from a file)."""
     base = Path(path).parent if Path(path).is_file() else Path(".")
     tiers = (raw.get("constellation") or {}).get("tiers") if isinstance(raw.get("constellation"), dict) else None
     for tier in tiers if isinstance(tiers, list) else []:
-        for source in (tier.get("tle") or []) if isinstance(tier, dict) and isinstance(tier.get("tle"), list) else []:
+        if not isinstance(tier, dict):
+            continue
+        for source in tier.get("tle") if isinstance(tier.get("tle"), list) else []:
             if isinstance(source, dict) and isinstance(source.get("file"), str):
                 source["file"] = str(base / source["file"])
+        isl = tier.get("terminals", {}).get("isl") if isinstance(tier.get("terminals"), dict) else None
+        if isinstance(isl, dict) and isinstance(isl.get("links_file"), str):
+            isl["links_file"] = str(base / isl["links_file"])
     return raw
+
+
+def _satellite_names(scenario: Scenario, path) -> SatelliteNames:
+    """Every satellite's name; TLE sets are read (their names come from the files), and a
+    TLE set in a tier with +Grid ISLs needs a plane/slot order."""
+    tle_names = {}
+    for ti, tier in enumerate(scenario.constellation.tiers):
+        isl = tier.terminals.isl
+        for si, source in enumerate(tier.tle):
+            key = f"constellation.tiers[{ti}].tle[{si}]"
+            found = tle_set(source, key, path)
+            tle_names[source.name] = found.names
+            if isl.policy == "plus_grid" and isl.count == 4 and found.grid is None:
+                raise ScenarioError(path, f"{key}.planes", "+Grid ISLs need the set's order: give planes and "
+                                    "sats_per_plane (file order, plane by plane), or choose another "
+                                    "terminals.isl.policy (list, nearest) or count 0")
+    return SatelliteNames(scenario, tle_names)
+
+
+def _check_links_files(scenario: Scenario, names: SatelliteNames, path) -> None:
+    """ISL list files: every end a satellite of the tier, no self or repeated links, no
+    satellite with more links than isl terminals."""
+    for ti, tier in enumerate(scenario.constellation.tiers):
+        isl = tier.terminals.isl
+        if isl.policy != "list":
+            continue
+        key = f"constellation.tiers[{ti}].terminals.isl.links_file"
+        members = names.in_blocks({b.name for b in (*tier.shells, *tier.tle)})
+        index = {name: i for i, name in enumerate(members)}
+        degree: dict[int, int] = {}
+        seen: set[tuple[int, int]] = set()
+        for line, *ends in read_links_file(isl.links_file, key, path):
+            pair = []
+            for end in ends:
+                i = int(end) if end.isdigit() else index.get(end)
+                if i is None or i >= len(members):
+                    what = f"index {end} (the tier has {len(members)} satellites, 0..{len(members) - 1})" \
+                        if end.isdigit() else f"{end!r} is no satellite of tier {tier.name!r}"
+                    raise ScenarioError(path, key, f"{isl.links_file}, line {line}: {what}")
+                pair.append(i)
+            a, b = min(pair), max(pair)
+            if a == b:
+                raise ScenarioError(path, key, f"{isl.links_file}, line {line}: a satellite cannot link to itself")
+            if (a, b) in seen:
+                raise ScenarioError(path, key, f"{isl.links_file}, line {line}: link {members[a]} - {members[b]} "
+                                               "is listed twice")
+            seen.add((a, b))
+            for i in (a, b):
+                degree[i] = degree.get(i, 0) + 1
+                if degree[i] > isl.count:
+                    raise ScenarioError(path, key, f"{isl.links_file}, line {line}: {members[i]} has more links "
+                                        f"than isl terminals (count = {isl.count})")
 
 
 def _check_orbits(scenario: "Scenario", path) -> None:

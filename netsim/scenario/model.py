@@ -47,12 +47,20 @@ class Shell(_Section):
         return 360.0 if self.pattern == "delta" else 180.0
 
 
+# Ports are numbered in one byte and 255 means "no route": at most this many per node.
+MAX_PORTS = 250
+
+
 class TleSource(_Section):
     """Satellites from a TLE file (two- or three-line sets), propagated with SGP4."""
 
     name: str
     file: str  # relative paths are relative to the scenario file
     max_satellites: int | None = Field(default=None, ge=1)
+    # The file's order as planes of slots (plane by plane), for +Grid ISLs; a file that
+    # starts with a "PLANES SLOTS" line declares it itself.
+    planes: int | None = Field(default=None, ge=1)
+    sats_per_plane: int | None = Field(default=None, ge=1)
 
 
 class Distribution(_Section):
@@ -75,7 +83,17 @@ class TerminalGroup(_Section):
     # Dark time to acquire a new partner (fixed or a distribution); seconds to ~100 s
     # in the literature (DESIGN.md).
     acquisition_s: float | Distribution = 0.0
-    policy: Literal["plus_grid", "nearest", "least_loaded"] = "nearest"
+    # plus_grid: fixed +Grid partners; list: fixed links from links_file; nearest,
+    # least_loaded: links assigned anew at each update (docs/terminals.md).
+    policy: Literal["plus_grid", "list", "nearest", "least_loaded"] = "nearest"
+    # policy list: a file of links, one pair of satellite names (or 0-based indices in the
+    # tier) per line; relative to the scenario file.
+    links_file: str | None = None
+    # plus_grid: plane p slot k links to plane p+1 slot k + cross_plane_offset; across
+    # the seam plane P-1 slot k links to plane 0 slot k + seam_offset (default: the
+    # Walker phasing F + cross_plane_offset for delta shells, cross_plane_offset for TLE sets).
+    cross_plane_offset: int = Field(default=0, ge=-100_000, le=100_000)
+    seam_offset: int | None = Field(default=None, ge=-100_000, le=100_000)
     # Mounting in the body frame (x along track, y = z x x, z nadir): "ring" (count
     # horizontal terminals), one name for all ("zenith", "nadir", "fore", "aft", "right",
     # "left", "az<deg>") or one name per terminal. Default: isl ring, up zenith, down nadir.
@@ -123,10 +141,27 @@ class GroundStation(_Section):
     alt_km: float = Field(default=0.0, ge=-0.5, le=10)
     # Inhabitants, for the gravity traffic generator (bundled sets fill it); None: unknown.
     population: int | None = Field(default=None, ge=0)
+    # This station's own ground-link limits; not given: those of ground_links.
+    terminals: int | None = Field(default=None, ge=1, le=MAX_PORTS)
+    elevation_mask_deg: float | None = Field(default=None, ge=0, lt=90)
+    max_range_km: float | None = Field(default=None, gt=0, le=100_000)
 
 
 class GroundLinks(_Section):
+    """How ground stations reach the serving tier (docs/ground-segment.md)."""
+
+    # assigned: each station terminal links to one satellite, chosen by `policy`, and
+    # re-points (slews, acquires) at handovers; any_visible: a station uses every
+    # satellite within its limits at once (up to max_links), no terminals, no acquisition.
+    mode: Literal["assigned", "any_visible"] = "assigned"
+    # assigned: laser terminals per station (each links to a different satellite).
+    terminals: int = Field(default=1, ge=1, le=MAX_PORTS)
+    # any_visible: at most this many links per station at once (the nearest).
+    max_links: int = Field(default=64, ge=1, le=MAX_PORTS)
+    # A satellite is usable above this elevation and within this slant range (none: any).
     elevation_mask_deg: float = Field(default=25.0, ge=0, lt=90)
+    max_range_km: float | None = Field(default=None, gt=0, le=100_000)
+    # assigned: ground terminals per satellite of the serving tier.
     terminals_per_satellite: int = Field(default=2, ge=1, le=16)
     # Tier whose satellites serve the ground; the first tier when not given.
     tier: str | None = None
@@ -325,7 +360,7 @@ class Scenario(_Section):
     laser: Laser = Laser()
     routing: Routing = Routing()
     # Flows (udp_cbr, udp_onoff, udp_burst, tcp_bulk, ping) and flow generators, as
-    # mappings; load_scenario expands them into flow models (netsim.run.traffic.expand).
+    # mappings; load_scenario expands them into flow models (netsim.scenario.traffic).
     traffic: list[Any] = Field(default_factory=list)
     outputs: Outputs = Outputs()
 
@@ -340,8 +375,14 @@ class Scenario(_Section):
 
     @property
     def shells(self) -> list[tuple[str, Shell]]:
-        """(tier name, shell) for every shell, in file order."""
+        """(tier name, shell) for every Walker shell, in file order."""
         return [(tier.name, shell) for tier in self.constellation.tiers for shell in tier.shells]
+
+    @property
+    def blocks(self) -> list[tuple[str, Shell | TleSource]]:
+        """(tier name, Walker shell or TLE set) in node order: per tier, its shells then
+        its TLE sets."""
+        return [(tier.name, block) for tier in self.constellation.tiers for block in (*tier.shells, *tier.tle)]
 
     @property
     def satellite_count(self) -> int:
@@ -352,7 +393,8 @@ class Scenario(_Section):
         return self.ground_links.tier or self.constellation.tiers[0].name
 
 
-def is_satellite_name(node: str, scenario: Scenario) -> bool:
+def is_walker_satellite_name(node: str, scenario: Scenario) -> bool:
+    """SHELL-PLANE-INDEX of an existing Walker satellite (without listing them all)."""
     shell_name, _, rest = node.rpartition("-")
     shell_name, _, plane = shell_name.rpartition("-")
     for _, shell in scenario.shells:

@@ -14,24 +14,19 @@ from pydantic import ValidationError
 
 from netsim.errors import ScenarioError
 from netsim.scenario.describe import describe, dotted
-from netsim.scenario.model import (TRAFFIC_KINDS, FlowGenerator, Scenario, UdpCbrFlow, is_satellite_name)
+from netsim.scenario.model import TRAFFIC_KINDS, FlowGenerator, Scenario, UdpCbrFlow
+from netsim.scenario.names import SatelliteNames
 
 FLOW_PORT_BASE = 9000  # flow i uses UDP/TCP port FLOW_PORT_BASE + i
 MAX_FLOWS = 65535 - FLOW_PORT_BASE
 RATE_KINDS = ("udp_cbr", "udp_onoff")
 
-def satellite_names(scenario: Scenario) -> list[str]:
-    """Satellite names in node order (Walker shells: SHELL-PLANE-INDEX)."""
-    return [f"{shell.name}-{p}-{k}" for _, shell in scenario.shells
-            for p in range(shell.planes) for k in range(shell.sats_per_plane)]
-
-
-def expand_traffic(scenario: Scenario, path) -> Scenario:
+def expand_traffic(scenario: Scenario, path, satellites: SatelliteNames | None = None) -> Scenario:
     """The scenario with its traffic as a list of checked flow models (generators expanded)."""
     if not scenario.traffic:
         return scenario
     stations = [g.name for g in scenario.ground_stations]
-    ctx = _Context(scenario, path, stations)
+    ctx = _Context(scenario, path, stations, satellites or SatelliteNames(scenario))
     flows: list = []
     for i, entry in enumerate(scenario.traffic):
         key = f"traffic[{i}]"
@@ -59,20 +54,20 @@ class _Context:
     scenario: Scenario
     path: Any
     stations: list[str]
-    _satellites: list[str] | None = None
+    names: SatelliteNames
 
     @property
     def satellites(self) -> list[str]:
-        if self._satellites is None:
-            self._satellites = satellite_names(self.scenario)
-        return self._satellites
+        return self.names.all()
 
     def is_node(self, name: Any) -> bool:
-        if not isinstance(name, str):
-            return False
-        if name in self.stations:
-            return True
-        return is_satellite_name(name, self.scenario)
+        return isinstance(name, str) and (name in self.stations or name in self.names)
+
+    def unknown(self, name: Any) -> str:
+        if isinstance(name, str) and "-" in name:
+            return self.names.why_unknown(name)
+        return (f"no node named {name!r}; use a ground station ({', '.join(self.stations) or 'none'}) "
+                "or a satellite (SHELL-PLANE-INDEX or SET-CATALOG)")
 
 
 def _flow(entry: dict, key: str, ctx: _Context, where: str | None = None):
@@ -98,9 +93,7 @@ def _flow(entry: dict, key: str, ctx: _Context, where: str | None = None):
     scenario, path = ctx.scenario, ctx.path
     for end in ("src", "dst"):
         if not ctx.is_node(getattr(flow, end)):
-            raise ScenarioError(path, f"{where or key}.{end}",
-                                f"no ground station named {getattr(flow, end)!r}; ground stations: "
-                                f"{', '.join(ctx.stations) or 'none'} (or a satellite SHELL-PLANE-INDEX)")
+            raise ScenarioError(path, f"{where or key}.{end}", ctx.unknown(getattr(flow, end)))
     if flow.src == flow.dst:
         raise ScenarioError(path, f"{where or key}.dst", "must differ from src")
     stop = flow.stop_s if flow.stop_s is not None else scenario.duration_s
@@ -112,7 +105,8 @@ def _flow(entry: dict, key: str, ctx: _Context, where: str | None = None):
 
 def _select(selector: Any, key: str, ctx: _Context) -> list[str]:
     """Node names a selector picks, in node order without repeats."""
-    allowed = ("ground_stations | satellites | a node name | {tier: NAME} | {shell: NAME} | a list of these")
+    allowed = ("ground_stations | satellites | a node name | {tier: NAME} | {shell: NAME (a shell or TLE set)} "
+               "| a list of these")
     if isinstance(selector, list):
         names: list[str] = []
         for j, part in enumerate(selector):
@@ -124,7 +118,7 @@ def _select(selector: Any, key: str, ctx: _Context) -> list[str]:
         return list(ctx.satellites)
     if isinstance(selector, str):
         if not ctx.is_node(selector):
-            raise ScenarioError(ctx.path, key, f"no node named {selector!r}; a selector is {allowed}")
+            raise ScenarioError(ctx.path, key, f"{ctx.unknown(selector)}; a selector is {allowed}")
         return [selector]
     if isinstance(selector, dict) and len(selector) == 1:
         (what, name), = selector.items()
@@ -132,15 +126,16 @@ def _select(selector: Any, key: str, ctx: _Context) -> list[str]:
             tiers = [t.name for t in ctx.scenario.constellation.tiers]
             if name not in tiers:
                 raise ScenarioError(ctx.path, f"{key}.tier", f"no tier named {name!r}; tiers: {', '.join(tiers)}")
-            shells = {s.name for t, s in ctx.scenario.shells if t == name}
+            blocks = {b.name for t, b in ctx.scenario.blocks if t == name}
         elif what == "shell":
-            all_shells = [s.name for _, s in ctx.scenario.shells]
-            if name not in all_shells:
-                raise ScenarioError(ctx.path, f"{key}.shell", f"no shell named {name!r}; shells: {', '.join(all_shells)}")
-            shells = {name}
+            all_blocks = [b.name for _, b in ctx.scenario.blocks]
+            if name not in all_blocks:
+                raise ScenarioError(ctx.path, f"{key}.shell",
+                                    f"no shell or TLE set named {name!r}; there are: {', '.join(all_blocks)}")
+            blocks = {name}
         else:
             raise ScenarioError(ctx.path, f"{key}.{what}", f"unknown selector key; a selector is {allowed}")
-        return [n for n in ctx.satellites if n.rsplit("-", 2)[0] in shells]
+        return ctx.names.in_blocks(blocks)
     raise ScenarioError(ctx.path, key, f"not a selector (got {selector!r}); a selector is {allowed}")
 
 

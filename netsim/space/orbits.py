@@ -14,6 +14,7 @@ Every ephemeris has `.names`, `len()`, `.at(t_s, out=None) -> (pos_m, vel_mps)` 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from functools import cache, cached_property
@@ -218,10 +219,6 @@ class Ephemeris:
         return self.parts[part], index - self.offsets[part]
 
 
-# The runner's name for the ephemeris of circular Walker shells.
-CircularOrbits = Ephemeris
-
-
 def semi_major_axis_m(shell: Shell) -> float:
     gm, radius = earth_constants()
     if shell.altitude_km is not None:
@@ -245,7 +242,7 @@ def _utc(text: str) -> dt.datetime:
 
 def constellation_ephemeris(scenario: Scenario) -> Ephemeris:
     """Every satellite of the scenario: per tier, its Walker shells then its TLE sets."""
-    from netsim.space.tle import TleSatellites, read_tle
+    from netsim.space.tle import TleSatellites, read_tle_set
 
     epoch = _utc(scenario.epoch)
     j2 = scenario.constellation.propagation == "j2"
@@ -255,26 +252,15 @@ def constellation_ephemeris(scenario: Scenario) -> Ephemeris:
             offset = (epoch - _utc(shell.epoch)).total_seconds() if shell.epoch else 0.0
             parts.append(walker_shell(shell, offset, j2))
         for source in tier.tle:
-            records = read_tle(source.file)[:source.max_satellites]
+            records = read_tle_set(source.name, source.file, source.max_satellites).records
             parts.append(TleSatellites(source.name, records, epoch))
     return Ephemeris(tuple(parts))
 
 
-def constellation_orbits(scenario: Scenario) -> Ephemeris:
-    """The Walker shells of a scenario, shells in file order (what a packet-level run
-    lays +Grid links on). TLE tiers need constellation_ephemeris."""
-    for ti, tier in enumerate(scenario.constellation.tiers):
-        if tier.tle:
-            raise ScenarioError(scenario.name, f"constellation.tiers[{ti}].tle",
-                                "packet-level runs support Walker shells only so far (no +Grid for TLE "
-                                "satellites); use netsim.space.orbits.constellation_ephemeris for their positions")
-    return constellation_ephemeris(scenario)
-
-
 def validate(scenario: Scenario, path) -> None:
     """Rules on orbit keys beyond their types: one size per shell, parseable epochs, no
-    collisions inside a shell, readable TLE files. Errors name the key."""
-    from netsim.space.tle import read_tle
+    collisions inside a shell, readable TLE files whose declared plane/slot order fits
+    their size. Errors name the key."""
 
     for ti, tier in enumerate(scenario.constellation.tiers):
         where = f"constellation.tiers[{ti}]"
@@ -301,9 +287,26 @@ def validate(scenario: Scenario, path) -> None:
                                     f"(closest approach {closest_m:.2g} m); change phasing "
                                     f"(0..{shell.planes - 1}), planes or raan_spread_deg")
         for si, source in enumerate(tier.tle):
-            if not Path(source.file).is_file():
-                raise ScenarioError(path, f"{where}.tle[{si}].file", f"TLE file not found: {source.file}")
-            read_tle(source.file)
+            tle_set(source, f"{where}.tle[{si}]", path)
+
+
+def tle_set(source, key: str, path):
+    """The satellites of a `tle` source (netsim.space.tle.TleSet) with its plane/slot
+    order checked: the keys planes and sats_per_plane (both or neither) override the
+    file's own declaration, and planes x slots must be the number of satellites."""
+    from netsim.space.tle import read_tle_set
+
+    if not Path(source.file).is_file():
+        raise ScenarioError(path, f"{key}.file", f"TLE file not found: {source.file}")
+    found = read_tle_set(source.name, source.file, source.max_satellites)
+    if (source.planes is None) != (source.sats_per_plane is None):
+        raise ScenarioError(path, f"{key}.planes", "give both planes and sats_per_plane, or neither")
+    grid = (source.planes, source.sats_per_plane) if source.planes is not None else found.grid
+    if grid is not None and grid[0] * grid[1] != len(found.records):
+        where = f"{key}.planes" if source.planes is not None else f"{key}.file"
+        raise ScenarioError(path, where, f"{grid[0]} planes x {grid[1]} satellites = {grid[0] * grid[1]}, but the "
+                                         f"set has {len(found.records)} satellites")
+    return dataclasses.replace(found, grid=grid)
 
 
 def reference_state(orbits: Ephemeris, index: int, t_s: float) -> tuple[np.ndarray, np.ndarray]:

@@ -33,10 +33,22 @@ def tle_checksum(line: str) -> int:
     return sum(int(c) if c.isdigit() else c == "-" for c in line[:68]) % 10
 
 
+def declared_grid(text: str) -> tuple[int, int] | None:
+    """(planes, satellites per plane) when the file starts with a "PLANES SLOTS" line, as
+    the TLE files written by Hypatia do (its satellites are then in plane-major order)."""
+    first = next((line.split() for line in text.splitlines() if line.strip()), [])
+    if len(first) == 2 and all(x.isdigit() for x in first):
+        return int(first[0]), int(first[1])
+    return None
+
+
 def parse_tle(text: str, path: str | Path = "<tle>") -> list[TleRecord]:
-    """Two- or three-line element sets; errors name the file and the line."""
+    """Two- or three-line element sets (after an optional "PLANES SLOTS" line); errors
+    name the file and the line."""
     lines = text.splitlines()
     records, title, n = [], None, 0
+    if declared_grid(text) is not None:
+        n = next(i for i, line in enumerate(lines) if line.strip()) + 1
     while n < len(lines):
         line = lines[n].rstrip()
         if not line.strip():
@@ -77,11 +89,44 @@ def _check_line(line: str, number: int, path) -> None:
 
 
 def read_tle(path: str | Path) -> list[TleRecord]:
+    return parse_tle(_read_text(path), path)
+
+
+def _read_text(path: str | Path) -> str:
     path = Path(path)
     try:
-        return parse_tle(path.read_text(), path)
+        return path.read_text()
     except FileNotFoundError:
         raise ScenarioError(path, "", "TLE file not found") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise ScenarioError(path, "", f"cannot read the TLE file: {getattr(err, 'strerror', None) or err}") from None
+
+
+def tle_names(source: str, records: list[TleRecord]) -> tuple[str, ...]:
+    """netsim's names of TLE satellites: SET-CATALOG (the set's name, the catalog number)."""
+    return tuple(f"{source}-{r.line1[2:7].strip()}" for r in records)
+
+
+@dataclass(frozen=True)
+class TleSet:
+    """The satellites of one `tle` source: records (after max_satellites), their netsim
+    names (SET-CATALOG) and the plane/slot order declared for +Grid, if any."""
+
+    records: list[TleRecord]
+    names: tuple[str, ...]
+    grid: tuple[int, int] | None
+
+
+def read_tle_set(name: str, path: str | Path, max_satellites: int | None = None) -> TleSet:
+    text = _read_text(path)
+    records = parse_tle(text, path)[:max_satellites]
+    names = tle_names(name, records)
+    if len(set(names)) != len(names):
+        seen: set[str] = set()
+        twice = next(n for n in names if n in seen or seen.add(n))
+        raise ScenarioError(path, "", f"catalog number {twice.rpartition('-')[2]} appears twice; netsim names "
+                                      "TLE satellites SET-CATALOG, so catalog numbers must be unique in a file")
+    return TleSet(records, names, declared_grid(text))
 
 
 def gmst82_rad(days_since_j2000: float) -> float:
@@ -111,7 +156,7 @@ class TleSatellites:
 
         self.source = source
         self.records = records
-        self.names = tuple(f"{source}-{r.line1[2:7].strip()}" for r in records)
+        self.names = tle_names(source, records)
         # WGS-72 constants: the ones the element sets were fitted with (Vallado 2006, §2).
         self._satrecs = [Satrec.twoline2rv(r.line1, r.line2, WGS72) for r in records]
         self._array = SatrecArray(self._satrecs)
