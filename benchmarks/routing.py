@@ -130,21 +130,33 @@ def main() -> None:
 
 
 def solver_vs_scipy(states, snap, name: str, destinations: int = 3) -> None:
+    """Seconds per destination of the search alone: each tool runs once with one
+    destination and once with `destinations`, and the difference is divided by the extra
+    destinations, so building the graph (CSR) is left out of both."""
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import dijkstra
 
     weights = link_weights(snap.links, snap.pos_m, "delay")
     dest = states.destinations[:destinations]
     n = states.layout.n_nodes
-    start = time.perf_counter()
-    next_hop_ports(snap.links, weights, n, dest, n, n_transit=states.n_satellites, threads=1)
-    ours = (time.perf_counter() - start) / len(dest)
+
+    def ours(d):
+        start = time.perf_counter()
+        next_hop_ports(snap.links, weights, n, d, n, n_transit=states.n_satellites, threads=1)
+        return time.perf_counter() - start
+
     graph = csr_matrix((weights, (snap.links.node_a, snap.links.node_b)), shape=(n, n))
-    start = time.perf_counter()
-    dijkstra(graph, directed=False, indices=dest)
-    theirs = (time.perf_counter() - start) / len(dest)
-    print(f"{name}-solver-per-destination: {ours:.3f} s (NextHopSolver, one thread, incl. building the CSR)")
-    print(f"{name}-scipy-dijkstra-per-destination: {theirs:.3f} s (scipy.sparse.csgraph.dijkstra, distances only)")
+
+    def theirs(d):
+        start = time.perf_counter()
+        dijkstra(graph, directed=False, indices=d)
+        return time.perf_counter() - start
+
+    extra = len(dest) - 1
+    print(f"{name}-solver-per-destination: {(ours(dest) - ours(dest[:1])) / extra:.3f} s "
+          f"(NextHopSolver, one thread: distances and next-hop ports)")
+    print(f"{name}-scipy-dijkstra-per-destination: {(theirs(dest) - theirs(dest[:1])) / extra:.3f} s "
+          f"(scipy.sparse.csgraph.dijkstra: distances only)")
 
 
 if __name__ == "__main__":
