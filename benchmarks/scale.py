@@ -84,6 +84,7 @@ def read_run(run_dir: Path) -> dict:
     timing = manifest.get("timing") or {}
     return {"status": manifest.get("status", "missing"), "error": manifest.get("error"),
             "manifest_wall_s": manifest.get("wall_time_s"), "timing": {k: timing[k] for k in PHASES if k in timing},
+            "cpu_timing": {k: v for k, v in (manifest.get("cpu_timing") or {}).items() if k in PHASES},
             "manifest_peak_rss_mb": manifest.get("peak_rss_mb"), "drops": manifest.get("drops"),
             "packets_sent": sum(r["packets_sent"] for r in flows),
             "packets_received": sum(r["packets_received"] for r in flows),
@@ -96,10 +97,14 @@ def derived(point: dict) -> dict:
            "peak_rss_gb": point["peak_rss_bytes"] / 1e9,
            "rss_per_satellite_kb": point["peak_rss_bytes"] / point["satellites"] / 1e3}
     packets_s = (point.get("timing") or {}).get("packets")
+    packets_cpu_s = (point.get("cpu_timing") or {}).get("packets")
     hops = point.get("packet_hops")
     if packets_s and hops:
         out["packet_hops_per_s"] = hops / packets_s
         out["ns_per_packet_hop"] = packets_s / hops * 1e9
+    if packets_cpu_s and hops:  # per CPU second of the packets phase: what other jobs do not change
+        out["packet_hops_per_cpu_s"] = hops / packets_cpu_s
+        out["cpu_ns_per_packet_hop"] = packets_cpu_s / hops * 1e9
     if hops and point.get("packets_sent"):
         out["satellite_hops_per_packet"] = hops / point["packets_sent"]
     return out
@@ -176,6 +181,8 @@ def print_end_to_end(p: dict) -> None:
     figure(f"{name}-wall-per-sim-s", p["wall_per_sim_s"], "s/s")
     for phase, seconds in (p.get("timing") or {}).items():
         figure(f"{name}-{phase.replace('_', '-')}", seconds, "s")
+    for phase, seconds in (p.get("cpu_timing") or {}).items():
+        figure(f"{name}-{phase.replace('_', '-')}-cpu", seconds, "s")
     figure(f"{name}-peak-rss", p["peak_rss_gb"], "GB")
     figure(f"{name}-rss-per-satellite", p["rss_per_satellite_kb"], "KB")
     figure(f"{name}-packets-delivered", p["packets_received"])
@@ -186,6 +193,9 @@ def print_end_to_end(p: dict) -> None:
     if "packet_hops_per_s" in p:
         figure(f"{name}-packet-hops-per-s", p["packet_hops_per_s"], "/s")
         figure(f"{name}-ns-per-packet-hop", p["ns_per_packet_hop"], "ns")
+    if "packet_hops_per_cpu_s" in p:
+        figure(f"{name}-packet-hops-per-cpu-s", p["packet_hops_per_cpu_s"], "/s")
+        figure(f"{name}-cpu-ns-per-packet-hop", p["cpu_ns_per_packet_hop"], "ns")
 
 
 def status(p: dict) -> str:

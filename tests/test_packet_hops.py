@@ -55,3 +55,6 @@ def test_manifest_counts_every_satellite_hop(tmp_path):
         expected += flow["packets_received"] * forwards
     manifest = json.loads((tmp_path / "hops" / "manifest.json").read_text())
     assert manifest["packet_hops"] == result.packet_hops == expected
+    # Phases timed in wall and CPU seconds (the benchmarks divide packet-hops by the latter).
+    assert set(manifest["cpu_timing"]) == set(manifest["timing"]) == {"setup", "network_state", "packets", "outputs"}
+    assert 0 < manifest["cpu_timing"]["packets"] <= manifest["wall_time_s"] * 2  # at most both cores
