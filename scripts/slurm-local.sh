@@ -99,7 +99,8 @@ start_munge() {
   chown munge:munge /etc/munge/munge.key && chmod 0400 /etc/munge/munge.key
   install -d -o munge -g munge -m 0755 /run/munge
   install -d -o munge -g munge -m 0700 /var/lib/munge /var/log/munge
-  runuser -u munge -- /usr/sbin/munged --pid-file="$STATE/munged.pid"
+  # munged runs as munge and writes its pid file where that user may: /run/munge.
+  runuser -u munge -- /usr/sbin/munged --pid-file=/run/munge/munged.pid
   for _ in $(seq 50); do munge -n 2>/dev/null | unmunge >/dev/null 2>&1 && return 0; sleep 0.1; done
   die "munged did not start (see /var/log/munge/munged.log)"
 }
@@ -130,7 +131,7 @@ start() {
 stop() {
   need_root stop
   local pidfile
-  for pidfile in "$STATE/slurmd.pid" "$STATE/slurmctld.pid" "$STATE/munged.pid"; do
+  for pidfile in "$STATE/slurmd.pid" "$STATE/slurmctld.pid" /run/munge/munged.pid; do
     if alive "$pidfile"; then
       kill "$(cat "$pidfile")"
       for _ in $(seq 50); do alive "$pidfile" || break; sleep 0.1; done
