@@ -105,7 +105,7 @@ start_munge() {
   die "munged did not start (see /var/log/munge/munged.log)"
 }
 
-alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+alive() { [ -f "$1" ] && kill -0 "$(cat "$1" 2>/dev/null)" 2>/dev/null; }
 
 start() {
   need_root start
