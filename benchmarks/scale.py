@@ -3,7 +3,8 @@
 1. End to end: `netsim run` of copies of topologies/seed-fabric.yaml scaled to about
    10 k, 100 k and the full 1,218,000 satellites (10 s simulated each): wall time, wall
    time per simulated second, peak RSS, RSS per satellite, packets delivered and
-   packet-hops per second. Bars: 1 h of wall per 10 s simulated, 16 GB.
+   packet-hops per second (the core's own count of satellite hops, manifest
+   `packet_hops`, over the packets phase). Bars: 1 h of wall per 10 s simulated, 16 GB.
 2. At 10 k satellites, growth with ground stations, flows and routing interval, one
    knob at a time: wall time and peak RSS.
 3. Bytes the C++ core spends per forwarding-only satellite (nodes, +Grid links, a
@@ -18,7 +19,7 @@
 Every run is its own child process. Its peak RSS is the ru_maxrss that os.wait4 returns
 for that child alone: unlike RUSAGE_CHILDREN (a maximum over every child so far) it
 isolates each run, and unlike /usr/bin/time it needs no output parsing. Phase timings
-and packet counts come from the run folder (manifest.json, flows.csv, rtt.csv). Prints
+and packet counts come from the run folder (manifest.json, flows.csv). Prints
 one headline figure per line as `figure-name: value unit`; writes OUT/scale.json. A
 simulated second is one of duration_s; the drain_s after it is in the wall time too.
 """
@@ -26,7 +27,6 @@ simulated second is one of duration_s; the drain_s after it is in the wall time 
 from __future__ import annotations
 
 import argparse
-import csv
 import itertools
 import json
 import os
@@ -76,21 +76,19 @@ def run_child(cmd: list[str], log: Path) -> tuple[int, float, int]:
 
 
 def read_run(run_dir: Path) -> dict:
-    """What the run folder says: status, phase timings, packets, mean hops of the
-    ground-to-ground paths (rtt.csv covers those only)."""
+    """What the run folder says: status, phase timings, packets, and the packet-hops the
+    C++ core counted (manifest `packet_hops`: packets handed to a laser port by a
+    satellite, every hop of every packet, delivered or not)."""
     manifest = read_manifest(run_dir) or {}
     flows = read_flows(run_dir) if (run_dir / "flows.csv").is_file() else []
-    hops = []
-    if (run_dir / "rtt.csv").is_file():
-        with (run_dir / "rtt.csv").open(newline="") as f:
-            hops = [int(r["hops"]) for r in csv.DictReader(f) if r["reachable"] == "True" and r["hops"]]
     timing = manifest.get("timing") or {}
     return {"status": manifest.get("status", "missing"), "error": manifest.get("error"),
             "manifest_wall_s": manifest.get("wall_time_s"), "timing": {k: timing[k] for k in PHASES if k in timing},
+            "cpu_timing": {k: v for k, v in (manifest.get("cpu_timing") or {}).items() if k in PHASES},
             "manifest_peak_rss_mb": manifest.get("peak_rss_mb"), "drops": manifest.get("drops"),
             "packets_sent": sum(r["packets_sent"] for r in flows),
             "packets_received": sum(r["packets_received"] for r in flows),
-            "mean_hops": float(np.mean(hops)) if hops else None}
+            "packet_hops": manifest.get("packet_hops")}
 
 
 def derived(point: dict) -> dict:
@@ -99,8 +97,16 @@ def derived(point: dict) -> dict:
            "peak_rss_gb": point["peak_rss_bytes"] / 1e9,
            "rss_per_satellite_kb": point["peak_rss_bytes"] / point["satellites"] / 1e3}
     packets_s = (point.get("timing") or {}).get("packets")
-    if packets_s and point.get("mean_hops") is not None:
-        out["packet_hops_per_s"] = point["packets_received"] * point["mean_hops"] / packets_s
+    packets_cpu_s = (point.get("cpu_timing") or {}).get("packets")
+    hops = point.get("packet_hops")
+    if packets_s and hops:
+        out["packet_hops_per_s"] = hops / packets_s
+        out["ns_per_packet_hop"] = packets_s / hops * 1e9
+    if packets_cpu_s and hops:  # per CPU second of the packets phase: what other jobs do not change
+        out["packet_hops_per_cpu_s"] = hops / packets_cpu_s
+        out["cpu_ns_per_packet_hop"] = packets_cpu_s / hops * 1e9
+    if hops and point.get("packets_sent"):
+        out["satellite_hops_per_packet"] = hops / point["packets_sent"]
     return out
 
 
@@ -175,11 +181,21 @@ def print_end_to_end(p: dict) -> None:
     figure(f"{name}-wall-per-sim-s", p["wall_per_sim_s"], "s/s")
     for phase, seconds in (p.get("timing") or {}).items():
         figure(f"{name}-{phase.replace('_', '-')}", seconds, "s")
+    for phase, seconds in (p.get("cpu_timing") or {}).items():
+        figure(f"{name}-{phase.replace('_', '-')}-cpu", seconds, "s")
     figure(f"{name}-peak-rss", p["peak_rss_gb"], "GB")
     figure(f"{name}-rss-per-satellite", p["rss_per_satellite_kb"], "KB")
     figure(f"{name}-packets-delivered", p["packets_received"])
+    if p.get("packet_hops") is not None:
+        figure(f"{name}-packet-hops", p["packet_hops"])
+    if "satellite_hops_per_packet" in p:
+        figure(f"{name}-satellite-hops-per-packet", p["satellite_hops_per_packet"])
     if "packet_hops_per_s" in p:
         figure(f"{name}-packet-hops-per-s", p["packet_hops_per_s"], "/s")
+        figure(f"{name}-ns-per-packet-hop", p["ns_per_packet_hop"], "ns")
+    if "packet_hops_per_cpu_s" in p:
+        figure(f"{name}-packet-hops-per-cpu-s", p["packet_hops_per_cpu_s"], "/s")
+        figure(f"{name}-cpu-ns-per-packet-hop", p["cpu_ns_per_packet_hop"], "ns")
 
 
 def status(p: dict) -> str:

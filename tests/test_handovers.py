@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 
 import numpy as np
+import pytest
 
 from conftest import default_scenario_dict
 from netsim.scenario.load import scenario_from_dict
 from netsim.space.geometry import elevation_rad
-from netsim.links.ground_links import off_nadir_rad
 from netsim.run.network_state import NetworkStates
 from netsim.space.orbits import constellation_ephemeris
+from netsim.space.sites import ground_sites
 
 
 def single_station(**ground_links) -> dict:
@@ -59,47 +61,98 @@ def test_terminal_counts_and_field_of_regard_are_respected():
         snap = states.at(float(t))
         assert np.bincount(snap.ground.satellite).max(initial=0) <= 1  # one ground terminal per satellite
         for g, sat in zip(snap.ground.station, snap.ground.satellite):
-            angle = off_nadir_rad(snap.pos_m[sat:sat + 1], snap.pos_m[n_sat + g])[0]
+            to_station = snap.pos_m[n_sat + g] - snap.pos_m[sat]  # off-nadir angle, from its definition
+            angle = np.arccos(np.dot(to_station, -snap.pos_m[sat]) /
+                              (np.linalg.norm(to_station) * np.linalg.norm(snap.pos_m[sat])))
             assert angle <= np.radians(55) + 1e-12
+
+
+def slew_s(orbits, sites, names, event, rate_deg_s) -> float:
+    """Re-pointing time of a ground handover, from the geometry here: the angle at the
+    station between the old and the new satellite at the handover, over the slew rate."""
+    t = float(event["time_s"])
+    sat_pos, _ = orbits.at(t)
+    station = sites.at(t)[0][list(sites.names).index(event["node"])]
+    old = sat_pos[names.index(event["old_peer"])] - station
+    new = sat_pos[names.index(event["new_peer"])] - station
+    angle = np.arccos(np.clip(old @ new / (np.linalg.norm(old) * np.linalg.norm(new)), -1.0, 1.0))
+    return float(angle / np.radians(rate_deg_s))
 
 
 def test_slew_time_follows_the_slew_rate():
     scenario = scenario_from_dict(single_station(max_slew_rate_deg_s=2.0, acquisition_s=1.5))
     states = NetworkStates(scenario)
+    orbits = constellation_ephemeris(scenario)
+    sites = ground_sites(scenario.ground_stations, dt.datetime.fromisoformat(scenario.epoch))
+    names = list(orbits.names)
     reassigned = []
     for t in np.arange(0, 900.0, 0.5):
         reassigned += [e for e in states.at(float(t)).handovers if e["old_peer"] and e["new_peer"]]
     assert reassigned
     for event in reassigned:
-        assert event["outage_s"] >= 1.5  # slew (angle / rate) plus acquisition
+        # Outage = slew (angle / rate) + acquisition, to float precision.
+        assert event["outage_s"] == pytest.approx(slew_s(orbits, sites, names, event, 2.0) + 1.5, abs=1e-9)
+        assert event["outage_s"] > 1.5 + 1.0  # the slew is seconds here, not a rounding
 
 
-def test_acquisition_window_drops_exactly_the_packets_sent_into_it(tmp_path):
+ISOLATED_INTERVAL_S = 0.0007  # packets never land on a routing-update boundary
+ACQUISITION_S, SLEW_DEG_S = 0.4, 20.0
+
+
+@pytest.fixture(scope="module")
+def one_handover(tmp_path_factory):
+    """london alone sends to a satellite (nothing else hands over on its path), 12 s,
+    nearest satellite without hysteresis: exactly one handover, at 3.0 s."""
     from netsim.run.runner import run
 
-    raw = single_station(acquisition_s=0.4, max_slew_rate_deg_s=20.0, policy="nearest", switch_margin=0.0)
-    raw["duration_s"] = 12.0
-    interval_s = 0.0007  # packets never land on a routing-update boundary
-    raw["traffic"] = [{"name": "up", "src": "london", "dst": "new_york", "rate_mbps": 500 * 8 / interval_s / 1e6,
-                       "packet_bytes": 500, "start_s": 0.0, "stop_s": 12.0}]
-    result = run(scenario_from_dict(raw), tmp_path / "acq")
-    events = list(csv.DictReader((tmp_path / "acq" / "handovers.csv").open()))
-    london = [(float(e["time_s"]), float(e["outage_s"])) for e in events if e["node"] == "london"]
-    assert london, "london must hand over within 12 s (nearest policy, 12x12 shell)"
-    sent_s = result.packets.sent_ns * 1e-9
-    received = set(result.packets.seq.tolist())
-    all_sent = np.arange(0.0, 12.0, interval_s)
-    in_window = np.zeros(len(all_sent), dtype=bool)
-    for start, outage in london:
-        in_window |= (all_sent >= start) & (all_sent < start + outage)
-    # Nothing sent into london's dark window arrives, everything around it does
-    # unless new_york was handing over when it arrived.
-    assert not received & set(np.flatnonzero(in_window).tolist())
-    assert in_window.sum() > 0 and len(sent_s) > 0
+    raw = single_station(acquisition_s=ACQUISITION_S, max_slew_rate_deg_s=SLEW_DEG_S, policy="nearest",
+                         switch_margin=0.0)
+    raw["ground_stations"] = raw["ground_stations"][:1]
+    raw["duration_s"], raw["drain_s"] = 12.0, 0.5
+    raw["traffic"] = [{"name": "up", "src": "london", "dst": "vleo-3-4", "packet_bytes": 500,
+                       "rate_mbps": 500 * 8 / ISOLATED_INTERVAL_S / 1e6, "start_s": 0.0, "stop_s": 12.0}]
+    scenario = scenario_from_dict(raw)
+    out = tmp_path_factory.mktemp("one-handover")
+    return scenario, run(scenario, out), out
+
+
+def test_one_handover_drops_exactly_the_packets_sent_into_its_window(one_handover):
+    scenario, result, out = one_handover
+    events = list(csv.DictReader((out / "handovers.csv").open()))
+    assert len(events) == 1 and events[0]["node"] == "london", events
+    event = events[0]
+    start, outage = float(event["time_s"]), float(event["outage_s"])
+    orbits = constellation_ephemeris(scenario)
+    sites = ground_sites(scenario.ground_stations, dt.datetime.fromisoformat(scenario.epoch))
+    slew = slew_s(orbits, sites, list(orbits.names), event, SLEW_DEG_S)
+    assert outage == pytest.approx(slew + ACQUISITION_S, abs=1e-6)  # the table rounds to 1 µs
+    assert slew > 1.0  # this handover re-points by tens of degrees
+
+    all_sent = np.arange(0.0, 12.0, ISOLATED_INTERVAL_S)
     flow = result.flows[0]
-    # Every loss of this flow is a handover loss, and london's windows account for
-    # exactly the packets sent into them.
-    assert flow["lost_handover"] == flow["packets_lost"]
-    new_york = [e for e in events if e["node"] == "new_york"]
-    if not new_york:
-        assert flow["packets_lost"] == int(in_window.sum())
+    assert flow["packets_sent"] == len(all_sent)
+    packets = result.packets
+    assert np.all(np.abs(packets.sent_ns * 1e-9 - all_sent[packets.seq]) < 1e-9)  # the schedule assumed here
+    in_window = (all_sent >= start) & (all_sent < start + outage)
+    # Exactly the packets sent into the dark window are lost, to the handover; all others arrive.
+    assert set(packets.seq.tolist()) == set(np.flatnonzero(~in_window).tolist())
+    assert flow["lost_handover"] == flow["packets_lost"] == int(in_window.sum()) > 6000
+
+
+def test_links_table_adds_up_to_the_handover_table(one_handover):
+    """links.csv: london's old link was up until the handover, the new one dark for the
+    outage and up after it; every +Grid link was up the whole run (no ISL events)."""
+    scenario, _, out = one_handover
+    end = scenario.duration_s + scenario.drain_s
+    event = next(csv.DictReader((out / "handovers.csv").open()))
+    start, outage = float(event["time_s"]), float(event["outage_s"])
+    rows = list(csv.DictReader((out / "links.csv").open()))
+    ground = {r["node_b"]: r for r in rows if r["kind"] == "ground"}
+    assert set(ground) == {event["old_peer"], event["new_peer"]}
+    old, new = ground[event["old_peer"]], ground[event["new_peer"]]
+    assert (float(old["up_s"]), float(old["dark_s"])) == pytest.approx((start, 0.0), abs=1e-6)
+    assert (float(new["up_s"]), float(new["dark_s"])) == pytest.approx((end - start - outage, outage), abs=1e-6)
+    assert float(new["availability"]) == pytest.approx((end - start - outage) / end, abs=1e-6)
+    isl = [r for r in rows if r["kind"] == "isl"]
+    assert len(isl) == 144 * 2
+    assert all(float(r["up_s"]) == pytest.approx(end) and float(r["dark_s"]) == 0.0 for r in isl)

@@ -171,3 +171,77 @@ def test_velocity_is_the_derivative_of_position_with_j2():
     h = 1e-3
     (p1, _), (p2, _), (_, v) = eph.at(100 - h), eph.at(100 + h), eph.at(100)
     np.testing.assert_allclose((p2 - p1) / (2 * h), v, atol=1e-4)
+
+
+# ---------------------------------------------------------------------------------------
+# Walker layouts against hapsira, from the textbook definition (not from netsim's elements)
+
+def walker_reference_km(a_m, inclination_deg, planes, per_plane, phasing, spread_deg, index, t_s):
+    """Position (m) of satellite `index` (= p * S + k) of a Walker shell i:T/P/F t_s after
+    the epoch at which its pattern holds: node of plane p at p * spread / P, argument of
+    latitude 2 pi (k / S + F p / T) (Walker 1984, J. Br. Interplanet. Soc. 37), circular,
+    propagated by hapsira's own two-body propagator."""
+    from astropy import units as u
+    from hapsira.bodies import Earth
+    from hapsira.twobody import Orbit
+
+    total = planes * per_plane
+    p, k = index // per_plane, index % per_plane
+    raan = np.radians(spread_deg) * p / planes
+    arg_lat = 2 * np.pi * ((k / per_plane + phasing * p / total) % 1.0)
+    orbit = Orbit.from_classical(Earth, a_m * u.m, 0 * u.one, np.radians(inclination_deg) * u.rad, raan * u.rad,
+                                 0 * u.rad, arg_lat * u.rad)
+    return orbit.propagate(t_s * u.s).r.to_value(u.m)
+
+
+WALKER_SHELLS = [
+    # (shell keys, pattern spread in deg as Walker defines it, offset of the shell epoch in s)
+    ({"altitude_km": 500, "inclination_deg": 53, "planes": 10, "sats_per_plane": 8, "phasing": 3}, 360.0, 0.0),
+    ({"altitude_km": 780, "inclination_deg": 86.4, "planes": 6, "sats_per_plane": 11, "phasing": 2,
+      "pattern": "star"}, 180.0, 0.0),
+    ({"altitude_km": 1200, "inclination_deg": 40, "planes": 4, "sats_per_plane": 6, "phasing": 1,
+      "raan_spread_deg": 90}, 90.0, 0.0),
+    # 12 rev/day (a from GM / n^2), star, its pattern held 1 h 30 min before the scenario epoch.
+    ({"mean_motion_rev_per_day": 12.0, "inclination_deg": 97.5, "planes": 6, "sats_per_plane": 5, "phasing": 1,
+      "pattern": "star", "epoch": "2025-12-31T22:30:00"}, 180.0, 5400.0),
+]
+
+
+@pytest.mark.parametrize("shell, spread_deg, offset_s", WALKER_SHELLS)
+def test_walker_positions_match_hapsira_from_the_walker_definition(shell, spread_deg, offset_s):
+    from hapsira.bodies import Earth
+
+    raw = default_scenario_dict(traffic=[], outputs={})
+    raw["constellation"] = {"tiers": [{"name": "w", "shells": [shell]}]}
+    eph = constellation_ephemeris(scenario_from_dict(raw))
+    gm, radius = Earth.k.to_value("m3/s2"), Earth.R.to_value("m")
+    if "altitude_km" in shell:
+        a = radius + shell["altitude_km"] * 1e3
+    else:
+        n = shell["mean_motion_rev_per_day"] * 2 * np.pi / 86400
+        a = (gm / n**2) ** (1 / 3)
+    total = shell["planes"] * shell["sats_per_plane"]
+    # Every plane's first and last slot, and a few in between.
+    sample = sorted({0, total - 1, *range(0, total, shell["sats_per_plane"]),
+                     *range(shell["sats_per_plane"] - 1, total, shell["sats_per_plane"]), total // 2 + 1})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # hapsira wraps the true anomaly
+        for t_s in (0.0, 1234.5, 4000.0):
+            pos, _ = eph.at(t_s)
+            for index in sample:
+                ref = walker_reference_km(a, shell["inclination_deg"], shell["planes"], shell["sats_per_plane"],
+                                          shell["phasing"], spread_deg, index, t_s + offset_s)
+                # Both are exact two-body circles; 1 m covers hapsira's Farnocchia solver.
+                assert np.linalg.norm(pos[index] - ref) < 1.0, (shell, index, t_s)
+
+
+def test_walker_star_spreads_nodes_over_half_a_turn():
+    """A star pattern's planes counter-rotate at the seam: the node of the last plane sits
+    180 * (P - 1) / P deg from the first (a delta's at 360 * (P - 1) / P)."""
+    for pattern, last_node_deg in (("star", 150.0), ("delta", 300.0)):
+        raw = default_scenario_dict(traffic=[], outputs={})
+        raw["constellation"] = {"tiers": [{"name": "w", "shells": [
+            {"altitude_km": 780, "inclination_deg": 86.4, "planes": 6, "sats_per_plane": 11, "pattern": pattern}]}]}
+        pos, vel = constellation_ephemeris(scenario_from_dict(raw)).at(0.0)
+        h = np.cross(pos[55], vel[55])  # plane 5's orbit normal: node at atan2(h_x, -h_y)
+        assert np.degrees(np.arctan2(h[0], -h[1])) % 360 == pytest.approx(last_node_deg, abs=1e-9)

@@ -140,3 +140,51 @@ def test_routing_only_toward_used_destinations_gives_the_same_rows():
     snap = few.at(0.0)
     assert few.routed_columns.tolist() == [0, 3]
     assert (snap.ports[:, [1, 2]] == NO_ROUTE).all() and (snap.ports[:, [0, 3]] != NO_ROUTE).any()
+
+
+def tiered_scenario(**routing) -> dict:
+    """A dense VLEO shell under a sparse LEO shell joined by zenith/nadir terminals: with
+    the hop metric, long routes climb to LEO (fewer, longer hops) unless routing.tiers
+    keeps them in VLEO."""
+    raw = default_scenario_dict(duration_s=2.0, drain_s=0.0, traffic=[], outputs={})
+    raw["constellation"] = {"tiers": [
+        {"name": "vleo", "shells": [{"altitude_km": 500, "inclination_deg": 53, "planes": 20, "sats_per_plane": 20,
+                                     "phasing": 1}],
+         "terminals": {"isl": {"count": 4, "policy": "plus_grid"}, "up": {"count": 1, "acquisition_s": 0}}},
+        {"name": "leo", "shells": [{"altitude_km": 1200, "inclination_deg": 60, "planes": 8, "sats_per_plane": 8,
+                                    "phasing": 1}],
+         "terminals": {"isl": {"count": 4, "policy": "plus_grid"}, "down": {"count": 1, "acquisition_s": 0}}},
+    ]}
+    raw["ground_stations"] += [{"name": "tokyo", "lat_deg": 35.68, "lon_deg": 139.65},
+                               {"name": "sao_paulo", "lat_deg": -23.55, "lon_deg": -46.63}]
+    raw["ground_links"] = {"elevation_mask_deg": 25, "tier": "vleo"}
+    raw["routing"] = {"update_interval_s": 1.0, "metric": "hops", **routing}
+    return raw
+
+
+def paths_rows(tmp_path, raw, name) -> list[dict]:
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    result = subprocess.run([sys.executable, "-m", "netsim.cli.main", "paths", str(path), "--pairs", "all",
+                             "--out", str(tmp_path / name), "--quiet"], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    return list(csv.DictReader((tmp_path / name / "rtt.csv").open()))
+
+
+def test_routing_tiers_keeps_routes_in_the_listed_tiers(tmp_path):
+    free = paths_rows(tmp_path, tiered_scenario(), "free")
+    kept = paths_rows(tmp_path, tiered_scenario(tiers=["vleo"]), "kept")
+    assert len(free) == len(kept) == 3 * 15  # updates at 0, 1, 2 s x 15 station pairs
+    assert all(r["reachable"] == "True" for r in free + kept)
+
+    def uses_leo(row):
+        return any(node.startswith("leo-") for node in row["path"].split(">"))
+
+    # Unrestricted, some routes climb to LEO; with tiers [vleo], none do, and each is
+    # then at least as long in hops (a restriction can only lengthen a shortest path).
+    assert any(uses_leo(r) for r in free)
+    assert not any(uses_leo(r) for r in kept)
+    for a, b in zip(free, kept):
+        assert (a["time_s"], a["src"], a["dst"]) == (b["time_s"], b["src"], b["dst"])
+        assert int(b["hops"]) >= int(a["hops"])
+    assert sum(int(b["hops"]) > int(a["hops"]) for a, b in zip(free, kept)) >= 3

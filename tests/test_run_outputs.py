@@ -63,6 +63,16 @@ def read_pcapng(path):
     return interfaces, names, frames
 
 
+def node_captures(run_dir, node: str) -> list:
+    """A node's capture files (pcap/INDEX-NODE-portN.pcapng)."""
+    return sorted((run_dir / "pcap").glob(f"[0-9]*-{node}-port*.pcapng"))
+
+
+def capture_frames(path) -> list[tuple[int, bytes]]:
+    """(timestamp ns since 1970, frame bytes) of every packet of a capture."""
+    return [(ts, frame) for ts, _, _, frame in read_pcapng(path)[2]]
+
+
 def udp_ports(frame: bytes):
     """(src port, dst port) of a PPP/IPv4/UDP frame, or None."""
     if frame[:2] != b"\x00\x21" or frame[2 + 9] != 17:
@@ -152,21 +162,95 @@ def test_tshark_shows_nanosecond_times_on_the_scenario_date_and_station_names(sh
 
 
 def digest(run_dir):
-    files = [run_dir / "flows.csv", *sorted((run_dir / "pcap").glob("*.pcapng")), run_dir / "pcap" / "index.csv"]
+    files = [run_dir / name for name in ("flows.csv", "handovers.csv", "links.csv", "rtt.csv", "path_changes.csv")]
+    files += [*sorted((run_dir / "pcap").glob("*.pcapng")), run_dir / "pcap" / "index.csv"]
     return {f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
 
 
-def test_same_scenario_and_seed_give_identical_bytes(tmp_path):
-    raw = default_scenario_dict(duration_s=1.5)
-    for flow in raw["traffic"]:
-        flow["start_s"], flow["stop_s"] = 0.1, 1.4
-    path = tmp_path / "scenario.yaml"
-    path.write_text(yaml.safe_dump(raw))
-    digests = []
-    for name in ("first", "second"):
-        out = tmp_path / name
-        subprocess.run([sys.executable, "-m", "netsim.cli.main", "run", str(path), "--out", str(out), "--quiet"],
-                       check=True, capture_output=True, timeout=300)
-        digests.append(digest(out))
-    assert len(digests[0]) == 4
-    assert digests[0] == digests[1]
+def random_scenario(seed: int) -> dict:
+    """Every source of randomness at once: bit errors (ISL terminals with 12 µrad tracking
+    jitter), ground acquisition times drawn from a distribution (london hands over at
+    2.6 s), exponential on/off traffic, and a random_pairs generator seeded by the scenario."""
+    raw = default_scenario_dict(duration_s=3.0, drain_s=0.3, seed=seed)
+    raw["constellation"]["tiers"][0]["terminals"] = {"isl": {"count": 4, "tracking_jitter_urad": 12.0}}
+    raw["ground_links"].update(switch_margin=0.0, max_slew_rate_deg_s=1e9,
+                               acquisition_s={"distribution": "uniform", "low": 0.05, "high": 0.5})
+    raw["traffic"] = [
+        {"name": "ground", "src": "london", "dst": "new_york", "rate_mbps": 20, "packet_bytes": 1000,
+         "start_s": 0.1001, "stop_s": 2.9},
+        # Between satellites: nothing but bit errors can lose these packets.
+        {"name": "space", "src": "vleo-0-0", "dst": "vleo-6-6", "rate_mbps": 20, "packet_bytes": 1000,
+         "start_s": 0.1001, "stop_s": 2.9},
+        {"name": "onoff", "kind": "udp_onoff", "src": "singapore", "dst": "sydney", "rate_mbps": 10,
+         "on_s": 0.05, "off_s": 0.05, "distribution": "exponential", "start_s": 0.1001, "stop_s": 2.9},
+        {"generate": "random_pairs", "name": "pairs", "count": 3, "among": {"tier": "vleo"}, "kind": "udp_cbr",
+         "rate_mbps": 1, "start_s": 0.1001, "stop_s": 2.9},
+    ]
+    raw["outputs"] = {"pcap_nodes": ["new_york", "sydney", "vleo-6-6"]}
+    return raw
+
+
+def received_seqs(run_dir, node: str, dport: int) -> set[int]:
+    """Sequence numbers (first 4 bytes of the SeqTs payload) of the UDP packets to dport
+    captured on the node's ports."""
+    seqs = set()
+    for pcap in node_captures(run_dir, node):
+        for _, frame in capture_frames(pcap):
+            ports = udp_ports(frame)
+            if ports and ports[1] == dport:
+                ihl = (frame[2] & 0x0F) * 4
+                seqs.add(struct.unpack(">I", frame[2 + ihl + 8:2 + ihl + 12])[0])
+    return seqs
+
+
+@pytest.fixture(scope="module")
+def seeded_runs(tmp_path_factory):
+    """The random scenario run as separate processes: seed 1 twice, seed 2 once."""
+    tmp = tmp_path_factory.mktemp("seeds")
+    runs = {}
+    for name, seed in (("first", 1), ("again", 1), ("other", 2)):
+        path = tmp / f"{name}.yaml"
+        path.write_text(yaml.safe_dump(random_scenario(seed)))
+        subprocess.run([sys.executable, "-m", "netsim.cli.main", "run", str(path), "--out", str(tmp / name),
+                        "--quiet"], check=True, capture_output=True, timeout=300)
+        runs[name] = tmp / name
+    return runs
+
+
+def test_same_scenario_and_seed_give_identical_bytes(seeded_runs):
+    first, again = digest(seeded_runs["first"]), digest(seeded_runs["again"])
+    assert len(first) == 5 + 2 + 6 + 1  # tables, new_york and sydney port 0, vleo-6-6's 4 ISL + 2 ground ports, index
+    assert first == again
+
+
+def test_another_seed_changes_every_random_draw(seeded_runs):
+    first, other = seeded_runs["first"], seeded_runs["other"]
+    flows = {name: {r["flow"]: r for r in csv.DictReader((d / "flows.csv").open())} for name, d in seeded_runs.items()}
+    # random_pairs: other endpoints (3 pairs among 144 satellites).
+    pairs = {name: sorted((r["src"], r["dst"]) for f, r in rows.items() if f.startswith("pairs"))
+             for name, rows in flows.items()}
+    assert len(pairs["first"]) == 3 and pairs["first"] != pairs["other"]
+    # Acquisition draws: the same handovers (geometry) with other outages.
+    events = {name: [(r["time_s"], r["node"], r["old_peer"], r["new_peer"], r["outage_s"])
+                     for r in csv.DictReader((d / "handovers.csv").open())] for name, d in seeded_runs.items()}
+    assert any(e[1] == "london" for e in events["first"])
+    assert [e[:4] for e in events["first"]] == [e[:4] for e in events["other"]]
+    assert all(a[4] != b[4] for a, b in zip(events["first"], events["other"]))
+    # Exponential on/off periods: another number of packets sent.
+    assert flows["first"]["onoff"]["packets_sent"] != flows["other"]["onoff"]["packets_sent"]
+    # Bit errors: satellites only, so the lost packets differ only by the error draws.
+    lost = {name: int(rows["space"]["lost_bit_errors"]) for name, rows in flows.items()}
+    assert lost["first"] > 0 and lost["other"] > 0
+    assert all(int(rows["space"]["packets_lost"]) == lost[name] for name, rows in flows.items())
+    space_first, space_other = received_seqs(first, "vleo-6-6", 9001), received_seqs(other, "vleo-6-6", 9001)
+    assert len(space_first) == int(flows["first"]["space"]["packets_received"])
+    assert space_first != space_other
+    assert space_first == received_seqs(seeded_runs["again"], "vleo-6-6", 9001)
+    # And so every output that holds a draw differs (routes do not: rtt.csv, path_changes.csv).
+    a, b = digest(first), digest(other)
+    space_ports = [p.name for p in node_captures(first, "vleo-6-6")
+                   if any((udp_ports(f) or (0, 0))[1] == 9001 for _, f in capture_frames(p))]
+    assert space_ports
+    drawn = ["flows.csv", "handovers.csv", "links.csv", *(node_captures(first, n)[0].name for n in ("new_york", "sydney")),
+             *space_ports]
+    assert [name for name in drawn if a[name] == b[name]] == []

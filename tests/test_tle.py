@@ -11,7 +11,6 @@ import pytest
 from conftest import default_scenario_dict
 from netsim.scenario.load import scenario_from_dict
 from netsim.errors import ScenarioError
-from netsim.space.sites import earth_rotation_angle
 from netsim.space.orbits import constellation_ephemeris
 from netsim.space.tle import TleSatellites, parse_tle, read_tle
 
@@ -38,6 +37,32 @@ def starlink_like(count: int) -> str:
     return text
 
 
+def days_since_j2000(moment: dt.datetime) -> float:
+    """UTC days since J2000.0 (JD 2451545.0 = 2000-01-01 12:00), kept as a day count: a
+    whole Julian date in one double resolves only ~40 µs."""
+    return (moment - dt.datetime(2000, 1, 1, 12)).total_seconds() / 86400.0
+
+
+def era_rad(du: float) -> float:
+    """Earth rotation angle, IERS Conventions 2010 eq. 5.15:
+    2 pi (0.7790572732640 + 1.00273781191135448 (JD_UT1 - 2451545.0))."""
+    return 2 * np.pi * ((0.7790572732640 + 0.00273781191135448 * du + du % 1.0) % 1.0)
+
+
+def gmst82_rad(du: float) -> float:
+    """Greenwich mean sidereal time, IAU-82 (Vallado 2013 eq. 3-47, the angle TEME is
+    defined with): 67310.54841 s + (876600 h + 8640184.812866 s) T + 0.093104 s T^2
+    - 6.2e-6 s T^3, T in Julian centuries of UT1 from J2000."""
+    t = du / 36525.0
+    seconds = 67310.54841 + (876600.0 * 3600 + 8640184.812866) * t + 0.093104 * t**2 - 6.2e-6 * t**3
+    return (seconds % 86400.0) / 86400.0 * 2 * np.pi
+
+
+def rotate_z(angle: float, xyz: np.ndarray) -> np.ndarray:
+    c, s = np.cos(angle), np.sin(angle)
+    return np.asarray(xyz) @ np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]]).T
+
+
 @pytest.fixture()
 def tle_scenario(tmp_path):
     (tmp_path / "sats.tle").write_text(ISS + starlink_like(5))
@@ -50,31 +75,39 @@ def tle_scenario(tmp_path):
 
 
 def test_tle_satellites_match_the_sgp4_reference(tle_scenario):
+    """SGP4 from the sgp4 package's own TEME states, turned into netsim's frame (Earth-fixed
+    turned by ERA, UT1 = UTC) by GMST82 and ERA computed here from their formulas."""
     from sgp4.api import Satrec, jday
 
     eph = constellation_ephemeris(tle_scenario)
     assert len(eph) == 144 + 6 and eph.names[144] == "celestrak-25544"
     part, _ = eph.locate(144)
     records = read_tle(tle_scenario.constellation.tiers[1].tle[0].file)
+    epoch = dt.datetime.fromisoformat(EPOCH)
     for t_s in (0.0, 1234.5, 86400.0):
         teme, teme_v = part.teme_at(t_s)
         pos, vel = eph.at(t_s)
-        angle = part.frame_angle_rad(t_s)
+        du = days_since_j2000(epoch + dt.timedelta(seconds=t_s))
+        angle = era_rad(du) - gmst82_rad(du)  # TEME -> Earth-fixed (-GMST) -> netsim (+ERA)
         for i, rec in enumerate(records):
             sat = Satrec.twoline2rv(rec.line1, rec.line2)
-            jd, fr = jday(2019, 12, 9, 17, 0, t_s)
-            err, r_km, v_kms = sat.sgp4(jd, fr)
+            day, fraction = jday(2019, 12, 9, 17, 0, t_s)
+            err, r_km, v_kms = sat.sgp4(day, fraction)
             assert err == 0
             assert np.linalg.norm(teme[i] - np.array(r_km) * 1e3) < 1e-3
             assert np.linalg.norm(teme_v[i] - np.array(v_kms) * 1e3) < 1e-6
-            # netsim's frame: TEME turned about z by ERA - GMST.
-            c, s = np.cos(angle), np.sin(angle)
-            expected = np.array([c * r_km[0] - s * r_km[1], s * r_km[0] + c * r_km[1], r_km[2]]) * 1e3
-            assert np.linalg.norm(pos[144 + i] - expected) < 1e-3
+            expected = rotate_z(angle, np.array(r_km) * 1e3)
+            # 1 mm: both angles to ~1e-11 rad (0.1 mm at the ISS); a Julian date in one
+            # double would be 1 cm off.
+            assert np.linalg.norm(pos[144 + i] - expected) < 1e-3, (t_s, i)
+            assert np.linalg.norm(vel[144 + i] - rotate_z(angle, np.array(v_kms) * 1e3)) < 1e-6
 
 
 def test_tle_frame_agrees_with_astropy_teme_to_itrs(tle_scenario):
-    """Turned back by ERA, netsim's positions are Earth-fixed; astropy adds polar motion."""
+    """Turned back by ERA (computed here), netsim's positions are Earth-fixed. astropy's
+    TEME -> ITRS uses UT1 and polar motion from the IERS tables; netsim takes UT1 = UTC,
+    so after undoing that known rotation (Earth's rate x (UT1 - UTC)) the two agree to
+    polar motion, ~0.3 arcsec (~10 m at 7,000 km)."""
     from astropy import units as u
     from astropy.coordinates import ITRS, TEME, CartesianRepresentation
     from astropy.time import Time
@@ -83,16 +116,20 @@ def test_tle_frame_agrees_with_astropy_teme_to_itrs(tle_scenario):
     iers.conf.auto_download = False
     eph = constellation_ephemeris(tle_scenario)
     part, _ = eph.locate(144)
-    t_s = 600.0
-    teme, _ = part.teme_at(t_s)
-    pos, _ = eph.at(t_s)
-    moment = dt.datetime.fromisoformat(EPOCH) + dt.timedelta(seconds=t_s)
-    theta = earth_rotation_angle(moment)
-    c, s = np.cos(-theta), np.sin(-theta)
-    ecef = pos[144:] @ np.array([[c, -s, 0], [s, c, 0], [0, 0, 1]]).T
-    when = Time(moment, scale="utc")
-    ref = TEME(CartesianRepresentation(teme.T * u.m), obstime=when).transform_to(ITRS(obstime=when))
-    assert np.max(np.linalg.norm(ecef - ref.cartesian.xyz.to_value(u.m).T, axis=1)) < 100.0
+    for t_s in (600.0, 30000.0):
+        teme, _ = part.teme_at(t_s)
+        pos, _ = eph.at(t_s)
+        moment = dt.datetime.fromisoformat(EPOCH) + dt.timedelta(seconds=t_s)
+        ecef = rotate_z(-era_rad(days_since_j2000(moment)), pos[144:])
+        when = Time(moment, scale="utc")
+        dut1_s = float(when.delta_ut1_utc)
+        assert 0.05 < abs(dut1_s) < 0.9  # the correction below is real, not zero
+        ecef_ut1 = rotate_z(-7.2921158553e-5 * dut1_s, ecef)
+        ref = TEME(CartesianRepresentation(teme.T * u.m), obstime=when).transform_to(ITRS(obstime=when))
+        ref_m = ref.cartesian.xyz.to_value(u.m).T
+        assert np.max(np.linalg.norm(ecef_ut1 - ref_m, axis=1)) < 20.0
+        # Without the UT1 correction the difference is the ~80 m rotation it undoes.
+        assert np.max(np.linalg.norm(ecef - ref_m, axis=1)) > 40.0
 
 
 def test_max_satellites_takes_the_first_sets(tmp_path):

@@ -237,3 +237,44 @@ def test_flows_are_named_from_the_manifest(traffic_run):
     rx = at_sat[(at_sat["flow"] == "gs-sat") & (at_sat["direction"] == "rx")]
     assert rx["packets"].sum() == sender["packets"] and rx["delay_mean_ms"].notna().all()
     assert set(at_sat.loc[at_sat["proto"] == "icmp", "flow"]) == {"ping", "ping (replies)"}
+
+
+def test_ping_probes_are_the_echo_pairs_in_the_senders_pcap(traffic_run):
+    """ping_probes.csv, one row per echo request, against london's own capture: the same
+    sequence numbers, send times and request-to-reply times (captures stamp in ns);
+    and no RTT shorter than light over the straight line there and back."""
+    import datetime as dt
+    import struct
+
+    from test_run_outputs import capture_frames, node_captures
+    from netsim.space.orbits import constellation_ephemeris
+    from netsim.space.sites import ground_sites
+
+    s, result = traffic_run
+    probes = _table(result.run_dir, "ping_probes.csv")
+    assert [int(p["seq"]) for p in probes] == list(range(14))
+    assert all(p["flow"] == "ping" and p["src"] == "london" and p["dst"] == "vleo-3-4" for p in probes)
+    assert all(float(p["sent_s"]) == pytest.approx(0.1 + 0.1 * k, abs=1e-6) for k, p in enumerate(probes))
+    requests, replies = {}, {}
+    epoch_ns = round(dt.datetime.fromisoformat(s.epoch).replace(tzinfo=dt.timezone.utc).timestamp()) * 10**9
+    for stamp_ns, frame in capture_frames(node_captures(result.run_dir, "london")[0]):
+        stamp = (stamp_ns - epoch_ns) * 1e-9  # captures are stamped at the scenario's UTC epoch
+        if frame[:2] != b"\x00\x21" or frame[2 + 9] != 1:  # PPP IPv4, ICMP
+            continue
+        icmp = 2 + (frame[2] & 0x0F) * 4
+        kind, seq = frame[icmp], struct.unpack(">H", frame[icmp + 6:icmp + 8])[0]
+        (requests if kind == 8 else replies if kind == 0 else {})[seq] = stamp
+    assert sorted(requests) == sorted(replies) == list(range(14))
+    orbits = constellation_ephemeris(s)
+    sites = ground_sites(s.ground_stations, dt.datetime.fromisoformat(s.epoch))
+    sat = list(orbits.names).index("vleo-3-4")
+    for p in probes:
+        seq, rtt_s = int(p["seq"]), float(p["rtt_ms"]) * 1e-3
+        assert p["replied"] == "True"
+        assert requests[seq] == pytest.approx(float(p["sent_s"]), abs=1e-6)
+        assert replies[seq] - requests[seq] == pytest.approx(rtt_s, abs=2e-6)
+        t = float(p["sent_s"])
+        straight = np.linalg.norm(orbits.at(t)[0][sat] - sites.at(t)[0][0])
+        assert rtt_s > 2 * straight / 299_792_458.0
+    summary = _table(result.run_dir, "ping.csv")[0]
+    assert float(summary["rtt_mean_ms"]) == pytest.approx(np.mean([float(p["rtt_ms"]) for p in probes]), abs=1e-6)

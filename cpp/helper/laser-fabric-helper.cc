@@ -304,6 +304,20 @@ LaserFabricHelper::GetDropTotals(uint64_t* deviceDrops, uint64_t* forwarderDrops
     }
 }
 
+uint64_t
+LaserFabricHelper::GetPacketHops() const
+{
+    uint64_t hops = 0;
+    for (const auto& forwarder : m_forwarders)
+    {
+        if (forwarder)
+        {
+            hops += forwarder->GetForwardedCount();
+        }
+    }
+    return hops;
+}
+
 Ptr<Node>
 LaserFabricHelper::GetNode(uint32_t node) const
 {

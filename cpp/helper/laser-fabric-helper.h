@@ -119,6 +119,13 @@ class LaserFabricHelper : public PcapHelperForDevice
     void GetDropTotals(uint64_t* deviceDrops, uint64_t* forwarderDrops) const;
 
     /**
+     * @return packet-hops so far: packets the satellites' forwarders handed to a laser
+     * port, summed over the fabric (SatelliteForwarder::GetForwardedCount). A packet
+     * crossing k satellites counts k, whether or not it arrives.
+     */
+    uint64_t GetPacketHops() const;
+
+    /**
      * Per created port (node order, then port order): node, port, frames and bytes the
      * laser sent, and drops by LaserNetDevice::DropCause (N_DROP_CAUSES per row). The
      * arrays hold GetNCreatedPorts() rows.

@@ -96,6 +96,7 @@ SatelliteForwarder::Receive(Ptr<NetDevice>, Ptr<const Packet> packet, uint16_t p
             m_forwardTrace(p, port);
             if (m_ports[port]->Send(p, m_ports[port]->GetBroadcast(), 0x0800))
             {
+                m_forwarded++;
                 return true;
             }
             reason = DROP_PORT_REFUSED;
@@ -149,6 +150,12 @@ SatelliteForwarder::GetDropCount(DropReason reason) const
     return m_drops[reason];
 }
 
+uint64_t
+SatelliteForwarder::GetForwardedCount() const
+{
+    return m_forwarded;
+}
+
 void
 SatelliteForwarder::SetLocalDelivery(uint32_t dest, Callback<void, Ptr<Packet>> deliver)
 {
@@ -174,6 +181,7 @@ SatelliteForwarder::SendLocal(Ptr<Packet> packet)
         m_forwardTrace(packet, port);
         if (m_ports[port]->Send(packet, m_ports[port]->GetBroadcast(), 0x0800))
         {
+            m_forwarded += m_relay; // a ground station's own packets are no satellite hop
             return true;
         }
         reason = DROP_PORT_REFUSED;

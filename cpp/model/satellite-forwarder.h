@@ -61,6 +61,13 @@ class SatelliteForwarder : public Object
     uint64_t GetDropCount(DropReason reason) const;
 
     /**
+     * @return packets this satellite handed to one of its ports (transit and locally
+     * originated): its packet-hops. A packet the port refused is not counted, nor are
+     * the packets of a node that does not relay (a ground station sending its own).
+     */
+    uint64_t GetForwardedCount() const;
+
+    /**
      * Local delivery (satellite endpoints, netsim.run.traffic): packets whose destination
      * column is `dest` are handed to `deliver` (IPv4 header included) instead of being
      * forwarded. Used with a VirtualNetDevice that injects them into the node's stack.
@@ -88,6 +95,7 @@ class SatelliteForwarder : public Object
     std::vector<Ptr<LaserNetDevice>> m_ports;
     NetDevice::ReceiveCallback m_receive; // one callback shared by every port
     uint64_t m_drops[4]{0, 0, 0, 0};
+    uint64_t m_forwarded{0};
     int64_t m_localDest{-1};
     Callback<void, Ptr<Packet>> m_localDeliver;
 

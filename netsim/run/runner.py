@@ -44,11 +44,15 @@ class RunResult:
     packets: outputs.PacketRecords
     handovers: int = 0
     drops: dict = field(default_factory=dict)  # packets lost in the core, by cause
+    # Packets handed to a laser port by a satellite's forwarder, counted in the core: a
+    # packet crossing k satellites counts k (manifest `packet_hops`).
+    packet_hops: int = 0
     wall_time_s: float = 0.0
     # Path (node indices) of every destination's tree at each update, for analysis/tests.
     next_hops: list[tuple[float, np.ndarray]] = field(default_factory=list)
     # Wall seconds per phase: setup, network_state (orbits, links, routes), packets (ns-3), outputs.
     timing: dict = field(default_factory=dict)
+    cpu_timing: dict = field(default_factory=dict)  # CPU seconds of the process, same phases
 
 
 def ground_address(g: int) -> str:
@@ -65,7 +69,7 @@ def run(scenario: Scenario, run_dir: str | Path, *, scenario_file: str | None = 
     manifest = {"scenario": scenario.model_dump(mode="json"), "scenario_file": scenario_file,
                 "seed": scenario.seed, "versions": outputs.versions(), "status": "running",
                 "started_utc": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-                "pid": os.getpid(), "host": socket.gethostname()}
+                "pid": os.getpid(), "host": socket.gethostname(), "job": _scheduler_job()}
     outputs.write_manifest(run_dir, manifest)
     start = time.perf_counter()
     try:
@@ -80,8 +84,9 @@ def run(scenario: Scenario, run_dir: str | Path, *, scenario_file: str | None = 
     result.wall_time_s = time.perf_counter() - start
     outputs.write_csv(run_dir / "flows.csv", outputs.FLOW_COLUMNS, result.flows)
     manifest.update(status="ok", wall_time_s=round(result.wall_time_s, 3), handovers=result.handovers,
-                    flows=len(result.flows), drops=result.drops,
+                    flows=len(result.flows), drops=result.drops, packet_hops=result.packet_hops,
                     timing={k: round(v, 3) for k, v in result.timing.items()},
+                    cpu_timing={k: round(v, 3) for k, v in result.cpu_timing.items()},
                     peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1))
     outputs.write_manifest(run_dir, manifest)
     return result
@@ -210,6 +215,7 @@ def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops:
     captures.close()
     sent, packets = traffic_run.collect()
     drops = fabric.drop_totals()
+    packet_hops = int(fabric.helper.GetPacketHops())
     path_log.write(run_dir)
     outputs.write_csv(run_dir / "handovers.csv", HANDOVER_COLUMNS, handover_rows)
     outputs.write_csv(run_dir / "links.csv", LINK_COLUMNS,
@@ -218,21 +224,33 @@ def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops:
     outputs.add_loss_causes(flows, _loss_counts(losses, len(names)))
     ns.Simulator.Destroy()
     clock.lap("outputs")
-    return RunResult(run_dir, flows, packets, handovers=handovers, drops=drops, next_hops=next_hops,
-                     timing=clock.seconds)
+    return RunResult(run_dir, flows, packets, handovers=handovers, drops=drops, packet_hops=packet_hops,
+                     next_hops=next_hops, timing=clock.seconds, cpu_timing=clock.cpu_seconds)
+
+
+def _scheduler_job() -> dict:
+    """Under a batch scheduler, the job that runs this (a sweep on SLURM or PBS records
+    which job ran each point); empty otherwise."""
+    return {key: os.environ[variable] for key, variable in (("slurm_job_id", "SLURM_JOB_ID"),
+                                                            ("pbs_job_id", "PBS_JOBID")) if os.environ.get(variable)}
 
 
 class _PhaseClock:
-    """Wall seconds spent per phase of a run (manifest `timing`)."""
+    """Wall seconds (manifest `timing`) and CPU seconds of this process (`cpu_timing`)
+    spent per phase of a run; CPU time is what a phase costs on a machine shared with
+    other jobs."""
 
     def __init__(self):
         self.seconds: dict[str, float] = {}
+        self.cpu_seconds: dict[str, float] = {}
         self._last = time.perf_counter()
+        self._last_cpu = time.process_time()
 
     def lap(self, phase: str) -> None:
-        now = time.perf_counter()
+        now, cpu = time.perf_counter(), time.process_time()
         self.seconds[phase] = self.seconds.get(phase, 0.0) + now - self._last
-        self._last = now
+        self.cpu_seconds[phase] = self.cpu_seconds.get(phase, 0.0) + cpu - self._last_cpu
+        self._last, self._last_cpu = now, cpu
 
 
 def _apply_tracking_jitter(fabric, lay, scenario: Scenario, budget) -> None:
