@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 
-from netsim.errors import ScenarioError, SweepError, read_yaml
+from netsim.errors import ScenarioError, SweepError, read_yaml, unknown_key
 
 SAMPLINGS = ("grid", "zip", "random")
 TOP_KEYS = ("name", "base", "set", "sampling", "samples", "sampling_seed", "axes", "replicates", "seeds",
@@ -251,7 +251,7 @@ def sweep_from_dict(raw: Any, path: str | Path = "<sweep>") -> Sweep:
         raise SweepError(path, "", "must be a mapping of keys such as name, base, axes")
     for key in raw:
         if key not in TOP_KEYS:
-            raise SweepError(path, str(key), "unknown key; allowed keys: " + ", ".join(TOP_KEYS))
+            raise SweepError(path, str(key), unknown_key(key, TOP_KEYS))
     for key in ("name", "base"):
         if key not in raw:
             raise SweepError(path, key, "required key is missing")
