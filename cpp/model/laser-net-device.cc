@@ -90,7 +90,7 @@ LaserNetDevice::GetTypeId()
                           MakeDataRateAccessor(&LaserNetDevice::m_bps),
                           MakeDataRateChecker())
             .AddAttribute("TxQueue",
-                          "The transmit queue in front of the laser (default: a DropTailQueue "
+                          "The transmit queue in front of the laser (default: a drop-tail LaserTxQueue "
                           "of TxQueueSize, created on first use).",
                           PointerValue(),
                           MakePointerAccessor(&LaserNetDevice::m_queue),
