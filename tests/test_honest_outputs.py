@@ -132,7 +132,9 @@ def test_misspelled_scenario_keys_get_a_suggestion(change, key, hint):
 
 def test_misspelled_sweep_keys_get_a_suggestion(tmp_path):
     for keys, key, hint in (({"replicats": 2}, "replicats", "did you mean 'replicates'?"),
-                            ({"cluster": {"slurm": {"queeu": "x"}}}, "cluster.slurm.queeu", "did you mean 'queue'?")):
+                            ({"cluster": {"slurm": {"queeu": "x"}}}, "cluster.slurm.queeu", "did you mean 'queue'?"),
+                            ({"axes": {"laser.tx_powr_w": [1, 2]}}, "axes.laser.tx_powr_w",
+                             "no key 'tx_powr_w' in laser; did you mean 'tx_power_w'?")):
         path = tmp_path / "s.yaml"
         path.write_text(yaml.safe_dump({"name": "t", "base": str(DEFAULT_SCENARIO), **keys}))
         with pytest.raises(SweepError) as err:
