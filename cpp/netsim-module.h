@@ -9,6 +9,7 @@
 #include "forwarding-table.h"
 #include "laser-channel.h"
 #include "laser-fabric-helper.h"
+#include "laser-helper.h"
 #include "laser-net-device.h"
 #include "next-hop-solver.h"
 #include "optical-link-model.h"

@@ -1,3 +1,45 @@
-"""netsim: packet-level simulation of optical inter-satellite-link networks on ns-3."""
+"""netsim: packet-level simulation of optical inter-satellite-link networks on ns-3.
+
+The Python API (docs/api.md); each name is imported when first used, so `import netsim`
+stays light:
+
+    load_scenario(file_or_dict, changes=None) -> Scenario
+    run(scenario, out, seed=None) -> RunResult          # .flows .rtt .path_changes .handovers .links ...
+    paths(scenario, out, start_s=0, stop_s=None) -> PathsResult   # routing alone: .rtt .path_changes
+    link_budget(distance_km, laser=None) -> dict
+    analyze(*captures_or_run_dirs, bin_s=0.1) -> Analysis          # .flows .throughput
+    sweep(sweep_file, out=None) -> pandas.DataFrame
+    view(scenario_or_run_dir, out=None, time_s=None) -> Path
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
+
+_API = ("load_scenario", "run", "paths", "link_budget", "analyze", "sweep", "view", "RunResult", "PathsResult")
+_ERRORS = ("NetsimError", "ScenarioError", "SweepError")
+__all__ = [*_API, *_ERRORS, "Scenario"]
+
+if TYPE_CHECKING:
+    from netsim.api import (PathsResult, RunResult, analyze, link_budget, load_scenario, paths, run, sweep,  # noqa: F401
+                            view)
+    from netsim.errors import NetsimError, ScenarioError, SweepError  # noqa: F401
+    from netsim.scenario.model import Scenario  # noqa: F401
+
+
+def __getattr__(name: str):
+    if name in _API:
+        from netsim import api
+
+        return getattr(api, name)
+    if name in _ERRORS:
+        from netsim import errors
+
+        return getattr(errors, name)
+    if name == "Scenario":
+        from netsim.scenario.model import Scenario
+
+        return Scenario
+    raise AttributeError(f"module 'netsim' has no attribute {name!r}")

@@ -125,3 +125,18 @@ def test_isolated_station_is_reported_unreachable_not_crashed_on(tmp_path):
     flows = {r["flow"]: r for r in csv.DictReader((run_dir / "flows.csv").open())}
     assert flows["to-pole"]["packets_received"] == "0" and int(flows["to-pole"]["packets_lost"]) > 0
     assert flows["london-new_york"]["packets_lost"] == "0"
+
+
+def test_routing_only_toward_used_destinations_gives_the_same_rows():
+    """A run routes only toward its flows' endpoints: those columns equal the full
+    solve, the others are NO_ROUTE."""
+    scenario = scenario_from_dict(default_scenario_dict())
+    full, used = NetworkStates(scenario), NetworkStates(scenario, routed="traffic")
+    for t in (0.0, 60.0):
+        a, b = full.at(t), used.at(t)
+        columns = used.routed_columns
+        assert sorted(columns.tolist()) == [0, 1, 2, 3] and np.array_equal(a.ports[:, columns], b.ports[:, columns])
+    few = NetworkStates(scenario, routed=["london", "sydney"])
+    snap = few.at(0.0)
+    assert few.routed_columns.tolist() == [0, 3]
+    assert (snap.ports[:, [1, 2]] == NO_ROUTE).all() and (snap.ports[:, [0, 3]] != NO_ROUTE).any()

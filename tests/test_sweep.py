@@ -9,7 +9,7 @@ import yaml
 from conftest import DEFAULT_SCENARIO
 from netsim.cli.main import main
 from netsim.sweep import load_sweep
-from netsim.sweep.spec import parse_path
+from netsim.scenario.dotted import parse_path
 
 
 def write_sweep(tmp_path, name="s.yaml", **keys) -> str:

@@ -15,7 +15,6 @@ import sys
 from pathlib import Path
 
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
-CAPTURE_PATTERNS = ("*.pcap", "*.pcapng")
 MAX_BIN_S = 1e6
 
 
@@ -42,43 +41,6 @@ def add_parser(commands) -> argparse.ArgumentParser:
     cmd.add_argument("--no-parquet", action="store_true", help="CSV only, even when pyarrow is installed")
     cmd.add_argument("--quiet", action="store_true", help="no progress bar, no summary table")
     return cmd
-
-
-def _captures_in(folder: Path) -> list[Path]:
-    return sorted({p for pattern in CAPTURE_PATTERNS for p in folder.glob(pattern)})
-
-
-def _collect(inputs: list[Path]) -> tuple[list[Path], Path | None, Path]:
-    """(capture files, run folder for names or None, default output folder)."""
-    from netsim.errors import NetsimError
-
-    files: list[Path] = []
-    run_dir = None
-    default_out = None
-    for item in inputs:
-        if item.is_dir():
-            if (item / "pcap").is_dir():
-                run_dir = run_dir or item
-                found = _captures_in(item / "pcap")
-                default_out = default_out or item / "analysis"
-            else:
-                found = _captures_in(item)
-                if (item / "manifest.json").exists():
-                    run_dir = run_dir or item
-                default_out = default_out or item / "analysis"
-            if not found:
-                raise NetsimError(f"{item}: no .pcap or .pcapng files in this folder"
-                                  + (" or its pcap/ folder" if (item / "pcap").is_dir() else ""))
-            files += found
-        elif item.exists():
-            files.append(item)
-            if item.parent.name == "pcap" and (item.parent.parent / "manifest.json").exists():
-                run_dir = run_dir or item.parent.parent
-                default_out = default_out or item.parent.parent / "analysis"
-            default_out = default_out or item.parent / "analysis"
-        else:
-            raise NetsimError(f"{item}: no such file or folder")
-    return files, run_dir, default_out
 
 
 def _check_options(args):
@@ -126,9 +88,11 @@ def run(args) -> int:
         print(f"netsim: error: {message}", file=sys.stderr)
         return EXIT_BAD_INPUT
 
+    from netsim.analysis.inputs import collect_captures
+
     try:
         origin_ns = _check_options(args)
-        files, run_dir, default_out = _collect(args.inputs)
+        files, run_dir, default_out = collect_captures(args.inputs)
     except NetsimError as err:
         return fail(str(err))
 

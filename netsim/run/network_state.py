@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Iterable
 
 import numpy as np
 
@@ -17,7 +18,7 @@ from netsim.links.fixed_isls import fixed_isls
 from netsim.links.ground_links import GroundLinkAssigner, GroundLinkSet, StationLimits, remaining_visibility_s
 from netsim.links.link_budget import LinkBudget
 from netsim.links.numbering import Links, layout
-from netsim.routing.solver import SPEED_OF_LIGHT_MPS, link_weights, next_hop_distances, next_hop_ports
+from netsim.routing.solver import NO_ROUTE, SPEED_OF_LIGHT_MPS, link_weights, next_hop_distances, next_hop_ports
 from netsim.run.traffic import endpoint_nodes
 from netsim.scenario.model import Scenario
 from netsim.space.geometry import line_of_sight
@@ -45,9 +46,14 @@ class Snapshot:
 
 
 class NetworkStates:
-    """Steps a scenario's network through time; call `at` with increasing times."""
+    """Steps a scenario's network through time; call `at` with increasing times.
 
-    def __init__(self, scenario: Scenario):
+    routed: the destinations whose next hops are computed — "all" (every destination
+    column), "traffic" (the endpoints of the scenario's flows: all a packet run can
+    address) or node names (e.g. the stations of the reported pairs). The other
+    columns stay NO_ROUTE, so a run routes only toward where its packets go."""
+
+    def __init__(self, scenario: Scenario, routed: str | Iterable[str] = "all"):
         self.scenario = scenario
         self.orbits = constellation_ephemeris(scenario)
         self.sites = ground_sites(scenario.ground_stations, dt.datetime.fromisoformat(scenario.epoch))
@@ -60,6 +66,7 @@ class NetworkStates:
         self.n_satellites = self.layout.n_satellites
         # Destination columns: every ground station, then satellites that end a flow.
         self.destinations = endpoint_nodes(scenario, self.layout)
+        self.routed_columns = self._routed_columns(routed)
         self.peer_columns = self._peer_columns()
         self.allowed_isl = self._tier_mask()
         _, self.earth_radius_m = earth_constants()
@@ -95,11 +102,31 @@ class NetworkStates:
                    for links in (g.links(np.flatnonzero(g.ready_s <= t_s + 1e-12)), g.draining_links())]
         links = Links.concatenate([self.isl.select(ready_isl & self.allowed_isl), *dynamic,
                                    ground.links(n_sat, routable_ground_links(ground, ready, t_s))])
-        ports = next_hop_ports(links, link_weights(links, pos, self.scenario.routing.metric),
-                               self.layout.n_nodes, self.destinations, self.layout.n_nodes, n_transit=n_sat)
+        ports = self._next_hops(links, pos)
         self.started = True
         return Snapshot(t_s, pos, vel, isl.copy(), ground, links, ports, isl_dark, ready, slew, acquisition,
                         handovers, group_changes)
+
+    def _next_hops(self, links: Links, pos: np.ndarray) -> np.ndarray:
+        """(nodes, destination columns) ports; columns not routed stay NO_ROUTE."""
+        n_nodes, routed = self.layout.n_nodes, self.routed_columns
+        if not len(routed):
+            return np.full((n_nodes, len(self.destinations)), NO_ROUTE, dtype=np.uint8)
+        weights = link_weights(links, pos, self.scenario.routing.metric)
+        if len(routed) == len(self.destinations):
+            return next_hop_ports(links, weights, n_nodes, self.destinations, n_nodes, n_transit=self.n_satellites)
+        ports = np.full((n_nodes, len(self.destinations)), NO_ROUTE, dtype=np.uint8)
+        ports[:, routed] = next_hop_ports(links, weights, n_nodes, self.destinations[routed], n_nodes,
+                                          n_transit=self.n_satellites)
+        return ports
+
+    def _routed_columns(self, routed) -> np.ndarray:
+        if isinstance(routed, str) and routed == "all":
+            return np.arange(len(self.destinations))
+        if isinstance(routed, str) and routed == "traffic":
+            routed = {end for flow in self.scenario.traffic for end in (flow.src, flow.dst)}
+        column = {int(node): c for c, node in enumerate(self.destinations)}
+        return np.array(sorted(column[self.layout.node_index(name)] for name in set(routed)), dtype=np.int64)
 
     def _update_group(self, group, t_s, pos, vel, handovers):
         max_range = self.budget.max_range_m() if self.budget is not None else 2 * 42_164e3

@@ -79,8 +79,9 @@ def compute_paths(scenario: Scenario, out_dir: Path, from_s: float, to_s: float,
                 "started_utc": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
     outputs.write_manifest(out_dir, manifest)
     start = time.perf_counter()
-    states = NetworkStates(scenario)
-    log = PathLog(states, report_pairs(scenario, pairs))
+    reported = report_pairs(scenario, pairs)
+    states = NetworkStates(scenario, routed={end for pair in reported for end in pair})
+    log = PathLog(states, reported)
     step_ns = round(scenario.routing.update_interval_s * 1e9)
     times_ns = range(round(from_s * 1e9), round(to_s * 1e9) + 1, step_ns)
     routing_s = 0.0

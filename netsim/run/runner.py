@@ -101,7 +101,7 @@ def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops:
     # The fabric is one IP hop; its own loop guard is a hop limit (FabricHopTag).
     ns.Config.SetDefault("ns3::SatelliteForwarder::MaxHops", ns.UintegerValue(scenario.routing.max_hops))
 
-    states = NetworkStates(scenario)
+    states = NetworkStates(scenario, routed="traffic")  # only toward where packets go
     lay = states.layout
     n_sat, n_ground = lay.n_satellites, len(states.sites)
 

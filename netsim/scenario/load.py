@@ -4,6 +4,7 @@ file, the key as a dotted path and what is allowed (ScenarioError)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -197,7 +198,8 @@ def _expand_ground_station_set(raw: dict, path) -> dict:
 
 def _resolve_files(raw: dict, path) -> dict:
     """TLE and ISL list file paths are relative to the scenario file (to the working
-    folder when the scenario did not come from a file)."""
+    folder when the scenario did not come from a file); made absolute, so a resolved
+    scenario (a sweep point, a manifest) reads the same files again."""
     base = Path(path).parent if Path(path).is_file() else Path(".")
     tiers = (raw.get("constellation") or {}).get("tiers") if isinstance(raw.get("constellation"), dict) else None
     for tier in tiers if isinstance(tiers, list) else []:
@@ -205,10 +207,10 @@ def _resolve_files(raw: dict, path) -> dict:
             continue
         for source in tier.get("tle") if isinstance(tier.get("tle"), list) else []:
             if isinstance(source, dict) and isinstance(source.get("file"), str):
-                source["file"] = str(base / source["file"])
+                source["file"] = os.path.abspath(base / source["file"])
         isl = tier.get("terminals", {}).get("isl") if isinstance(tier.get("terminals"), dict) else None
         if isinstance(isl, dict) and isinstance(isl.get("links_file"), str):
-            isl["links_file"] = str(base / isl["links_file"])
+            isl["links_file"] = os.path.abspath(base / isl["links_file"])
     return raw
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from netsim.routing.paths import path_delay_s, port_peers
+from netsim.routing.paths import follow_path, path_delay_s
 from netsim.run.network_state import NetworkStates
 from netsim.run.paths import UNREACHABLE, report_pairs
 from netsim.run.traffic import port_kinds
@@ -113,16 +113,19 @@ def build(source: Source, update: int, max_per_tier: int = MAX_PER_TIER, max_fra
           state_budget: int = STATE_BUDGET) -> ViewModel:
     """Frames of a source; `update` (Source.update_times index) is shown first."""
     scenario = source.scenario
-    states = NetworkStates(scenario)
-    lay = states.layout
-    n_sat = lay.n_satellites
-    sample = _sample(lay.tier_of, len(scenario.constellation.tiers), max_per_tier)
     pairs = (report_pairs(scenario, "flows") if source.kind == "scenario"
              else list(dict.fromkeys((r["src"], r["dst"]) for r in source.rtt_rows)))
     notes = []
     if len(pairs) > MAX_PAIRS:
         notes.append(f"Showing the paths of {MAX_PAIRS} of {len(pairs)} reported pairs.")
         pairs = pairs[:MAX_PAIRS]
+    # A scenario routes toward the reported pairs' stations only (both ends: the round
+    # trip follows the path back too); a run recorded its paths, so it routes nowhere.
+    states = NetworkStates(scenario, routed={end for pair in pairs for end in pair}
+                           if source.kind == "scenario" else ())
+    lay = states.layout
+    n_sat = lay.n_satellites
+    sample = _sample(lay.tier_of, len(scenario.constellation.tiers), max_per_tier)
     model = ViewModel(source, tuple(lay.satellite_names) + tuple(lay.ground_names), n_sat,
                       [t.name for t in scenario.constellation.tiers], lay.tier_of,
                       [int(np.sum(lay.tier_of == i)) for i in range(len(scenario.constellation.tiers))],
@@ -131,7 +134,6 @@ def build(source: Source, update: int, max_per_tier: int = MAX_PER_TIER, max_fra
     n_updates = len(source.update_times)
     if source.kind == "scenario":
         wanted = _scenario_instants(n_updates, update, max(1, min(SCENARIO_INSTANTS, state_budget // max(n_sat, 1))))
-        builder.choose_columns(pairs)
         for u in wanted:
             snap = states.at(float(source.update_times[u]))
             model.frames.append(builder.from_snapshot(snap, u, builder.scenario_paths(snap, pairs)))
@@ -146,8 +148,6 @@ def build(source: Source, update: int, max_per_tier: int = MAX_PER_TIER, max_fra
         if n_sat * replay_updates <= state_budget:
             # Same calls as the runner, update by update: the same link states and draws.
             # Routes are not needed (the run recorded its paths): no Dijkstra.
-            if not builder.ground_choice_routes:
-                states.destinations = states.destinations[:0]
             keep = set(int(u) for u in wanted)
             for u in range(replay_updates):
                 snap = states.at(float(source.update_times[u]))
@@ -225,7 +225,6 @@ class _FrameBuilder:
         self.states = states
         self.lay = states.layout
         self.rotation = rotation_at_epoch_rad(model.source.scenario.epoch)
-        self.columns: dict[str, int] = {}
         util = model.source.utilisation
         if util:
             keys = np.array([n * 256 + p for n, p in util], dtype=np.int64)
@@ -233,25 +232,6 @@ class _FrameBuilder:
             self.util_keys, self.util_values = keys[order], np.array(list(util.values()))[order]
         else:
             self.util_keys, self.util_values = np.zeros(0, np.int64), np.zeros(0)
-
-    @property
-    def ground_choice_routes(self) -> bool:
-        """The lowest_delay policy picks ground links from the routes to every destination:
-        then NetworkStates must keep all of them to give the same state."""
-        gl = self.model.source.scenario.ground_links
-        return gl.policy == "lowest_delay" and gl.mode == "assigned"
-
-    # -- scenario: routes toward the reported destinations only --------------------------
-    def choose_columns(self, pairs) -> None:
-        """Route only toward the stations of the reported pairs (both ends: the round-trip
-        time follows the path back too), unless the ground links depend on all routes."""
-        lay = self.lay
-        if self.ground_choice_routes:
-            self.columns = {name: g for g, name in enumerate(lay.ground_names)}  # column g = station g
-            return
-        dst_nodes = sorted({lay.node_index(end) for pair in pairs for end in pair})
-        self.states.destinations = np.asarray(dst_nodes, dtype=np.int64)
-        self.columns = {lay.ground_names[n - lay.n_satellites]: c for c, n in enumerate(dst_nodes)}
 
     def scenario_paths(self, snap, pairs) -> list[PathRecord]:
         lay = self.lay
@@ -267,18 +247,7 @@ class _FrameBuilder:
         return records
 
     def _follow(self, snap, src: int, dst_name: str) -> list[int] | None:
-        """Like netsim.routing.paths.follow_path (the source's own row picks its uplink),
-        over this view's destination columns."""
-        column = self.columns[dst_name]
-        peer = port_peers(snap, self.lay.n_satellites)
-        dst = self.lay.node_index(dst_name)
-        path, node = [src], src
-        while node != dst and len(path) <= len(snap.ports) + 1:
-            node = peer(node, int(snap.ports[node, column]))
-            if node < 0:
-                return None
-            path.append(node)
-        return path if node == dst else None
+        return follow_path(snap, self.lay.n_satellites, src, self.lay.ground_names.index(dst_name))
 
     # -- frames ----------------------------------------------------------------------------
     def from_snapshot(self, snap, update: int, paths: list[PathRecord]) -> Frame:
