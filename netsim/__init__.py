@@ -4,12 +4,15 @@ The Python API (docs/api.md); each name is imported when first used, so `import 
 stays light:
 
     load_scenario(file_or_dict, changes=None) -> Scenario
-    run(scenario, out, seed=None) -> RunResult          # .flows .rtt .path_changes .handovers .links ...
+    simulate(scenario, out, seed=None) -> RunResult     # `netsim run`: .flows .rtt .path_changes ...
     paths(scenario, out, start_s=0, stop_s=None) -> PathsResult   # routing alone: .rtt .path_changes
     link_budget(distance_km, laser=None) -> dict
     analyze(*captures_or_run_dirs, bin_s=0.1) -> Analysis          # .flows .throughput
-    sweep(sweep_file, out=None) -> pandas.DataFrame
-    view(scenario_or_run_dir, out=None, time_s=None) -> Path
+    run_sweep(sweep_file, out=None) -> pandas.DataFrame
+    write_view(scenario_or_run_dir, out=None, time_s=None) -> Path
+
+(`simulate`, `run_sweep`, `write_view` rather than run, sweep, view: those are the
+subpackages of the run, sweep and view stages.)
 """
 
 from __future__ import annotations
@@ -20,13 +23,14 @@ from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
 
-_API = ("load_scenario", "run", "paths", "link_budget", "analyze", "sweep", "view", "RunResult", "PathsResult")
+_API = ("load_scenario", "simulate", "paths", "link_budget", "analyze", "run_sweep", "write_view", "RunResult",
+        "PathsResult")
 _ERRORS = ("NetsimError", "ScenarioError", "SweepError")
 __all__ = [*_API, *_ERRORS, "Scenario"]
 
 if TYPE_CHECKING:
-    from netsim.api import (PathsResult, RunResult, analyze, link_budget, load_scenario, paths, run, sweep,  # noqa: F401
-                            view)
+    from netsim.api import (PathsResult, RunResult, analyze, link_budget, load_scenario, paths,  # noqa: F401
+                            run_sweep, simulate, write_view)
     from netsim.errors import NetsimError, ScenarioError, SweepError  # noqa: F401
     from netsim.scenario.model import Scenario  # noqa: F401
 

@@ -5,7 +5,7 @@ network. Tables come back as pandas DataFrames. docs/api.md has runnable example
     import netsim
 
     scenario = netsim.load_scenario("topologies/default.yaml", {"duration_s": 3, "laser.tx_power_w": 2.0})
-    result = netsim.run(scenario, "runs/api")
+    result = netsim.simulate(scenario, "runs/api")
     result.rtt.plot(x="time_s", y="rtt_ms")
 
 Several runs in one process work and give the same bytes as separate `netsim run`
@@ -116,8 +116,8 @@ class PathsResult(Tables):
     """A `netsim paths` folder: rtt and path_changes as DataFrames, the manifest."""
 
 
-def run(scenario: Scenario | str | Path | Mapping[str, Any], out: str | Path, *, seed: int | None = None,
-        progress: bool = False) -> RunResult:
+def simulate(scenario: Scenario | str | Path | Mapping[str, Any], out: str | Path, *, seed: int | None = None,
+             progress: bool = False) -> RunResult:
     """Simulate packets and write the run folder `out` (as `netsim run`)."""
     from netsim.run.runner import run as run_scenario
 
@@ -181,23 +181,24 @@ def analyze(*inputs: str | Path, bin_s: float = 0.1, allow_incomplete: bool = Fa
     return analyze_captures(files, bin_s=bin_s, context=context)
 
 
-def sweep(sweep_file: str | Path, out: str | Path | None = None, *, cluster: str | None = None,
-          workers: int | None = None, progress: bool = False) -> "pd.DataFrame":
+def run_sweep(sweep_file: str | Path, out: str | Path | None = None, *, cluster: str | None = None,
+              workers: int | None = None, progress: bool = False) -> "pd.DataFrame":
     """Run (or resume) a parameter sweep (as `netsim sweep`) and return its results table:
     one row per run with its parameters, status and summary metrics."""
     import pandas as pd
 
-    from netsim.sweep.driver import default_out, run_sweep
+    from netsim.sweep.driver import default_out
+    from netsim.sweep.driver import run_sweep as drive
     from netsim.sweep.spec import load_sweep
 
     spec = load_sweep(sweep_file)
-    report = run_sweep(spec, Path(out) if out is not None else None, cluster=cluster, workers=workers,
+    report = drive(spec, Path(out) if out is not None else None, cluster=cluster, workers=workers,
                        progress=progress)
     return pd.read_parquet(Path(out or default_out(spec)) / "results.parquet") if report.total else pd.DataFrame()
 
 
-def view(source: str | Path, out: str | Path | None = None, *, time_s: float | None = None) -> Path:
+def write_view(source: str | Path, out: str | Path | None = None, *, time_s: float | None = None) -> Path:
     """Write the offline page of a scenario file or a run folder (as `netsim view`)."""
-    from netsim.view import write_view
+    from netsim import view
 
-    return write_view(source, out, time_s=time_s).path
+    return view.write_view(source, out, time_s=time_s).path

@@ -267,13 +267,6 @@ def lowest_free(group: np.ndarray, preset: np.ndarray, size: int) -> np.ndarray:
     return out
 
 
-def off_nadir_rad(sat_pos: np.ndarray, station_pos: np.ndarray) -> np.ndarray:
-    """Angle at each satellite between nadir and the station, rad."""
-    look = station_pos - sat_pos
-    cos = -np.einsum("ij,ij->i", look, sat_pos) / (np.linalg.norm(look, axis=1) * np.linalg.norm(sat_pos, axis=1))
-    return np.arccos(np.clip(cos, -1.0, 1.0))
-
-
 def remaining_visibility_s(sat_pos, sat_vel, ground_pos, mask_rad) -> np.ndarray:
     """Seconds each satellite (rows) stays above the mask of its station (rows), up to
     LOOK_AHEAD_S. Circular two-body motion: r(t) = r cos(nt) + v/n sin(nt)."""
