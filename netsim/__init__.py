@@ -17,8 +17,6 @@ subpackages of the run, sweep and view stages.)
 
 from __future__ import annotations
 
-import sys as _sys
-import types as _types
 from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
@@ -33,31 +31,6 @@ if TYPE_CHECKING:
                             run_sweep, simulate, write_view)
     from netsim.errors import NetsimError, ScenarioError, SweepError  # noqa: F401
     from netsim.scenario.model import Scenario  # noqa: F401
-
-
-class _ApiPackage(_types.ModuleType):
-    """A stage package whose name is also an API function (netsim.run, netsim.sweep,
-    netsim.view): calling it calls the function."""
-
-    def __call__(self, *args, **kwargs):
-        from netsim import api
-
-        return getattr(api, self.__name__.rpartition(".")[2])(*args, **kwargs)
-
-
-class _Netsim(_types.ModuleType):
-    """`netsim.run`, `netsim.sweep` and `netsim.view` name both API functions and stage
-    packages; once a module of such a package is imported, Python binds the name to the
-    package (setattr on this module). The package is then made callable, so that
-    `netsim.run(scenario, out)` works whatever was imported before."""
-
-    def __setattr__(self, name, value):
-        if name in _API and isinstance(value, _types.ModuleType) and type(value) is _types.ModuleType:
-            value.__class__ = _ApiPackage
-        super().__setattr__(name, value)
-
-
-_sys.modules[__name__].__class__ = _Netsim
 
 
 def __getattr__(name: str):

@@ -141,15 +141,3 @@ def test_misspelled_sweep_keys_get_a_suggestion(tmp_path):
             load_sweep(path)
         assert err.value.key == key and hint in err.value.problem
 
-
-def test_api_functions_work_after_their_packages_are_imported(tmp_path):
-    """netsim.run / netsim.sweep / netsim.view are API functions and stage packages: an
-    import of a package module (as the test modules do) must not hide the function."""
-    import netsim
-    import netsim.run.outputs  # noqa: F401
-    import netsim.sweep.plot  # noqa: F401
-
-    assert callable(netsim.run) and callable(netsim.sweep)
-    with pytest.raises(SweepError) as err:
-        netsim.sweep(str(tmp_path / "missing.yaml"))
-    assert "file not found" in str(err.value)
