@@ -15,48 +15,46 @@ namespace
 /**
  * Dijkstra's state for one destination: distances, next-hop ports, and an indexed
  * 4-ary min-heap of the reached, unsettled nodes keyed on (distance, node index), so
- * equal distances resolve to the lower node index. Decrease-key in place: each node is
- * in the heap at most once (about twice as fast as a binary heap with stale entries,
- * with the same settling order).
+ * equal distances resolve to the lower node index. Entries carry their key (no lookup
+ * into the distance array while sifting: at a million nodes that array does not fit in
+ * cache) and decrease in place, so each node is in the heap at most once. The settling
+ * order is the same as a binary heap with stale entries; measured ~20 % faster at
+ * 800,000 nodes.
  */
 struct Search
 {
     static constexpr int32_t OUTSIDE = -1;
+    using Entry = std::pair<double, uint32_t>; // (distance, node)
     std::vector<double> dist;
     std::vector<uint8_t> port;
-    std::vector<uint32_t> heap;
+    std::vector<Entry> heap;
     std::vector<int32_t> where; // position in heap, OUTSIDE when not in it
 
-    bool Before(uint32_t a, uint32_t b) const
+    void Place(const Entry& entry, std::size_t i)
     {
-        return dist[a] < dist[b] || (dist[a] == dist[b] && a < b);
-    }
-
-    void Place(uint32_t node, std::size_t i)
-    {
-        heap[i] = node;
-        where[node] = int32_t(i);
+        heap[i] = entry;
+        where[entry.second] = int32_t(i);
     }
 
     void SiftUp(std::size_t i)
     {
-        const uint32_t node = heap[i];
+        const Entry entry = heap[i];
         while (i > 0)
         {
             const std::size_t parent = (i - 1) / 4;
-            if (!Before(node, heap[parent]))
+            if (!(entry < heap[parent]))
             {
                 break;
             }
             Place(heap[parent], i);
             i = parent;
         }
-        Place(node, i);
+        Place(entry, i);
     }
 
     void SiftDown(std::size_t i)
     {
-        const uint32_t node = heap[i];
+        const Entry entry = heap[i];
         const std::size_t n = heap.size();
         while (true)
         {
@@ -68,26 +66,26 @@ struct Search
             std::size_t best = first;
             for (std::size_t c = first + 1; c < std::min(first + 4, n); ++c)
             {
-                if (Before(heap[c], heap[best]))
+                if (heap[c] < heap[best])
                 {
                     best = c;
                 }
             }
-            if (!Before(heap[best], node))
+            if (!(heap[best] < entry))
             {
                 break;
             }
             Place(heap[best], i);
             i = best;
         }
-        Place(node, i);
+        Place(entry, i);
     }
 
     uint32_t PopMin()
     {
-        const uint32_t top = heap.front();
+        const uint32_t top = heap.front().second;
         where[top] = OUTSIDE;
-        const uint32_t last = heap.back();
+        const Entry last = heap.back();
         heap.pop_back();
         if (!heap.empty())
         {
@@ -103,11 +101,12 @@ struct Search
         dist[v] = d;
         if (where[v] == OUTSIDE)
         {
-            heap.push_back(v);
+            heap.emplace_back(d, v);
             SiftUp(heap.size() - 1);
         }
         else
         {
+            heap[where[v]].first = d;
             SiftUp(where[v]);
         }
     }
