@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from netsim.errors import ScenarioError, read_yaml
-from netsim.scenario.describe import describe, dotted
+from netsim.scenario.describe import describe, dotted, first_error
 from netsim.scenario.links_file import read_links_file
 from netsim.scenario.model import Scenario
 from netsim.scenario.names import SatelliteNames
@@ -39,7 +39,7 @@ def scenario_from_dict(raw: Any, path: str | Path = "<scenario>") -> Scenario:
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as err:
-        first = err.errors()[0]
+        first = first_error(err.errors())
         raise ScenarioError(path, dotted(first["loc"]), describe(first, raw)) from None
     names = _check_references(scenario, path)
     return expand_traffic(scenario, path, names)
