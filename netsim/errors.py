@@ -25,6 +25,17 @@ class FileFormatError(NetsimError):
         super().__init__(where + self.problem)
 
 
+def unknown_key(key, allowed) -> str:
+    """'unknown key 'duraton_s'; did you mean 'duration_s'? allowed keys: ...' for a key
+    that is not one of `allowed` (the suggestion only when one is close enough)."""
+    import difflib
+
+    allowed = [str(a) for a in allowed]
+    close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.75)
+    hint = f" did you mean {close[0]!r}?" if close else ""
+    return f"unknown key {str(key)!r};{hint} allowed keys: " + ", ".join(allowed)
+
+
 class ScenarioError(FileFormatError):
     """A scenario file is unreadable or breaks the scenario format."""
 

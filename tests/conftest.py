@@ -55,3 +55,41 @@ def node_captures(run_dir, node: str) -> list:
     with (Path(run_dir) / "pcap" / "index.csv").open(newline="") as f:
         rows = sorted((int(r["port"]), r["file"]) for r in csv.DictReader(f) if r["node"] == node)
     return [Path(run_dir) / "pcap" / file for _, file in rows]
+
+
+# Every flow kind, satellite endpoints, and losses of every kind at once: queues of 8
+# frames (a back-to-back burst overflows them, TCP fills them), london's handover at
+# ~2.6 s with a 0.3 s acquisition, ISL tracking jitter that corrupts some frames. The
+# drain (0.1 s) is shorter than the london-sydney RTT: the last probes are in flight.
+STRESS_TRAFFIC = [
+    {"name": "cbr", "src": "london", "dst": "new_york", "rate_mbps": 20, "packet_bytes": 1000, "start_s": 0.1001},
+    {"name": "onoff", "kind": "udp_onoff", "src": "london", "dst": "vleo-3-4", "rate_mbps": 4, "on_s": 0.2,
+     "off_s": 0.1, "distribution": "exponential", "start_s": 0.1},
+    {"name": "burst", "kind": "udp_burst", "src": "vleo-0-0", "dst": "sydney", "burst_packets": 40, "period_s": 0.25,
+     "start_s": 0.1},
+    {"name": "tcp", "kind": "tcp_bulk", "src": "new_york", "dst": "london", "bytes": 0, "congestion_control": "cubic",
+     "start_s": 0.1},
+    {"name": "sat-tcp", "kind": "tcp_bulk", "src": "vleo-6-6", "dst": "singapore", "bytes": 2000000,
+     "congestion_control": "new_reno", "start_s": 0.2},
+    {"name": "ping", "kind": "ping", "src": "london", "dst": "sydney", "interval_s": 0.05, "start_s": 0.1},
+    {"name": "sat-ping", "kind": "ping", "src": "vleo-5-5", "dst": "london", "interval_s": 0.1, "start_s": 0.1},
+]
+
+
+def stress_scenario_dict() -> dict:
+    raw = default_scenario_dict(duration_s=3.2, drain_s=0.1, traffic=copy.deepcopy(STRESS_TRAFFIC))
+    raw["laser"] = {**raw["laser"], "queue_packets": 8}
+    raw["ground_links"].update(switch_margin=0.0, acquisition_s=0.3, max_slew_rate_deg_s=1e9, policy="nearest")
+    raw["constellation"]["tiers"][0]["terminals"] = {"isl": {"count": 4, "tracking_jitter_urad": 6.0}}
+    raw["outputs"] = {"pcap_nodes": ["london"], "flow_monitor": True, "link_stats": True}
+    return raw
+
+
+@pytest.fixture(scope="session")
+def stress_run(tmp_path_factory):
+    """A run with every optional table (tcp.csv, ping*.csv, flowmon.*, captures) and
+    losses of every kind (tests/test_accounting.py, tests/test_docs.py)."""
+    from netsim.run.runner import run
+
+    scenario = scenario_from_dict(stress_scenario_dict())
+    return scenario, run(scenario, tmp_path_factory.mktemp("stress-run"))

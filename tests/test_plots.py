@@ -76,7 +76,7 @@ def test_sweep_summary_plot_shows_means_and_spread(tmp_path, saved_figures):
     offsets = {"a": 0.0, "b": 1.0}
     rows = [{"status": "ok", "x": x, "by": by, "metric": x * 10 + offsets[by] + d}
             for x in (1.0, 2.0, 4.0) for by in ("a", "b") for d in (-1.0, 1.0)]
-    rows.append({"status": "failed", "x": 8.0, "by": "a", "metric": None})  # left out
+    rows.append({"status": "failed", "x": 8.0, "by": "a", "metric": None})  # marked, not dropped
     png = plot(rows, "metric", "x", tmp_path / "m.png", by="by")
     (fig, _), = saved_figures
     size, drawn = drawn_fraction(png)
@@ -84,7 +84,9 @@ def test_sweep_summary_plot_shows_means_and_spread(tmp_path, saved_figures):
     assert drawn > 0.03
     ax, = fig.axes
     assert (ax.get_xlabel(), ax.get_ylabel(), ax.get_title()) == ("x", "metric", "metric against x")
-    assert sorted(t.get_text() for t in ax.get_legend().get_texts()) == ["by = a", "by = b"]
+    assert sorted(t.get_text() for t in ax.get_legend().get_texts()) == ["1 failed runs", "by = a", "by = b"]
+    failed = [c for c in ax.collections if c.get_label().startswith("1 failed")]
+    assert [list(map(float, c.get_offsets()[:, 0])) for c in failed] == [[8.0]]  # the failed run, at its x
     lines = [line for line in ax.get_lines() if line.get_linestyle() not in ("None", "none", "")]  # not caps
     assert len(lines) == 2
     for line, offset in zip(lines, offsets.values()):  # means over the two replicates: 10 x + offset

@@ -1,6 +1,7 @@
 #include "laser-fabric-helper.h"
 
 #include "ns3/abort.h"
+#include "ns3/channel-list.h"
 #include "ephemeris-mobility-model.h"
 #include "ns3/internet-stack-helper.h"
 #include "ns3/ipv4-static-routing-helper.h"
@@ -246,6 +247,37 @@ LaserFabricHelper::WatchDrops(Ptr<DropClassifier> classifier)
         classifier->Watch(forwarder);
     }
     WatchPorts(MakeCallback(&DropClassifier::WatchPort, classifier));
+}
+
+void
+LaserFabricHelper::CountInFlight(Ptr<DropClassifier> classifier, uint64_t* queued, uint64_t* onChannels) const
+{
+    *queued = 0;
+    *onChannels = 0;
+    Callback<void, Ptr<const Packet>> count = MakeCallback(&DropClassifier::CountInFlight, classifier);
+    for (const auto& ports : m_ports)
+    {
+        for (const auto& dev : ports)
+        {
+            if (dev)
+            {
+                dev->ForEachQueued(count);
+                if (Ptr<Queue<Packet>> queue = dev->GetQueueIfCreated())
+                {
+                    *queued += queue->GetNPackets();
+                }
+            }
+        }
+    }
+    // Channels released by a handover may still carry packets: walk every one there is.
+    for (auto it = ChannelList::Begin(); it != ChannelList::End(); ++it)
+    {
+        if (Ptr<LaserChannel> channel = DynamicCast<LaserChannel>(*it))
+        {
+            channel->ForEachInFlight(count);
+            *onChannels += channel->GetNInFlight();
+        }
+    }
 }
 
 void

@@ -99,6 +99,12 @@ class LaserFabricHelper : public PcapHelperForDevice
     void WatchPorts(PortCallback watcher);
     /** Count the losses of every port and forwarder, now and later, per flow and cause. */
     void WatchDrops(Ptr<DropClassifier> classifier);
+    /**
+     * Count every packet still inside the fabric with the classifier: frames waiting in
+     * the transmit queues of all ports and packets on their way over all laser channels.
+     * queued and onChannels get the totals.
+     */
+    void CountInFlight(Ptr<DropClassifier> classifier, uint64_t* queued, uint64_t* onChannels) const;
     /** Disconnect the links on n ports (and their peers). */
     void Disconnect(const uint32_t* node, const uint32_t* port, uint32_t n);
 

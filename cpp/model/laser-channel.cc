@@ -151,14 +151,39 @@ LaserChannel::TransmitStart(Ptr<const Packet> p, Ptr<LaserNetDevice> src, Time t
         corrupted = model->IsCorrupted(distance, error, p->GetSize(), src->NextUniform());
     }
     const Time delay = Seconds(LightTimeS(txPos, rxPos, m_mobility[1 - from]->GetVelocity()));
+    const auto it = m_inFlight.insert(m_inFlight.end(), p->Copy());
     Simulator::ScheduleWithContext(dst->GetNode()->GetId(),
                                    txTime + delay,
-                                   &LaserNetDevice::Receive,
+                                   &LaserChannel::Deliver,
+                                   this,
+                                   it,
                                    dst,
-                                   p->Copy(),
                                    corrupted);
     m_txrxTrace(p, src, dst, txTime, delay);
     return true;
+}
+
+void
+LaserChannel::Deliver(InFlightList::iterator it, Ptr<LaserNetDevice> dst, bool corrupted)
+{
+    Ptr<Packet> p = *it;
+    m_inFlight.erase(it);
+    dst->Receive(p, corrupted);
+}
+
+void
+LaserChannel::ForEachInFlight(Callback<void, Ptr<const Packet>> f) const
+{
+    for (const auto& p : m_inFlight)
+    {
+        f(p);
+    }
+}
+
+std::size_t
+LaserChannel::GetNInFlight() const
+{
+    return m_inFlight.size();
 }
 
 std::size_t

@@ -7,6 +7,8 @@
 #include "ns3/packet.h"
 #include "ns3/traced-callback.h"
 
+#include <list>
+
 namespace ns3
 {
 
@@ -52,16 +54,26 @@ class LaserChannel : public Channel
      */
     bool TransmitStart(Ptr<const Packet> p, Ptr<LaserNetDevice> src, Time txTime);
 
+    /** Call f for every packet on its way over this channel (sent, not yet received). */
+    void ForEachInFlight(Callback<void, Ptr<const Packet>> f) const;
+    /** @return how many packets are on their way over this channel */
+    std::size_t GetNInFlight() const;
+
     std::size_t GetNDevices() const override;
     Ptr<NetDevice> GetDevice(std::size_t i) const override;
 
   private:
+    typedef std::list<Ptr<Packet>> InFlightList;
+    /** The last bit of a packet reached dst: hand it over and forget it. */
+    void Deliver(InFlightList::iterator it, Ptr<LaserNetDevice> dst, bool corrupted);
     int IndexOf(Ptr<const LaserNetDevice> dev) const;
     /** Light time, s, from txPos to a receiver at rxPos moving at rxVel. */
     static double LightTimeS(const Vector& txPos, const Vector& rxPos, const Vector& rxVel);
 
     Ptr<LaserNetDevice> m_end[2];
     Ptr<MobilityModel> m_mobility[2];
+    /** Packets propagating (also those sent before a re-pointing): the run's books count them. */
+    InFlightList m_inFlight;
 
     /** packet, source device, sink device, transmission time, propagation delay */
     TracedCallback<Ptr<const Packet>, Ptr<NetDevice>, Ptr<NetDevice>, Time, Time> m_txrxTrace;

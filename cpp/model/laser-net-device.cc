@@ -16,6 +16,53 @@
 namespace ns3
 {
 
+/**
+ * The default transmit queue: drop-tail, like DropTailQueue, and its frames can be read
+ * in place (the run's books count them at the end).
+ */
+class LaserTxQueue : public Queue<Packet>
+{
+  public:
+    static TypeId GetTypeId()
+    {
+        static TypeId tid = TypeId("ns3::LaserTxQueue")
+                                .SetParent<Queue<Packet>>()
+                                .SetGroupName("Netsim")
+                                .AddConstructor<LaserTxQueue>();
+        return tid;
+    }
+
+    bool Enqueue(Ptr<Packet> item) override
+    {
+        return DoEnqueue(GetContainer().end(), item);
+    }
+
+    Ptr<Packet> Dequeue() override
+    {
+        return DoDequeue(GetContainer().begin());
+    }
+
+    Ptr<Packet> Remove() override
+    {
+        return DoRemove(GetContainer().begin());
+    }
+
+    Ptr<const Packet> Peek() const override
+    {
+        return DoPeek(GetContainer().begin());
+    }
+
+    void ForEach(const Callback<void, Ptr<const Packet>>& f) const
+    {
+        for (const auto& p : GetContainer())
+        {
+            f(p);
+        }
+    }
+};
+
+NS_OBJECT_ENSURE_REGISTERED(LaserTxQueue);
+
 NS_LOG_COMPONENT_DEFINE("LaserNetDevice");
 NS_OBJECT_ENSURE_REGISTERED(LaserNetDevice);
 
@@ -43,7 +90,7 @@ LaserNetDevice::GetTypeId()
                           MakeDataRateAccessor(&LaserNetDevice::m_bps),
                           MakeDataRateChecker())
             .AddAttribute("TxQueue",
-                          "The transmit queue in front of the laser (default: a DropTailQueue "
+                          "The transmit queue in front of the laser (default: a drop-tail LaserTxQueue "
                           "of TxQueueSize, created on first use).",
                           PointerValue(),
                           MakePointerAccessor(&LaserNetDevice::m_queue),
@@ -158,10 +205,37 @@ LaserNetDevice::GetQueue()
 {
     if (!m_queue)
     {
-        m_queue = CreateObject<DropTailQueue<Packet>>();
+        m_queue = CreateObject<LaserTxQueue>();
         m_queue->SetMaxSize(m_queueSize);
     }
     return m_queue;
+}
+
+Ptr<Queue<Packet>>
+LaserNetDevice::GetQueueIfCreated() const
+{
+    return m_queue;
+}
+
+void
+LaserNetDevice::ForEachQueued(Callback<void, Ptr<const Packet>> f) const
+{
+    if (!m_queue)
+    {
+        return;
+    }
+    if (Ptr<LaserTxQueue> queue = DynamicCast<LaserTxQueue>(m_queue))
+    {
+        queue->ForEach(f);
+        return;
+    }
+    // A queue of another type (TxQueue attribute): take every frame out and put it back.
+    for (uint32_t i = 0, n = m_queue->GetNPackets(); i < n; ++i)
+    {
+        Ptr<Packet> p = m_queue->Dequeue();
+        f(p);
+        m_queue->Enqueue(p);
+    }
 }
 
 uint64_t

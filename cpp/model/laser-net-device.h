@@ -61,6 +61,13 @@ class LaserNetDevice : public NetDevice
      * most terminals of a large fabric never carry a packet, and a queue costs ~0.5 KB.
      */
     Ptr<Queue<Packet>> GetQueue();
+    /** @return the transmit queue, or null while none was created */
+    Ptr<Queue<Packet>> GetQueueIfCreated() const;
+    /**
+     * Call f for every frame waiting in the transmit queue, in order, leaving the queue as
+     * it is (the run's books count them at the end).
+     */
+    void ForEachQueued(Callback<void, Ptr<const Packet>> f) const;
     /** Frames the laser started sending (PhyTxBegin) and their bytes, PPP framing included. */
     uint64_t GetTxFrames() const;
     uint64_t GetTxBytes() const;

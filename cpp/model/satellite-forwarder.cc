@@ -31,6 +31,16 @@ SatelliteForwarder::GetTypeId()
                             "A packet was sent toward its destination: packet, port.",
                             MakeTraceSourceAccessor(&SatelliteForwarder::m_forwardTrace),
                             "ns3::SatelliteForwarder::ForwardCallback")
+            .AddTraceSource("LocalSend",
+                            "A packet of this node's stack entered the fabric (IPv4 header "
+                            "included), whatever happens to it next.",
+                            MakeTraceSourceAccessor(&SatelliteForwarder::m_localSendTrace),
+                            "ns3::Packet::TracedCallback")
+            .AddTraceSource("LocalDeliver",
+                            "A packet for this node left the fabric to its stack (IPv4 "
+                            "header included).",
+                            MakeTraceSourceAccessor(&SatelliteForwarder::m_localDeliverTrace),
+                            "ns3::Packet::TracedCallback")
             .AddTraceSource("Drop",
                             "A packet was dropped: packet, reason.",
                             MakeTraceSourceAccessor(&SatelliteForwarder::m_dropTrace),
@@ -81,6 +91,7 @@ SatelliteForwarder::Receive(Ptr<NetDevice>, Ptr<const Packet> packet, uint16_t p
         Ptr<Packet> local = packet->Copy();
         FabricHopTag hops;
         local->RemovePacketTag(hops);
+        m_localDeliverTrace(local);
         m_localDeliver(local);
         return true;
     }
@@ -166,6 +177,7 @@ SatelliteForwarder::SetLocalDelivery(uint32_t dest, Callback<void, Ptr<Packet>> 
 bool
 SatelliteForwarder::SendLocal(Ptr<Packet> packet)
 {
+    m_localSendTrace(packet);
     Ipv4Header ip;
     packet->PeekHeader(ip);
     const int64_t dest = m_table->FindDestination(ip.GetDestination());

@@ -100,6 +100,8 @@ class SatelliteForwarder : public Object
     Callback<void, Ptr<Packet>> m_localDeliver;
 
     TracedCallback<Ptr<const Packet>, uint8_t> m_forwardTrace;
+    TracedCallback<Ptr<const Packet>> m_localSendTrace;
+    TracedCallback<Ptr<const Packet>> m_localDeliverTrace;
     TracedCallback<Ptr<const Packet>, DropReason> m_dropTrace;
 };
 

@@ -74,6 +74,45 @@ TcpBulkSource::GetConnectedTime() const
     return m_connectedAt;
 }
 
+uint64_t
+TcpBulkSource::GetRetransmissions() const
+{
+    return m_retransmissions;
+}
+
+void
+TcpBulkSource::GetRtt(uint64_t& samples, int64_t& sumNs, int64_t& minNs, int64_t& maxNs) const
+{
+    samples = m_rttSamples;
+    sumNs = m_rttSumNs;
+    minNs = m_rttMinNs;
+    maxNs = m_rttMaxNs;
+}
+
+void
+TcpBulkSource::Retransmitted(Ptr<const Packet>,
+                             const TcpHeader&,
+                             const Address&,
+                             const Address&,
+                             Ptr<const TcpSocketBase>)
+{
+    m_retransmissions++;
+}
+
+void
+TcpBulkSource::RttSample(Time, Time rtt)
+{
+    const int64_t ns = rtt.GetNanoSeconds();
+    if (ns <= 0)
+    {
+        return; // the estimator's reset value, not a sample
+    }
+    m_rttMinNs = m_rttSamples ? std::min(m_rttMinNs, ns) : ns;
+    m_rttMaxNs = m_rttSamples ? std::max(m_rttMaxNs, ns) : ns;
+    m_rttSumNs += ns;
+    m_rttSamples++;
+}
+
 void
 TcpBulkSource::DoDispose()
 {
@@ -94,6 +133,9 @@ TcpBulkSource::StartApplication()
     m_socket->SetAttribute("SegmentSize", UintegerValue(m_segmentSize));
     m_socket->SetAttribute("SndBufSize", UintegerValue(m_sndBuf));
     m_socket->Bind();
+    m_socket->TraceConnectWithoutContext("Retransmission",
+                                         MakeCallback(&TcpBulkSource::Retransmitted, this));
+    m_socket->TraceConnectWithoutContext("LastRTT", MakeCallback(&TcpBulkSource::RttSample, this));
     m_socket->SetConnectCallback(MakeCallback(&TcpBulkSource::Connected, this),
                                  MakeCallback(&TcpBulkSource::ConnectionFailed, this));
     m_socket->SetSendCallback(MakeCallback(&TcpBulkSource::DataSend, this));

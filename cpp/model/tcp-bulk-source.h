@@ -4,6 +4,8 @@
 #include "ns3/address.h"
 #include "ns3/application.h"
 #include "ns3/socket.h"
+#include "ns3/tcp-header.h"
+#include "ns3/tcp-socket-base.h"
 #include "ns3/traced-callback.h"
 #include "ns3/type-id.h"
 
@@ -28,6 +30,10 @@ class TcpBulkSource : public Application
     uint64_t GetSentBytes() const;
     /** @return time the connection was established (-1 ns if never) */
     Time GetConnectedTime() const;
+    /** @return segments the socket retransmitted (its Retransmission trace) */
+    uint64_t GetRetransmissions() const;
+    /** RTT samples of the socket's estimator (LastRTT trace): count, sum, min, max (ns). */
+    void GetRtt(uint64_t& samples, int64_t& sumNs, int64_t& minNs, int64_t& maxNs) const;
 
   protected:
     void DoDispose() override;
@@ -39,6 +45,12 @@ class TcpBulkSource : public Application
     void ConnectionFailed(Ptr<Socket> socket);
     void DataSend(Ptr<Socket> socket, uint32_t available);
     void SendData();
+    void Retransmitted(Ptr<const Packet> p,
+                       const TcpHeader& header,
+                       const Address& local,
+                       const Address& peer,
+                       Ptr<const TcpSocketBase> socket);
+    void RttSample(Time oldRtt, Time newRtt);
 
     Address m_peer;
     uint64_t m_maxBytes{0};
@@ -51,6 +63,11 @@ class TcpBulkSource : public Application
     bool m_closed{false};
     uint64_t m_sent{0};
     Time m_connectedAt{NanoSeconds(-1)};
+    uint64_t m_retransmissions{0};
+    uint64_t m_rttSamples{0};
+    int64_t m_rttSumNs{0};
+    int64_t m_rttMinNs{0};
+    int64_t m_rttMaxNs{0};
     TracedCallback<Ptr<const Packet>> m_txTrace;
 };
 

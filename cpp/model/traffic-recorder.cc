@@ -56,6 +56,16 @@ TrafficRecorder::AddPing(Ptr<Ping> ping)
 {
     const uint32_t flow = m_nPings++;
     m_pings.push_back(ping);
+    Ptr<Node> node = ping->GetNode();
+    uint64_t signature = uint64_t(node->GetId()) << 32;
+    for (uint32_t i = 0; i < node->GetNApplications(); ++i)
+    {
+        if (node->GetApplication(i) == ping)
+        {
+            signature += i; // as Ping::GetApplicationSignature
+        }
+    }
+    m_pingSignatures.push_back(signature);
     ping->TraceConnectWithoutContext("Tx", MakeCallback(&TrafficRecorder::PingSent, this, flow));
     ping->TraceConnectWithoutContext("Rtt", MakeCallback(&TrafficRecorder::PingRtt, this, flow));
     return flow;
@@ -161,6 +171,26 @@ TrafficRecorder::CopyTcp(uint64_t* sentBytes,
     std::copy(m_tcpRxBytes.begin(), m_tcpRxBytes.end(), receivedBytes);
     std::copy(m_tcpFirstRx.begin(), m_tcpFirstRx.end(), firstRxNs);
     std::copy(m_tcpLastRx.begin(), m_tcpLastRx.end(), lastRxNs);
+}
+
+void
+TrafficRecorder::CopyTcpStats(uint64_t* retransmissions,
+                              uint64_t* rttSamples,
+                              int64_t* rttSumNs,
+                              int64_t* rttMinNs,
+                              int64_t* rttMaxNs) const
+{
+    for (std::size_t i = 0; i < m_tcpSources.size(); ++i)
+    {
+        retransmissions[i] = m_tcpSources[i]->GetRetransmissions();
+        m_tcpSources[i]->GetRtt(rttSamples[i], rttSumNs[i], rttMinNs[i], rttMaxNs[i]);
+    }
+}
+
+uint64_t
+TrafficRecorder::GetPingSignature(uint32_t flow) const
+{
+    return m_pingSignatures.at(flow);
 }
 
 uint64_t

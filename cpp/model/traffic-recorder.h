@@ -35,6 +35,11 @@ class TrafficRecorder : public Object
     uint32_t AddUdpFlow(Ptr<Application> source, Ptr<UdpServer> server);
     uint32_t AddTcpFlow(Ptr<TcpBulkSource> source, Ptr<PacketSink> sink);
     uint32_t AddPing(Ptr<Ping> ping);
+    /**
+     * @return the signature flow's Ping writes at the start of every echo payload (its
+     * node id << 32 + its index among the node's applications): DropClassifier::AddPing
+     */
+    uint64_t GetPingSignature(uint32_t flow) const;
 
     // UDP
     uint64_t GetUdpSent(uint32_t flow) const;
@@ -47,6 +52,9 @@ class TrafficRecorder : public Object
     // connection time, first and last arrival (ns; -1 if none).
     void CopyTcp(uint64_t* sentBytes, uint64_t* receivedBytes, int64_t* connectedNs, int64_t* firstRxNs, int64_t* lastRxNs) const;
     uint32_t GetNTcpFlows() const;
+    /** Per flow: retransmitted segments, RTT samples, their sum, min and max (ns). */
+    void CopyTcpStats(uint64_t* retransmissions, uint64_t* rttSamples, int64_t* rttSumNs, int64_t* rttMinNs,
+                      int64_t* rttMaxNs) const;
 
     // Ping
     uint64_t GetNPingSent() const;
@@ -84,6 +92,7 @@ class TrafficRecorder : public Object
 
     uint32_t m_nPings{0};
     std::vector<Ptr<Ping>> m_pings;
+    std::vector<uint64_t> m_pingSignatures;
     std::vector<uint32_t> m_pingTxFlow;
     std::vector<uint32_t> m_pingTxSeq;
     std::vector<int64_t> m_pingTxNs;

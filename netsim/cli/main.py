@@ -225,17 +225,45 @@ def _run(args) -> int:
 
 
 def _print_summary(result) -> None:
+    """The run in a few lines: losses by cause, then one table per kind of flow with the
+    numbers that kind has ('-' only where there is no number: nothing received)."""
     print(f"run folder: {result.run_dir}  ({result.wall_time_s:.1f} s wall, {result.handovers} ground handovers)")
     lost = {cause: n for cause, n in result.drops.items() if n}
     print("packets lost in the network by cause: " + (", ".join(f"{c}={n}" for c, n in lost.items()) or "none"))
-    print(f"{'flow':<20} {'sent':>8} {'recv':>8} {'lost':>6} {'delay ms mean/p50/p99':>26}")
-    for row in result.flows:
-        delays = [row["delay_mean_ms"], row["delay_p50_ms"], row["delay_p99_ms"]]
-        # tcp_bulk and ping flows (and flows with nothing received) have no delay here: "-"
-        delay = (f"{delays[0]:>10.3f}/{delays[1]:.3f}/{delays[2]:.3f}" if all(d == d for d in delays)
-                 else f"{'-':>10}")
-        print(f"{row['flow']:<20} {row['packets_sent']:>8} {row['packets_received']:>8} {row['packets_lost']:>6} "
-              f"{delay}")
+    num = lambda v, fmt: "-" if v is None or v != v else format(v, fmt)  # noqa: E731
+    udp = [r for r in result.flows if r["kind"].startswith("udp")]
+    tcp = [r for r in result.flows if r["kind"] == "tcp_bulk"]
+    ping = [r for r in result.flows if r["kind"] == "ping"]
+    if udp:
+        print(f"{'flow':<20} {'sent':>8} {'recv':>8} {'lost':>6} {'in flight':>9} {'delay ms mean/p50/p99':>26}")
+        for row in udp:
+            delay = (f"{row['delay_mean_ms']:>10.3f}/{row['delay_p50_ms']:.3f}/{row['delay_p99_ms']:.3f}"
+                     if row["delay_mean_ms"] is not None else f"{'-':>10}")
+            print(f"{row['flow']:<20} {row['packets_sent']:>8} {row['packets_received']:>8} {row['packets_lost']:>6} "
+                  f"{row['lost_in_flight']:>9} {delay}")
+    if tcp:
+        print(f"{'tcp flow':<20} {'segs sent':>9} {'lost':>6} {'acks lost':>9} {'MB delivered':>12} {'goodput Mbps':>12} "
+              f"{'retx':>6} {'rtt ms mean/min/max':>22}")
+        for row in tcp:
+            rtt = (f"{row['rtt_mean_ms']:.2f}/{row['rtt_min_ms']:.2f}/{row['rtt_max_ms']:.2f}"
+                   if row["rtt_mean_ms"] is not None else "-")
+            print(f"{row['flow']:<20} {row['packets_sent']:>9} {row['packets_lost']:>6} {row['reverse_lost']:>9} "
+                  f"{row['bytes_delivered'] / 1e6:>12.3f} {num(row['goodput_mbps'], '.1f'):>12} "
+                  f"{row['retransmissions']:>6} {rtt:>22}")
+    if ping:
+        print(f"{'ping flow':<20} {'probes':>8} {'replies':>8} {'loss':>7} {'rtt ms mean/min/max':>22}")
+        for row in ping:
+            rtt = (f"{row['rtt_mean_ms']:.2f}/{row['rtt_min_ms']:.2f}/{row['rtt_max_ms']:.2f}"
+                   if row["rtt_mean_ms"] is not None else "-")
+            loss = "-" if row["probe_loss_ratio"] is None else f"{row['probe_loss_ratio']:.1%}"
+            print(f"{row['flow']:<20} {row['packets_sent']:>8} {row['replies']:>8} {loss:>7} {rtt:>22}")
+    books = {r["flow"]: r for r in result.accounting}.get("(no flow)")
+    if books and any(v for k, v in books.items() if k.startswith("lost_") or k == "in_flight"):
+        print("packets of no flow (ICMP errors and the like) lost: " +
+              ", ".join(f"{k[5:]}={v}" for k, v in books.items() if k.startswith("lost_") and v))
+    for problem in result.problems:  # the books do not balance: never quietly
+        print(f"netsim: WARNING: the books do not balance: {problem} (accounting.csv, manifest.json)",
+              file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -30,6 +30,8 @@ def add_parser(commands) -> None:
     cmd.add_argument("--plot", metavar="METRIC", help="after the runs, plot METRIC (a results column) ...")
     cmd.add_argument("--against", metavar="PARAM", help="... against PARAM (an axis, e.g. laser.tx_power_w)")
     cmd.add_argument("--by", metavar="PARAM", help="one line per value of PARAM")
+    cmd.add_argument("--per-flow", action="store_true",
+                     help="one line per flow: METRIC is a flows.csv column (flows.parquet), not pooled over flows")
     cmd.add_argument("--plot-out", type=Path, help="PNG file (default: OUT/plots/METRIC-vs-PARAM.png)")
     cmd.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -59,10 +61,12 @@ def run(args) -> int:
             if column is not None and column not in sweep.parameters + ["seed", "replicate"]:
                 raise NetsimError(f"{option}: {column!r} is not an axis of the sweep; axes: "
                                   f"{', '.join(sweep.parameters) or 'none'} (or seed, replicate)")
-        if args.plot and not (args.plot in results.METRICS or args.plot.startswith("drops_")
-                              or args.plot in sweep.parameters):
+        if args.per_flow and not args.plot:
+            raise NetsimError("--per-flow needs --plot METRIC --against PARAM")
+        if args.plot and not args.per_flow and not (args.plot in results.METRICS or args.plot.startswith("drops_")
+                                                    or args.plot in sweep.parameters):
             raise NetsimError(f"--plot: unknown metric {args.plot!r}; metrics: {', '.join(results.METRICS)}, "
-                              "drops_CAUSE")
+                              "drops_CAUSE (or a flows.csv column with --per-flow)")
         if args.job_script:
             if args.cluster not in ("slurm", "pbs"):
                 raise NetsimError("--job-script needs --cluster slurm or --cluster pbs")
@@ -73,6 +77,12 @@ def run(args) -> int:
     except NetsimError as err:
         print(f"netsim: error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
+
+    from netsim.sweep.spec import replicate_warning
+
+    warning = replicate_warning(sweep)
+    if warning:
+        print(f"netsim: warning: {warning}", file=sys.stderr)
 
     if args.dry_run:
         from netsim.run.folder import incomplete, read_manifest
@@ -104,16 +114,26 @@ def run(args) -> int:
         print(f"failed run {run_id} ({', '.join(f'{k}={v!r}' for k, v in params.items())}): {error}",
               file=sys.stderr)
     print(f"results: {report.out_dir / results.RESULTS_FILE}")
+    compared, identical = results.replicates_identical(sweep, report.out_dir)
+    if compared and identical == compared and not warning:
+        print(f"netsim: warning: the replicates of every point ({compared} points) gave byte-identical flows.csv: "
+              "the scenario's random elements changed no packet in these runs (e.g. bit errors too rare to "
+              "happen); more replicates add nothing here", file=sys.stderr)
     if report.interrupted:
         print("netsim: interrupted; run the same command again to complete the missing runs", file=sys.stderr)
         return EXIT_FAILED
     if args.plot:
         from netsim.sweep.plot import PLOTS_DIR, plot
 
-        png = args.plot_out or report.out_dir / PLOTS_DIR / f"{args.plot}-vs-{args.against}.png"
+        png = args.plot_out or report.out_dir / PLOTS_DIR / (f"{args.plot}-vs-{args.against}"
+                                                             + ("-per-flow" if args.per_flow else "") + ".png")
         try:
+            flows = results.read_table(report.out_dir / results.FLOWS_FILE) if args.per_flow else None
+            spec = sweep.axes.get(args.against)
+            log_x = True if isinstance(spec, dict) and ("geomspace" in spec or "log_uniform" in spec) else None
             plot(results.read_table(report.out_dir / results.RESULTS_FILE), args.plot, args.against, png,
-                 by=args.by, title=f"{sweep.name}: {args.plot} against {args.against}")
+                 by=args.by, title=f"{sweep.name}: {args.plot} against {args.against}"
+                 + (" per flow" if args.per_flow else ""), log_x=log_x, flows=flows)
         except (NetsimError, OSError) as err:
             from netsim.files import one_line
 

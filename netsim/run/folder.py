@@ -23,7 +23,7 @@ from netsim.errors import NetsimError
 from netsim.files import io_reason
 
 # Files that netsim run / paths / view / link-budget write into a run folder.
-OUTPUT_FILES = ("manifest.json", "flows.csv", "handovers.csv", "links.csv", "rtt.csv", "path_changes.csv",
+OUTPUT_FILES = ("manifest.json", "flows.csv", "accounting.csv", "handovers.csv", "links.csv", "rtt.csv", "path_changes.csv",
                 "tcp.csv", "ping.csv", "ping_probes.csv", "link_traffic.csv", "flowmon.xml", "flowmon.csv",
                 "view.html", "rtt.png", "paths_map.png")
 OUTPUT_DIRS = ("analysis",)

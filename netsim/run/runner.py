@@ -34,7 +34,7 @@ from netsim.scenario.model import Scenario
 # Ground station g has address 10.128.0.0 + g + 1 (a /9 leaves room for 8 M endpoints).
 GROUND_ADDRESS_BASE = int(ipaddress.IPv4Address("10.128.0.0"))
 FLOW_PORT_BASE = 9000
-DROP_CAUSES_PER_FLOW = 6  # ns3::DropClassifier::N_CAUSES
+DROP_CAUSES_PER_FLOW = 7  # ns3::DropClassifier::N_CAUSES (outputs.BOOK_CAUSES)
 
 
 @dataclass
@@ -47,6 +47,8 @@ class RunResult:
     # Packets handed to a laser port by a satellite's forwarder, counted in the core: a
     # packet crossing k satellites counts k (manifest `packet_hops`).
     packet_hops: int = 0
+    accounting: list = field(default_factory=list)  # the books (accounting.csv rows)
+    problems: list = field(default_factory=list)  # how the books fail to balance (empty: they do)
     wall_time_s: float = 0.0
     # Path (node indices) of every destination's tree at each update, for analysis/tests.
     next_hops: list[tuple[float, np.ndarray]] = field(default_factory=list)
@@ -63,7 +65,7 @@ def run(scenario: Scenario, run_dir: str | Path, *, scenario_file: str | None = 
         progress: bool = False, keep_next_hops: bool = False) -> RunResult:
     """Simulate the scenario and write the run folder; one call per process."""
     run_dir = make_out_dir(run_dir)
-    clear_outputs(run_dir)  # an earlier run's tables, analysis/, view.html, pcap/ (netsim.run.folder)
+    clear_outputs(run_dir)  # an earlier run's tables, analysis/, view.html, captures (netsim.run.folder)
     prepare_folder(run_dir)  # pcap/: a real folder
     # pid + host: `netsim analyze` tells a live run from a killed one.
     manifest = {"scenario": scenario.model_dump(mode="json"), "scenario_file": scenario_file,
@@ -83,8 +85,10 @@ def run(scenario: Scenario, run_dir: str | Path, *, scenario_file: str | None = 
         raise
     result.wall_time_s = time.perf_counter() - start
     outputs.write_csv(run_dir / "flows.csv", outputs.FLOW_COLUMNS, result.flows)
+    outputs.write_csv(run_dir / "accounting.csv", outputs.ACCOUNTING_COLUMNS, result.accounting)
     manifest.update(status="ok", wall_time_s=round(result.wall_time_s, 3), handovers=result.handovers,
                     flows=len(result.flows), drops=result.drops, packet_hops=result.packet_hops,
+                    accounting={"balanced": not result.problems, "problems": result.problems},
                     timing={k: round(v, 3) for k, v in result.timing.items()},
                     cpu_timing={k: round(v, 3) for k, v in result.cpu_timing.items()},
                     peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1))
@@ -143,9 +147,15 @@ def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops:
     path_log = PathLog(states, report_pairs(scenario, "flows"))
     handover_rows: list[dict] = []
     availability = LinkAvailability(len(isl))
+    # The books: every packet a flow's endpoints send into the fabric, deliver out of it,
+    # lose on the way (by cause) or still hold at the end (docs/traffic.md, "The books").
     losses = ns.CreateObject[ns.DropClassifier]()
     losses.Setup(FLOW_PORT_BASE, len(names))
     fabric.helper.WatchDrops(losses)  # every forwarder and port, also ports created later
+    for j, i in enumerate(traffic_run.ping_index):
+        losses.AddPing(i, traffic_run.recorder.GetPingSignature(j))
+    for node in states.destinations.tolist():
+        losses.WatchEndpoint(fabric.helper.GetForwarder(int(node)))
 
     step_ns = round(scenario.routing.update_interval_s * 1e9)
     end_ns = round((scenario.duration_s + scenario.drain_s) * 1e9)
@@ -213,19 +223,23 @@ def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops:
     bar.close()
 
     captures.close()
-    sent, packets = traffic_run.collect()
+    books = _books(ns, fabric, losses)
+    found = traffic_run.collect(books, losses)
     drops = fabric.drop_totals()
     packet_hops = int(fabric.helper.GetPacketHops())
     path_log.write(run_dir)
     outputs.write_csv(run_dir / "handovers.csv", HANDOVER_COLUMNS, handover_rows)
     outputs.write_csv(run_dir / "links.csv", LINK_COLUMNS,
                       availability.rows(isl, all_names, scenario.duration_s + scenario.drain_s))
-    flows = outputs.flow_rows(names, ends, sent, packets)
-    outputs.add_loss_causes(flows, _loss_counts(losses, len(names)))
+    flow_list = [(name, kind, src, dst) for name, kind, (src, dst) in zip(names, traffic_run.kinds, ends)]
+    flows = outputs.flow_rows(flow_list, books, found.udp, found.tcp, found.ping)
+    books_rows, problems = outputs.accounting(flow_list, books, drops, found.udp, found.probes)
+    packets = found.packets
     ns.Simulator.Destroy()
     clock.lap("outputs")
     return RunResult(run_dir, flows, packets, handovers=handovers, drops=drops, packet_hops=packet_hops,
-                     next_hops=next_hops, timing=clock.seconds, cpu_timing=clock.cpu_seconds)
+                     next_hops=next_hops, timing=clock.seconds, cpu_timing=clock.cpu_seconds,
+                     accounting=books_rows, problems=problems)
 
 
 def _scheduler_job() -> dict:
@@ -285,10 +299,17 @@ def _node_range(nodes: np.ndarray) -> range:
     return range(int(nodes[0]), int(nodes[-1]) + 1)
 
 
-def _loss_counts(losses, n_flows: int) -> np.ndarray:
-    counts = np.zeros((max(n_flows, 1), DROP_CAUSES_PER_FLOW), dtype=np.uint64)
-    losses.CopyCounts(counts)
-    return counts[:n_flows]
+def _books(ns, fabric, ledger) -> outputs.Books:
+    """Read the ledger after counting what is still in queues and on channels."""
+    queued, on_channels = np.zeros(1, np.uint64), np.zeros(1, np.uint64)
+    fabric.helper.CountInFlight(ledger, queued, on_channels)
+    rows = int(ledger.GetNRows())
+    lost = np.zeros((rows, DROP_CAUSES_PER_FLOW), dtype=np.uint64)
+    ledger.CopyCounts(lost)
+    sent, received, in_flight = (np.zeros(rows, np.uint64) for _ in range(3))
+    ledger.CopyBooks(sent, received, in_flight)
+    return outputs.Books(sent.astype(np.int64), received.astype(np.int64), lost.astype(np.int64),
+                         in_flight.astype(np.int64), int(queued[0]), int(on_channels[0]))
 
 
 def _received_packets(ns, recorder) -> outputs.PacketRecords:

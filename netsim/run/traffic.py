@@ -81,6 +81,17 @@ def pcap_ports(scenario: Scenario, layout) -> list[tuple[str, int, int]]:
 
 
 @dataclass
+class Collected:
+    """What TrafficRun.collect found, per kind, keyed by traffic index."""
+
+    packets: outputs.PacketRecords
+    udp: dict = field(default_factory=dict)     # i -> (packets the application sent, delays ms)
+    tcp: dict = field(default_factory=dict)     # i -> tcp.csv row
+    ping: dict = field(default_factory=dict)    # i -> ping.csv row
+    probes: dict = field(default_factory=dict)  # i -> echo requests the Ping sent
+
+
+@dataclass
 class TrafficRun:
     """What `install` set up; `collect` reads it out at the end of the run."""
 
@@ -98,26 +109,34 @@ class TrafficRun:
     udp: list = field(default_factory=list)  # flow models, in recorder order per kind
     tcp: list = field(default_factory=list)
     ping: list = field(default_factory=list)
+    tcp_index: list = field(default_factory=list)  # traffic index of each TCP / ping recorder flow
+    ping_index: list = field(default_factory=list)
+    kinds: list = field(default_factory=list)  # kind of every flow, traffic order
     monitor_helper: Any = None
     monitor: Any = None
     keep: list = field(default_factory=list)  # objects Python must keep alive
 
-    def collect(self) -> tuple[list[int], outputs.PacketRecords]:
+    def collect(self, books: outputs.Books, ledger) -> "Collected":
         """Write tcp.csv, ping.csv, ping_probes.csv, link_traffic.csv, flowmon.*; return
-        per flow (traffic order) the UDP packets sent (0 for tcp_bulk and ping: see their
-        tables) and the received UDP packets, numbered by traffic index. Call before
+        what flows.csv needs per kind (keyed by traffic index). `ledger` is the run's
+        ns3::DropClassifier (the ping replies it saw), `books` its counts. Call before
         Simulator::Destroy."""
         packets = self._udp_packets()
-        sent = [0] * len(self.names)
+        out = Collected(packets=packets)
+        delay_ms = packets.delay_s * 1e3
         for j, i in enumerate(self.udp_index):
-            sent[i] = int(self.recorder.GetUdpSent(j))
+            out.udp[i] = (int(self.recorder.GetUdpSent(j)), delay_ms[packets.flow == i])
         if self.tcp:
-            outputs.write_csv(self.run_dir / "tcp.csv", outputs.TCP_COLUMNS, self._tcp_rows())
+            rows = self._tcp_rows()
+            outputs.write_csv(self.run_dir / "tcp.csv", outputs.TCP_COLUMNS, rows)
+            out.tcp = dict(zip(self.tcp_index, rows))
         if self.ping:
-            summary, probes = self._ping_rows()
+            summary, probes = self._ping_rows(ledger)
             outputs.write_csv(self.run_dir / "ping.csv", outputs.PING_COLUMNS, summary)
             outputs.write_csv(self.run_dir / "ping_probes.csv", outputs.PING_PROBE_COLUMNS, probes)
             self.recorder.DisposePings()
+            out.ping = dict(zip(self.ping_index, summary))
+            out.probes = {i: row["probes_sent"] for i, row in out.ping.items()}
         if self.scenario.outputs.link_stats:
             outputs.write_csv(self.run_dir / "link_traffic.csv", outputs.LINK_TRAFFIC_COLUMNS, self._link_rows())
         if self.monitor is not None:
@@ -125,8 +144,9 @@ class TrafficRun:
             xml = self.run_dir / "flowmon.xml"
             with new_path(xml) as tmp:  # ns-3 writes a fresh file of ours, renamed into place
                 self.monitor.SerializeToXmlFile(str(tmp), False, False)
-            outputs.write_csv(self.run_dir / "flowmon.csv", outputs.FLOWMON_COLUMNS, flowmon_rows(xml, self.columns))
-        return sent, packets
+            outputs.write_csv(self.run_dir / "flowmon.csv", outputs.FLOWMON_COLUMNS,
+                              flowmon_rows(xml, self.columns, books, len(self.names)))
+        return out
 
     def _udp_packets(self) -> outputs.PacketRecords:
         n = int(self.recorder.GetNUdpReceived())
@@ -141,40 +161,53 @@ class TrafficRun:
         sent, received = np.zeros(n, np.uint64), np.zeros(n, np.uint64)
         connected, first, last = (np.zeros(n, np.int64) for _ in range(3))
         self.recorder.CopyTcp(sent, received, connected, first, last)
+        retx, samples = np.zeros(n, np.uint64), np.zeros(n, np.uint64)
+        rtt_sum, rtt_min, rtt_max = (np.zeros(n, np.int64) for _ in range(3))
+        self.recorder.CopyTcpStats(retx, samples, rtt_sum, rtt_min, rtt_max)
         rows = []
         for i, f in enumerate(self.tcp):
             got = int(received[i])
-            span = (last[i] - first[i]) * 1e-9 if got and last[i] > first[i] else float("nan")
+            span = (last[i] - first[i]) * 1e-9 if got and last[i] > first[i] else None
             done = f.bytes > 0 and got >= f.bytes
+            k = int(samples[i])
+            # Missing values stay empty: no connection, not completed, fewer than two
+            # arrivals (no goodput span), no RTT sample.
             rows.append(dict(zip(outputs.TCP_COLUMNS, [
                 f.name, f.src, f.dst, f.congestion_control, f.bytes, int(sent[i]), got,
-                bool(done), (connected[i] * 1e-9 if connected[i] >= 0 else float("nan")),
-                (last[i] * 1e-9 - f.start_s) if done else float("nan"),
-                got * 8 / span / 1e6 if span == span and span > 0 else float("nan")])))
+                bool(done), (connected[i] * 1e-9 if connected[i] >= 0 else None),
+                (last[i] * 1e-9 - f.start_s) if done else None,
+                got * 8 / span / 1e6 if span else None, int(retx[i]),
+                rtt_sum[i] / k * 1e-6 if k else None, rtt_min[i] * 1e-6 if k else None,
+                rtt_max[i] * 1e-6 if k else None])))
         return rows
 
-    def _ping_rows(self) -> tuple[list[dict], list[dict]]:
-        n_tx, n_rtt = int(self.recorder.GetNPingSent()), int(self.recorder.GetNPingRtt())
+    def _ping_rows(self, ledger) -> tuple[list[dict], list[dict]]:
+        """A probe is answered when its echo reply reached the pinging node before the run
+        ended (drain included), whether or not ns-3's Ping still listened: it closes its
+        socket at stop_s, and a reply on its way then is not a lost probe."""
+        n_tx, n_rx = int(self.recorder.GetNPingSent()), int(ledger.GetNPingReplies())
         tx = [np.zeros(max(n_tx, 1), t) for t in (np.uint32, np.uint32, np.int64)]
-        rx = [np.zeros(max(n_rtt, 1), t) for t in (np.uint32, np.uint32, np.int64)]
+        rx = [np.zeros(max(n_rx, 1), t) for t in (np.uint32, np.uint32, np.int64)]
         if n_tx:
             self.recorder.CopyPingSent(*tx)
-        if n_rtt:
-            self.recorder.CopyPingRtt(*rx)
-        rtt = {(int(f), int(s)): int(r) for f, s, r in zip(rx[0][:n_rtt], rx[1][:n_rtt], rx[2][:n_rtt])}
+        if n_rx:
+            ledger.CopyPingReplies(*rx)
+        replied: dict[tuple[int, int], int] = {}
+        for f, s, t in zip(rx[0][:n_rx].tolist(), rx[1][:n_rx].tolist(), rx[2][:n_rx].tolist()):
+            replied.setdefault((f, s), t)  # the first reply of a probe
         probes, summary = [], []
-        for f, s, t in zip(tx[0][:n_tx].tolist(), tx[1][:n_tx].tolist(), tx[2][:n_tx].tolist()):
-            flow = self.ping[f]
-            r = rtt.get((f, s))
+        for j, s, t in zip(tx[0][:n_tx].tolist(), tx[1][:n_tx].tolist(), tx[2][:n_tx].tolist()):
+            flow = self.ping[j]
+            r = replied.get((self.ping_index[j], s))
             probes.append(dict(zip(outputs.PING_PROBE_COLUMNS, [flow.name, flow.src, flow.dst, s, t * 1e-9,
-                                                                 r is not None, r * 1e-6 if r is not None else float("nan")])))
-        for i, flow in enumerate(self.ping):
+                                                                 r is not None, (r - t) * 1e-6 if r is not None else None])))
+        for flow in self.ping:
             ms = np.array([p["rtt_ms"] for p in probes if p["flow"] == flow.name and p["replied"]])
             sent = sum(1 for p in probes if p["flow"] == flow.name)
             stats = ([float(ms.mean()), float(ms.min()), *map(float, np.percentile(ms, [50, 99])), float(ms.max())]
-                     if len(ms) else [float("nan")] * 5)
+                     if len(ms) else [None] * 5)
             summary.append(dict(zip(outputs.PING_COLUMNS, [flow.name, flow.src, flow.dst, sent, len(ms),
-                                                           (sent - len(ms)) / sent if sent else 0.0, *stats])))
+                                                           (sent - len(ms)) / sent if sent else None, *stats])))
         return summary, probes
 
     def _link_rows(self) -> list[dict]:
@@ -229,6 +262,7 @@ def install(ns, fabric, states, scenario: Scenario, run_dir: Path, captures) -> 
         start, stop = flow.start_s, flow.stop_s if flow.stop_s is not None else scenario.duration_s
         run.names.append(flow.name)
         run.ends.append((flow.src, flow.dst))
+        run.kinds.append(flow.kind)
         if flow.kind == "udp_cbr":
             interval = flow.packet_bytes * 8 / (flow.rate_mbps * 1e6)
             helper.InstallUdpCbr(src, dst, address, port, flow.packet_bytes, t(interval), t(start), t(stop))
@@ -250,9 +284,11 @@ def install(ns, fabric, states, scenario: Scenario, run_dir: Path, captures) -> 
             helper.InstallTcpBulk(src, dst, address, port, flow.bytes, TCP_CONGESTION_CONTROLS[flow.congestion_control],
                                   flow.segment_bytes, flow.buffer_bytes, t(start), t(stop))
             run.tcp.append(flow)
+            run.tcp_index.append(i)
         elif flow.kind == "ping":
             helper.InstallPing(src, address, t(flow.interval_s), flow.packet_bytes, flow.count, t(start), t(stop))
             run.ping.append(flow)
+            run.ping_index.append(i)
 
     _install_pcap(run, captures)
     if scenario.outputs.flow_monitor and scenario.traffic:
@@ -282,8 +318,12 @@ def _install_pcap(run: TrafficRun, captures) -> None:
     captures.write_index()
 
 
-def flowmon_rows(xml_path: Path, columns: dict[str, int]) -> list[dict]:
-    """Per flow of ns-3's FlowMonitor XML: 5-tuple (with node names) and its counters."""
+def flowmon_rows(xml_path: Path, columns: dict[str, int], books: outputs.Books, n_flows: int) -> list[dict]:
+    """Per flow of ns-3's FlowMonitor XML: 5-tuple (with node names) and its counters.
+
+    lost_packets = tx - rx - in flight at the end (in flight from the run's books, matched
+    by port as the books match flows): ns-3 counts a packet lost only once it is older than
+    MaxPerHopDelay (10 s), so in a shorter run its own count misses real losses."""
     by_address = {endpoint_address(c): name for name, c in columns.items()}
     root = ET.parse(xml_path).getroot()
     tuples = {f.get("flowId"): f for f in root.iter("Flow") if f.get("sourceAddress")}
@@ -292,15 +332,21 @@ def flowmon_rows(xml_path: Path, columns: dict[str, int]) -> list[dict]:
         fid = stats.get("flowId")
         t = tuples.get(fid)
         ns_of = lambda key: float(stats.get(key, "+0ns").rstrip("ns").lstrip("+")) * 1e-9  # noqa: E731
-        rx = int(stats.get("rxPackets"))
+        tx, rx = int(stats.get("txPackets")), int(stats.get("rxPackets"))
         proto = {"17": "udp", "6": "tcp", "1": "icmp"}.get(t.get("protocol"), t.get("protocol")) if t is not None else ""
+        sport = int(t.get("sourcePort")) if t is not None else 0
+        dport = int(t.get("destinationPort")) if t is not None else 0
+        in_flight = 0
+        if 0 <= dport - FLOW_PORT_BASE < n_flows:
+            in_flight = int(books.in_flight[2 * (dport - FLOW_PORT_BASE)])
+        elif 0 <= sport - FLOW_PORT_BASE < n_flows:
+            in_flight = int(books.in_flight[2 * (sport - FLOW_PORT_BASE) + 1])
         rows.append(dict(zip(outputs.FLOWMON_COLUMNS, [
             int(fid), by_address.get(t.get("sourceAddress"), t.get("sourceAddress")) if t is not None else "",
             by_address.get(t.get("destinationAddress"), t.get("destinationAddress")) if t is not None else "",
-            proto, int(t.get("sourcePort")) if t is not None else 0, int(t.get("destinationPort")) if t is not None else 0,
-            int(stats.get("txPackets")), int(stats.get("txBytes")), rx, int(stats.get("rxBytes")),
-            int(stats.get("lostPackets")),
-            ns_of("delaySum") / rx * 1e3 if rx else float("nan"),
-            ns_of("jitterSum") / (rx - 1) * 1e3 if rx > 1 else float("nan"),
-            ns_of("timeFirstTxPacket"), ns_of("timeLastRxPacket")])))
+            proto, sport, dport, tx, int(stats.get("txBytes")), rx, int(stats.get("rxBytes")),
+            tx - rx - in_flight, in_flight,
+            ns_of("delaySum") / rx * 1e3 if rx else None,
+            ns_of("jitterSum") / (rx - 1) * 1e3 if rx > 1 else None,
+            ns_of("timeFirstTxPacket"), ns_of("timeLastRxPacket") if rx else None])))
     return rows

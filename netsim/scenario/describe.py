@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from netsim.errors import unknown_key
 from netsim.scenario.model import Scenario
 
 def dotted(loc: tuple) -> str:
@@ -16,13 +17,18 @@ def dotted(loc: tuple) -> str:
     return out
 
 
+def first_error(errors: list[dict]) -> dict:
+    """The error to report: an unknown key before the rest, since a misspelled required
+    key also makes the right one 'missing' (duraton_s -> did you mean duration_s?)."""
+    return next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
+
+
 def describe(error: dict, raw: dict) -> str:
     kind = error["type"]
     if kind == "missing":
         return "required key is missing"
     if kind == "extra_forbidden":
-        allowed = allowed_keys(error["loc"][:-1])
-        return "unknown key; allowed keys: " + ", ".join(allowed)
+        return unknown_key(error["loc"][-1], allowed_keys(error["loc"][:-1]))
     message = error["msg"][0].lower() + error["msg"][1:]
     message = message.removeprefix("value error, ")
     return f"{message} (got {shown(error['input'])})"

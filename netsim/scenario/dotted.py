@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import copy
+import difflib
 import re
 from typing import Any
 
@@ -46,7 +47,9 @@ def _set(node, parts, value, done) -> None:
         if not isinstance(head, str) or head == "*":
             raise KeyError(f"{here} is a mapping; use a key name, keys: {', '.join(node)}")
         if head not in node:
-            raise KeyError(f"no key {head!r} in {here}; keys: {', '.join(node)}")
+            close = difflib.get_close_matches(head, list(node), n=1, cutoff=0.75)
+            hint = f" did you mean {close[0]!r}?" if close else ""
+            raise KeyError(f"no key {head!r} in {here};{hint} keys: {', '.join(node)}")
         if rest:
             _set(node[head], rest, value, done + [head])
         else:

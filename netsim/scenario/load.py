@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from netsim.errors import ScenarioError, read_yaml
 from netsim.scenario import limits
-from netsim.scenario.describe import describe, dotted
+from netsim.scenario.describe import describe, dotted, first_error
 from netsim.scenario.links_file import read_links_file
 from netsim.scenario.model import Scenario
 from netsim.scenario.names import SatelliteNames
@@ -40,7 +40,7 @@ def scenario_from_dict(raw: Any, path: str | Path = "<scenario>") -> Scenario:
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as err:
-        first = err.errors()[0]
+        first = first_error(err.errors())
         raise ScenarioError(path, dotted(first["loc"]), describe(first, raw)) from None
     limits.check_satellites(scenario, path)  # before the Walker checks and names
     names = _check_references(scenario, path)

@@ -122,7 +122,7 @@ class TerminalGroup(_Section):
     field_of_regard_deg: float = Field(default=90.0, gt=0, le=180)
     max_slew_rate_deg_s: float = Field(default=5.0, gt=0, le=1e9)
     # Dark time to acquire a new partner (fixed or a distribution); seconds to ~100 s
-    # in the literature (DESIGN.md).
+    # in the literature.
     acquisition_s: Seconds | Distribution = 0.0
     # plus_grid: fixed +Grid partners; list: fixed links from links_file; nearest,
     # least_loaded: links assigned anew at each update (docs/terminals.md).

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 from importlib import resources
 
-from netsim.errors import ScenarioError
+from netsim.errors import ScenarioError, unknown_key
 from netsim.scenario.describe import shown
 
 # Bundled station sets: name -> CSV in netsim/data (columns name, lat_deg, lon_deg, alt_km,
@@ -33,7 +33,7 @@ def expand_station_set(spec: dict, path) -> list:
     allowed = {"set", "first", "stations"}
     for key in spec:
         if key not in allowed:
-            raise ScenarioError(path, f"ground_stations.{key}", "unknown key; allowed keys: set, first, stations")
+            raise ScenarioError(path, f"ground_stations.{key}", unknown_key(key, ("set", "first", "stations")))
     name = spec.get("set")
     if not isinstance(name, str) or name not in STATION_SETS:
         raise ScenarioError(path, "ground_stations.set",

@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 from pydantic import ValidationError
 
-from netsim.errors import ScenarioError
-from netsim.scenario.describe import describe, dotted
+from netsim.errors import ScenarioError, unknown_key
+from netsim.scenario.describe import describe, dotted, first_error
 from netsim.scenario.model import TRAFFIC_KINDS, FlowGenerator, Scenario, UdpCbrFlow
 from netsim.scenario.names import SatelliteNames
 
@@ -86,10 +86,10 @@ def _flow(entry: dict, key: str, ctx: _Context, where: str | None = None):
     try:
         flow = model.model_validate(raw)
     except ValidationError as err:
-        first = err.errors()[0]
+        first = first_error(err.errors())
         message = describe(first, raw)
         if first["type"] == "extra_forbidden":
-            message = "unknown key; allowed keys: " + ", ".join(model.model_fields)
+            message = unknown_key(first["loc"][-1], model.model_fields)
         raise ScenarioError(ctx.path, f"{where or key}.{dotted(first['loc'])}", message) from None
     scenario, path = ctx.scenario, ctx.path
     for end in ("src", "dst"):

@@ -9,7 +9,7 @@ import logging
 import math
 import os
 
-from netsim.errors import NetsimError, SweepError
+from netsim.errors import NetsimError, SweepError, unknown_key
 
 KINDS = ("local", "slurm", "pbs")
 LOCAL_KEYS = ("workers",)
@@ -37,11 +37,11 @@ def check_cluster_section(raw, path) -> dict:
             allowed = JOB_KEYS + (PBS_ONLY if key == "pbs" else ())
             for sub in value:
                 if sub not in allowed:
-                    raise SweepError(path, f"cluster.{key}.{sub}", "unknown key; allowed keys: " + ", ".join(allowed))
+                    raise SweepError(path, f"cluster.{key}.{sub}", unknown_key(sub, allowed))
             out[key] = dict(value)
             settings, where = value, f"cluster.{key}"
         else:
-            raise SweepError(path, f"cluster.{key}", "unknown key; allowed keys: workers, slurm, pbs")
+            raise SweepError(path, f"cluster.{key}", unknown_key(key, ("workers", "slurm", "pbs")))
         for sub, v in settings.items():
             k = f"{where}.{sub}" if where != "cluster" else f"cluster.{sub}"
             if sub in _INTS and (isinstance(v, bool) or not isinstance(v, int) or v < 1):

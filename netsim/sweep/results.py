@@ -56,20 +56,44 @@ def run_state(run_dir: Path, retry_failed: bool = False) -> str:
     return "pending"
 
 
+TEXT_COLUMNS = ("flow", "src", "dst", "kind")
+
+
 def read_flows(run_dir: Path) -> list[dict]:
+    """flows.csv as dicts: counts as int, measures as float, an empty cell (a value this
+    flow's kind does not have, or no packet received) as None."""
     rows = []
     with open(Path(run_dir) / "flows.csv", newline="") as f:
         for row in csv.DictReader(f):
             out = {}
             for key, value in row.items():
-                if key in ("flow", "src", "dst"):
+                if key in TEXT_COLUMNS:
                     out[key] = value
-                elif key.startswith("packets_"):
+                elif value == "":
+                    out[key] = None
+                elif key.startswith(("packets_", "lost_", "reverse_")) or key in ("bytes_delivered", "retransmissions",
+                                                                                 "replies"):
                     out[key] = int(value)
                 else:
                     out[key] = float(value)
             rows.append(out)
     return rows
+
+
+def replicates_identical(sweep, out_dir: Path) -> tuple[int, int]:
+    """(points whose finished replicates can be compared, of which all gave byte-identical
+    flows.csv): seeds that change nothing are worth saying."""
+    import hashlib
+
+    groups: dict[str, list] = {}
+    for point in sweep.points:
+        run_dir = Path(out_dir) / RUNS_DIR / point.run_id
+        if run_state(run_dir) != "ok":
+            continue
+        key = json.dumps(point.params, sort_keys=True, default=str)
+        groups.setdefault(key, []).append(hashlib.sha256((run_dir / "flows.csv").read_bytes()).hexdigest())
+    compared = [g for g in groups.values() if len(g) > 1]
+    return len(compared), sum(len(set(g)) == 1 for g in compared)
 
 
 def summarise(run_dir: Path) -> dict:
@@ -86,12 +110,14 @@ def summarise(run_dir: Path) -> dict:
     flows = read_flows(run_dir)
     sent = sum(f["packets_sent"] for f in flows)
     received = sum(f["packets_received"] for f in flows)
-    delays = [(f["delay_mean_ms"], f["packets_received"]) for f in flows if f["packets_received"]]
-    p99 = [f["delay_p99_ms"] for f in flows if f["packets_received"]]
+    # One-way delays exist for the UDP kinds only (TCP and ping flows have RTTs instead).
+    delays = [(f["delay_mean_ms"], f["packets_received"]) for f in flows if f.get("delay_mean_ms") is not None]
+    p99 = [f["delay_p99_ms"] for f in flows if f.get("delay_p99_ms") is not None]
+    delayed = sum(n for _, n in delays)
     drops = manifest.get("drops") or {}
     row.update(flows=len(flows), packets_sent=sent, packets_received=received, packets_lost=sent - received,
                loss_ratio=(sent - received) / sent if sent else 0.0,
-               delay_mean_ms=sum(d * n for d, n in delays) / received if received else math.nan,
+               delay_mean_ms=sum(d * n for d, n in delays) / delayed if delayed else math.nan,
                delay_p99_ms=max(p99) if p99 else math.nan,
                delay_p99_ms_mean=sum(p99) / len(p99) if p99 else math.nan,
                drops_total=sum(int(v) for v in drops.values()))

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 
-from netsim.errors import ScenarioError, SweepError, read_yaml
+from netsim.errors import ScenarioError, SweepError, read_yaml, unknown_key
 from netsim.scenario.dotted import parse_path, set_path
 
 SAMPLINGS = ("grid", "zip", "random")
@@ -205,7 +205,7 @@ def sweep_from_dict(raw: Any, path: str | Path = "<sweep>") -> Sweep:
         raise SweepError(path, "", "must be a mapping of keys such as name, base, axes")
     for key in raw:
         if key not in TOP_KEYS:
-            raise SweepError(path, str(key), "unknown key; allowed keys: " + ", ".join(TOP_KEYS))
+            raise SweepError(path, str(key), unknown_key(key, TOP_KEYS))
     for key in ("name", "base"):
         if key not in raw:
             raise SweepError(path, key, "required key is missing")
@@ -337,3 +337,41 @@ def sweep_from_dict(raw: Any, path: str | Path = "<sweep>") -> Sweep:
             seen[rid] = len(points)
             points.append(Point(len(points), combo, r, seed, checked, rid))
     return Sweep(name, path, base_path, sampling, axes, points, retries, timeout, cluster)
+
+
+def random_elements(scenario: dict) -> list[str]:
+    """What in a resolved scenario draws from the seed, so that replicates can differ: bit
+    errors (laser physics draws every frame against its error probability), pointing or
+    tracking jitter, random acquisition times, exponential on/off periods. Traffic
+    generators (random_pairs) are drawn once when the base is read, so replicates share
+    their pairs."""
+    found = []
+    laser = scenario.get("laser") or {}
+    if laser.get("physics"):
+        found.append("bit errors (laser.physics)")
+        if laser.get("pointing_jitter_urad"):
+            found.append("pointing jitter (laser.pointing_jitter_urad)")
+    for ti, tier in enumerate((scenario.get("constellation") or {}).get("tiers") or []):
+        for role, group in ((tier.get("terminals") or {}).items()):
+            if not isinstance(group, dict):
+                continue
+            if isinstance(group.get("acquisition_s"), dict):
+                found.append(f"random acquisition times (constellation.tiers[{ti}].terminals.{role}.acquisition_s)")
+            if laser.get("physics") and group.get("tracking_jitter_urad"):
+                found.append(f"tracking jitter (constellation.tiers[{ti}].terminals.{role}.tracking_jitter_urad)")
+    if isinstance((scenario.get("ground_links") or {}).get("acquisition_s"), dict):
+        found.append("random acquisition times (ground_links.acquisition_s)")
+    for i, flow in enumerate(scenario.get("traffic") or []):
+        if flow.get("kind") == "udp_onoff" and flow.get("distribution") == "exponential":
+            found.append(f"exponential on/off periods (traffic[{i}])")
+    return found
+
+
+def replicate_warning(sweep: "Sweep") -> str | None:
+    """A warning when a sweep has several replicates that cannot differ (None otherwise)."""
+    seeds = {p.seed for p in sweep.points}
+    if len(seeds) < 2 or any(random_elements(p.scenario) for p in sweep.points):
+        return None
+    return (f"the {len(seeds)} replicate seeds of each point will give identical results: the scenario has no "
+            "random element (no bit errors: laser.physics is false; no pointing or tracking jitter; no random "
+            "acquisition times; no exponential on/off periods); use one replicate, or add one of these")

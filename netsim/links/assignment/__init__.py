@@ -1,4 +1,4 @@
-"""Link assignment under laser terminal limits (issue 5): which satellite pairs may link
+"""Link assignment under laser terminal limits: which satellite pairs may link
 now (range, line of sight, field of regard, slew rate), which of them get a link
 (greedy matching under terminal counts, with hysteresis), which terminal serves each
 link, and how long re-pointing takes. Body frames are in netsim.space.attitude; the algorithm
