@@ -268,12 +268,11 @@ def main(argv: list[str] | None = None) -> int:
                         "tests": tests, "mutants": fates}
         killed_all += killed
         total_all += len(fates)
-    for name, r in report.items():
-        print(f"mutation-kill-rate-{name}: {100 * r['killed'] / max(r['sampled'], 1):.1f} %"
-              f" ({r['killed']}/{r['sampled']} of {r['points']} points)")
+        print(f"mutation-kill-rate-{name}: {100 * killed / max(len(fates), 1):.1f} %"
+              f" ({killed}/{len(fates)} of {len(points)} points)", flush=True)
+        if args.json:  # after each module, so a long pass keeps what it has done
+            args.json.write_text(json.dumps({"seed": args.seed, "modules": report}, indent=1) + "\n")
     print(f"mutation-kill-rate: {100 * killed_all / max(total_all, 1):.1f} % ({killed_all}/{total_all})")
-    if args.json:
-        args.json.write_text(json.dumps({"seed": args.seed, "modules": report}, indent=1) + "\n")
     return 0
 
 
