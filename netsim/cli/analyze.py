@@ -60,27 +60,6 @@ def _check_options(args):
                           "2026-01-01T00:00:00 (UTC unless it has an offset)") from None
 
 
-def _check_out(out: Path) -> None:
-    """The output folder can be made and written (checked before the analysis, which can
-    take long, without creating anything); NetsimError otherwise."""
-    import tempfile
-
-    from netsim.errors import NetsimError
-
-    if out.exists() and not out.is_dir():
-        raise NetsimError(f"--out: {out} exists and is not a folder")
-    existing = out.absolute()
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
-    if not existing.is_dir():
-        raise NetsimError(f"--out: {out} would be inside {existing}, which is a file, not a folder")
-    try:
-        with tempfile.TemporaryFile(dir=existing, prefix=".netsim-write-check-"):
-            pass
-    except OSError as err:
-        raise NetsimError(f"--out: cannot write into {existing}: {err.strerror or err}") from None
-
-
 def run(args) -> int:
     from netsim.errors import NetsimError
 
@@ -90,13 +69,18 @@ def run(args) -> int:
 
     from netsim.analysis.inputs import collect_captures
 
+    from netsim.analysis.context import RunContext
+
     try:
         origin_ns = _check_options(args)
         files, run_dir, default_out = collect_captures(args.inputs)
     except NetsimError as err:
+        # A run killed before its captures were written has none: say why, not just that.
+        for folder in (Path(i) for i in args.inputs):
+            why = RunContext.from_run_dir(folder).incomplete() if folder.is_dir() else None
+            if why and not args.allow_incomplete:
+                return fail(f"{folder}: {why}; {err}")
         return fail(str(err))
-
-    from netsim.analysis.context import RunContext
 
     context = RunContext.from_run_dir(run_dir) if run_dir else RunContext()
     why = context.incomplete()
@@ -104,7 +88,9 @@ def run(args) -> int:
         return fail(f"{run_dir}: {why}; its captures may be cut short (pass --allow-incomplete to analyse it anyway)")
     out = args.out or default_out
     try:
-        _check_out(out)
+        from netsim.files import check_out_dir
+
+        check_out_dir(out)
     except NetsimError as err:
         return fail(str(err))
 
