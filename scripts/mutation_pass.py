@@ -2,8 +2,10 @@
 
 Each mutant changes one operator or constant in one module (``a + b`` -> ``a - b``,
 ``x < y`` -> ``x <= y``, ``0.5`` -> ``1.5``, ``and`` -> ``or``, ``not x`` -> ``x``, ...),
-then the tests that exercise that module run against it with ``-x``: a failing (or
-crashing, or timed-out) run kills the mutant, a passing run lets it survive. The mutants
+then the tests that run the mutated line (pytest-cov's per-test contexts, fixtures
+included) run against it with ``-x``; if they all pass, the module's whole test set runs
+(some tests reach the module only through a `netsim` subprocess). A failing (or crashing,
+or timed-out) run kills the mutant; a passing run of the whole set lets it survive. The mutants
 are a seeded sample of every mutation point of the module, so the same seed gives the
 same mutants; the module file is restored after each mutant, and on any exit.
 
@@ -29,6 +31,7 @@ import ast
 import json
 import os
 import random
+import signal
 import subprocess
 import sys
 import tempfile
@@ -207,6 +210,30 @@ def check_isolation(env: dict[str, str]) -> None:
         sys.exit(f"mutation_pass: netsim imports from {where}, not from {ROOT}")
 
 
+def tests_by_line(tests: list[str], env: dict[str, str], work: Path) -> dict[tuple[str, int], set[str]]:
+    """(file relative to the checkout, line) -> the test ids that ran it; exits if the
+    tests fail without a mutant."""
+    from coverage import CoverageData
+
+    data_file = work / "coverage.data"
+    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--cov=netsim",
+           "--cov-context=test", "--cov-report=", *tests]
+    done = subprocess.run(cmd, cwd=ROOT, env=dict(env, COVERAGE_FILE=str(data_file)),
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if done.returncode != 0:
+        sys.exit(f"mutation_pass: {' '.join(tests)} fail without a mutant; fix them first")
+    data = CoverageData(basename=str(data_file))
+    data.read()
+    found: dict[tuple[str, int], set[str]] = {}
+    for measured in data.measured_files():
+        rel = Path(measured).resolve().relative_to(ROOT).as_posix()
+        for line, contexts in data.contexts_by_lineno(measured).items():
+            ids = {c.rsplit("|", 1)[0] for c in contexts if c}
+            if ids:
+                found[(rel, line)] = ids
+    return found
+
+
 def run_tests(tests: list[str], timeout_s: float, env: dict[str, str]) -> tuple[str, float]:
     """'passed', 'failed' or 'timeout', and the wall time."""
     started = time.monotonic()
@@ -230,8 +257,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="write every mutant and its fate here")
     args = parser.parse_args(argv)
 
-    site_dir = Path(tempfile.mkdtemp(prefix="netsim-mutation-site-"))
-    env = isolated_env(site_dir)
+    # A killed pass must still restore the module it was mutating (finally blocks run).
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, lambda signum, frame: sys.exit(128 + signum))
+    work = Path(tempfile.mkdtemp(prefix="netsim-mutation-"))
+    env = isolated_env(work)
     check_isolation(env)
     report: dict[str, dict] = {}
     killed_all = total_all = 0
@@ -242,24 +272,31 @@ def main(argv: list[str] | None = None) -> int:
         random.Random(f"{args.seed}:{name}").shuffle(sample)
         if args.per_module:
             sample = sample[:args.per_module]
-        status, baseline_s = run_tests(tests, 1800, env)
-        if status != "passed":
-            print(f"{name}: the tests fail without a mutant; fix them first", file=sys.stderr)
-            return 1
+        started = time.monotonic()
+        by_line = tests_by_line(tests, env, work)
+        baseline_s = time.monotonic() - started
         originals = {f: (ROOT / f).read_text() for f in files}
         fates = []
         try:
             for mutant in sample:
                 path = ROOT / mutant.file
                 path.write_text(apply(originals[mutant.file], mutant))
+                covering = sorted(set().union(*(by_line.get((mutant.file, line), set())
+                                                for line in range(mutant.line, mutant.end_line + 1))))
                 try:
-                    fate, wall = run_tests(tests, max(60.0, 3 * baseline_s), env)
+                    fate, wall = "passed", 0.0
+                    if covering:
+                        fate, wall = run_tests(covering, max(60.0, 3 * baseline_s), env)
+                    if fate == "passed":
+                        fate, more = run_tests(tests, max(60.0, 3 * baseline_s), env)
+                        wall += more
                 finally:
                     path.write_text(originals[mutant.file])
                 fate = {"passed": "survived", "failed": "killed", "timeout": "killed (timeout)"}[fate]
-                fates.append({"where": mutant.where, "what": mutant.what,
-                              "replacement": mutant.replacement, "fate": fate})
-                print(f"{name} {mutant.where} {mutant.what}: {fate} ({wall:.0f} s)", flush=True)
+                fates.append({"where": mutant.where, "what": mutant.what, "replacement": mutant.replacement,
+                              "covering_tests": len(covering), "fate": fate})
+                print(f"{name} {mutant.where} {mutant.what} [{len(covering)} tests run it]: {fate}"
+                      f" ({wall:.0f} s)", flush=True)
         finally:
             for f, text in originals.items():
                 (ROOT / f).write_text(text)

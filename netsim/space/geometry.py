@@ -1,4 +1,4 @@
-"""Geometry between nodes: ranges, line of sight past the Earth, elevation angles.
+"""Geometry between nodes: line of sight past the Earth, elevation angles.
 
 Positions are (n, 3) arrays in m in one frame (netsim.space.sites). Candidate neighbours at
 scale (a spatial index rather than all pairs) are in netsim.space.neighbours.
@@ -11,11 +11,6 @@ import numpy as np
 # Links whose straight line dips below this altitude are blocked by the atmosphere
 # (the usual choice for optical ISLs, e.g. Hypatia and Bhattacherjee & Singla 2019).
 GRAZING_ALTITUDE_M = 80e3
-
-
-def ranges_m(pos_a: np.ndarray, pos_b: np.ndarray) -> np.ndarray:
-    """Straight-line distance between paired rows, m."""
-    return np.linalg.norm(pos_b - pos_a, axis=-1)
 
 
 def line_of_sight(pos_a: np.ndarray, pos_b: np.ndarray, earth_radius_m: float,
