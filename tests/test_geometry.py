@@ -24,3 +24,14 @@ def test_a_chord_is_blocked_below_80_km_and_clear_above(closest_altitude_m, visi
 def test_a_zero_length_segment_above_the_atmosphere_is_in_sight():
     a = np.array([[RADIUS_M + 550e3, 0.0, 0.0]])
     assert line_of_sight(a, a.copy(), RADIUS_M)[0]
+
+
+def test_a_segment_whose_line_dips_below_80_km_only_beyond_its_end_is_in_sight():
+    # Both ends on the line y = R + 70 km at x = -4,000 km and -1,000 km: the line's
+    # closest point to the centre (x = 0, 70 km up) lies beyond b, so the segment's own
+    # closest point is b, sqrt(1e6^2 + (R + 70 km)^2) - R = 147 km up: in sight.
+    y = RADIUS_M + 70e3
+    a, b = np.array([[-4.0e6, y, 0.0]]), np.array([[-1.0e6, y, 0.0]])
+    assert np.hypot(1.0e6, y) - RADIUS_M > 140e3
+    assert line_of_sight(a, b, RADIUS_M)[0]
+    assert not line_of_sight(a, np.array([[1.0e6, y, 0.0]]), RADIUS_M)[0]  # through x = 0: blocked

@@ -188,3 +188,42 @@ def test_routing_tiers_keeps_routes_in_the_listed_tiers(tmp_path):
         assert (a["time_s"], a["src"], a["dst"]) == (b["time_s"], b["src"], b["dst"])
         assert int(b["hops"]) >= int(a["hops"])
     assert sum(int(b["hops"]) > int(a["hops"]) for a, b in zip(free, kept)) >= 3
+
+
+def test_solver_distances_and_ports_are_networkx_shortest_paths_stations_never_relaying():
+    # A random sparse graph of 60 relays and 5 end nodes ("stations", n_transit = 60):
+    # every distance equals networkx's Dijkstra length over the relays plus the two ends,
+    # every next-hop port leads to a neighbour on such a shortest path.
+    from netsim.routing.solver import next_hop_distances
+
+    rng = np.random.default_rng(7)
+    n_relays, n_ends = 60, 5
+    pairs = {tuple(sorted(p)) for p in rng.integers(0, n_relays, size=(150, 2)) if p[0] != p[1]}
+    pairs |= {(int(rng.integers(n_relays)), n_relays + e) for e in range(n_ends) for _ in range(2)}
+    pairs = sorted(pairs)
+    degree = np.zeros(n_relays + n_ends, dtype=int)
+    node_a, port_a, node_b, port_b = [], [], [], []
+    for a, b in pairs:
+        node_a.append(a), port_a.append(degree[a]), node_b.append(b), port_b.append(degree[b])
+        degree[a] += 1
+        degree[b] += 1
+    links = Links(*(np.array(x, dtype=np.uint32) for x in (node_a, port_a, node_b, port_b)))
+    weights = rng.uniform(1e-3, 5e-3, size=len(links))
+    destinations = np.arange(n_relays, n_relays + n_ends)
+    n_nodes = n_relays + n_ends
+    dist = next_hop_distances(links, weights, n_nodes, destinations, n_nodes, n_transit=n_relays)
+    ports = next_hop_ports(links, weights, n_nodes, destinations, n_nodes, n_transit=n_relays)
+    peer = {(a, pa): b for a, pa, b in zip(node_a, port_a, node_b)} | {(b, pb): a for a, b, pb in zip(node_a, node_b, port_b)}
+    for j, dst in enumerate(destinations):
+        graph = nx.Graph()
+        for (a, b), w in zip(pairs, weights):
+            if (a < n_relays or a == dst) and (b < n_relays or b == dst):
+                graph.add_edge(a, b, weight=w)
+        length = nx.single_source_dijkstra_path_length(graph, int(dst))
+        for node in range(n_relays):
+            if node in length and node != dst:
+                assert dist[node, j] == pytest.approx(length[node], rel=1e-12)
+                nxt = peer[(node, int(ports[node, j]))]
+                assert length[nxt] + graph[node][nxt]["weight"] == pytest.approx(length[node], rel=1e-12)
+            elif node not in length:
+                assert np.isinf(dist[node, j]) and ports[node, j] == NO_ROUTE
