@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from netsim.errors import ScenarioError, read_yaml
 from netsim.scenario.describe import describe, dotted, first_error
+from netsim.scenario.clouds_file import read_cloud_file
 from netsim.scenario.links_file import read_links_file
 from netsim.scenario.model import Scenario
 from netsim.scenario.names import SatelliteNames
@@ -42,7 +43,18 @@ def scenario_from_dict(raw: Any, path: str | Path = "<scenario>") -> Scenario:
         first = first_error(err.errors())
         raise ScenarioError(path, dotted(first["loc"]), describe(first, raw)) from None
     names = _check_references(scenario, path)
+    _check_cloud_files(scenario, path)
     return expand_traffic(scenario, path, names)
+
+
+def _check_cloud_files(scenario: Scenario, path) -> None:
+    for i, station in enumerate(scenario.ground_stations):
+        if station.cloud_file is None:
+            continue
+        if station.cloud_probability is not None:
+            raise ScenarioError(path, f"ground_stations[{i}].cloud_file",
+                                "give cloud_file or cloud_probability, not both")
+        read_cloud_file(station.cloud_file, f"ground_stations[{i}].cloud_file", path)
 
 
 def _name_shells(raw: dict) -> dict:
@@ -211,6 +223,10 @@ def _resolve_files(raw: dict, path) -> dict:
         isl = tier.get("terminals", {}).get("isl") if isinstance(tier.get("terminals"), dict) else None
         if isinstance(isl, dict) and isinstance(isl.get("links_file"), str):
             isl["links_file"] = os.path.abspath(base / isl["links_file"])
+    stations = raw.get("ground_stations")
+    for station in stations if isinstance(stations, list) else []:
+        if isinstance(station, dict) and isinstance(station.get("cloud_file"), str):
+            station["cloud_file"] = os.path.abspath(base / station["cloud_file"])
     return raw
 
 
