@@ -68,7 +68,8 @@ def run(args) -> None:
           f"{budget.bit_rate_bps / 1e9:g} Gbps {'coherent' if budget.coherent else 'OOK'}, "
           f"{budget.wavelength_m * 1e9:g} nm, {where}), per channel of {budget.channels}")
     for term, value in table.items():
-        if term in ("bit error rate", "packet error rate, 1500 bytes", "fade probability at the margin"):
+        if term in ("bit error rate", "packet error rate, 1500 bytes", "fade probability at the margin",
+                    "scintillation index (Rytov)", "cost per Gbps-km at max range (USD)"):
             print(f"  {term:<48} {value:9.2e}")
         elif term == "channel ranges (km)":
             continue

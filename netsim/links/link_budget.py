@@ -151,7 +151,7 @@ class LinkBudget:
         rx_err = self.rx_pointing_bias_rad
         rows = [
             ("transmit power (dBm)", 10 * np.log10(self.tx_power_w * 1e3)),
-            (f"share of {self.channels} channels (dB)", -10 * np.log10(self.channels)),
+            (f"share of {self.channels} channels (dB)", 0.0 - 10 * np.log10(self.channels)),
             ("transmit optics efficiency (dB)", 10 * np.log10(self.tx_efficiency)),
             ("transmit gain 8/theta^2 (dB)", 10 * np.log10(8 / theta**2)),
             ("transmit pointing loss (dB)", 10 * np.log10(np.exp(-2 * err**2 / theta**2))),
