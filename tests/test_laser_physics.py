@@ -117,7 +117,7 @@ def test_measured_drops_match_packet_error_rate(jitter_urad):
     ns.Simulator.Destroy()
     assert dropped + len(arrivals) == count
     sigma = math.sqrt(count * per * (1 - per))
-    assert 0.05 < per < 0.5
+    assert 0.05 < per < 0.8  # measurable: ~0.15 without jitter, ~0.6 with 3 µrad at the transmitter
     assert abs(dropped - count * per) <= 3 * sigma, (dropped, count * per, sigma)
 
 
