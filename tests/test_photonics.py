@@ -238,3 +238,227 @@ def test_bad_cloud_file_names_the_station_key(tmp_path):
     raw["ground_stations"][0]["cloud_file"] = str(tmp_path / "missing.csv")
     with pytest.raises(ScenarioError, match=r"ground_stations\[0\].cloud_file.*not found"):
         scenario_from_dict(raw)
+
+
+# ---------------------------------------------------------------- the core: lanes, fades, clouds
+
+@pytest.fixture(scope="module")
+def lane_driver():
+    """C++ helpers: send IPv4/UDP datagrams of one flow on a schedule, count the bytes a
+    device receives after a time, sample a terminal's pointing process on a grid."""
+    from core_support import drivers
+
+    ns, _ = drivers()
+    ns.cppyy.cppdef("""
+    namespace netsim_lane_test {
+    uint64_t rxFrames = 0;
+    double countFromS = 0;
+    double countToS = 0;
+    bool Count(ns3::Ptr<ns3::NetDevice>, ns3::Ptr<const ns3::Packet>, uint16_t, const ns3::Address&) {
+        const double now = ns3::Simulator::Now().GetSeconds();
+        rxFrames += now >= countFromS && now < countToS;
+        return true; }
+    void Listen(ns3::Ptr<ns3::LaserNetDevice> d, double fromS, double toS) {
+        rxFrames = 0; countFromS = fromS; countToS = toS; d->SetReceiveCallback(ns3::MakeCallback(&Count)); }
+    void SendFlow(ns3::Ptr<ns3::LaserNetDevice> d, uint16_t srcPort, double start, double interval,
+                  uint32_t count, uint32_t payload) {
+        for (uint32_t i = 0; i < count; ++i) {
+            ns3::Simulator::Schedule(ns3::Seconds(start + i * interval), [d, srcPort, payload]() {
+                ns3::Ptr<ns3::Packet> p = ns3::Create<ns3::Packet>(payload);
+                ns3::UdpHeader udp; udp.SetSourcePort(srcPort); udp.SetDestinationPort(9);
+                p->AddHeader(udp);
+                ns3::Ipv4Header ip; ip.SetSource(ns3::Ipv4Address("10.0.0.1"));
+                ip.SetDestination(ns3::Ipv4Address("10.0.0.2")); ip.SetProtocol(17);
+                ip.SetPayloadSize(p->GetSize()); ip.SetTtl(64);
+                p->AddHeader(ip);
+                d->Send(p, d->GetBroadcast(), 0x0800); });
+        } }
+    std::vector<double> xs;
+    void SamplePointing(ns3::Ptr<ns3::LaserNetDevice> d, double tau, double interval, uint32_t count) {
+        xs.clear();
+        for (uint32_t i = 0; i < count; ++i) {
+            ns3::Simulator::Schedule(ns3::Seconds(i * interval), [d, tau]() {
+                double x, y; d->SamplePointing(tau, x, y); xs.push_back(x); xs.push_back(y); });
+        } }
+    }""")
+    return ns, ns.cppyy.gbl.netsim_lane_test
+
+
+def lane_throughput_bps(lane_driver, channels: int, flows: int) -> float:
+    """Bits per second (frames on the wire) one link of `channels` delivers from 3 to
+    8 ms (arrival times less the light time) while `flows` UDP flows each offer twice a channel's rate; the flows' source
+    ports are chosen so that they take different channels of the lane."""
+    from core_support import two_terminal_link
+
+    ns, drv = lane_driver
+    ports, taken = [], set()
+    for port in range(1000, 60000):  # the first ports whose flows hash to new channels
+        lane = ns.LaserNetDevice.LaneOfFlow(0x0A000001, 0x0A000002, 17, port, 9, channels)
+        if lane not in taken or len(taken) == channels:
+            ports.append(port)
+            taken.add(lane)
+        if len(ports) == flows:
+            break
+    fabric = two_terminal_link([7e6, 0, 0], [7e6, 1e6, 0], queue_packets=50)
+    for node in (0, 1):
+        fabric.port(node, 0).SetAttribute("DataRate", ns.DataRateValue(ns.DataRate("1Gbps")))
+        fabric.port(node, 0).SetAttribute("Channels", ns.UintegerValue(channels))
+    delay = 1e6 / 299_792_458.0  # 1,000 km
+    drv.Listen(fabric.port(1, 0), 0.003 + delay, 0.008 + delay)
+    payload, wire_bytes = 1000, 1030  # + UDP 8 + IPv4 20 + PPP 2: 8.24 µs at 1 Gbps
+    for port in ports:  # offered until 8.24 ms
+        drv.SendFlow(fabric.port(0, 0), port, 0.0, 4.12e-6, 2000, payload)
+    ns.Simulator.Stop(ns.Seconds(0.02))
+    ns.Simulator.Run()
+    ns.Simulator.Destroy()
+    return drv.rxFrames * wire_bytes * 8 / 0.005
+
+
+def test_a_lane_of_n_channels_carries_n_flows_at_n_times_one_channel(lane_driver):
+    """1 Gbps channels: one channel carries 1 Gbps whatever the flows; a lane of n carries
+    n Gbps for n flows on different channels and 1 Gbps for one flow (it never spreads)."""
+    single = lane_throughput_bps(lane_driver, channels=1, flows=1)
+    assert single == pytest.approx(1e9, rel=0.01)
+    assert lane_throughput_bps(lane_driver, channels=1, flows=4) == pytest.approx(1e9, rel=0.01)
+    for n in (2, 5):
+        lane, one_flow = (lane_throughput_bps(lane_driver, channels=n, flows=k) for k in (n, 1))
+        print(f"1 channel {single / 1e9:.4f} Gbps; lane of {n}: {n} flows {lane / 1e9:.4f} Gbps, "
+              f"1 flow {one_flow / 1e9:.4f} Gbps")
+        assert lane == pytest.approx(n * single, rel=0.01)
+        assert one_flow == pytest.approx(single, rel=0.01)
+
+
+def test_flows_spread_evenly_over_the_channels_of_a_lane(lane_driver):
+    ns, _ = lane_driver
+    rng = np.random.default_rng(3)
+    n = 8
+    lanes = [ns.LaserNetDevice.LaneOfFlow(int(a), int(b), 17, int(s), int(d), n)
+             for a, b, s, d in zip(rng.integers(0, 2**32, 8000), rng.integers(0, 2**32, 8000),
+                                   rng.integers(1024, 65536, 8000), rng.integers(1, 1024, 8000))]
+    counts = np.bincount(lanes, minlength=n)
+    # Multinomial, 1,000 expected per channel: 5 sigma ~ 150.
+    assert counts.min() > 850 and counts.max() < 1150, counts
+
+
+def test_pointing_fades_have_the_correlation_time_of_their_bandwidth(lane_driver):
+    """The terminal's pointing jitter with bandwidth B is an Ornstein-Uhlenbeck process of
+    correlation time tau = 1 / (2 pi B): sampled every 0.1 tau, its autocorrelation at
+    lag k is exp(-0.1 k), so the time where it falls to 1/e is tau (within 10 %)."""
+    from core_support import two_terminal_link
+
+    ns, drv = lane_driver
+    bandwidth_hz = 100.0
+    tau = 1 / (2 * math.pi * bandwidth_hz)
+    fabric = two_terminal_link([7e6, 0, 0], [7e6, 1e6, 0])
+    drv.SamplePointing(fabric.port(0, 0), tau, tau / 10, 100_000)
+    ns.Simulator.Run()
+    ns.Simulator.Destroy()
+    xy = np.asarray(list(drv.xs)).reshape(-1, 2)
+    assert np.std(xy) == pytest.approx(1.0, abs=0.03)  # per-axis rms of the jitter (units of it)
+    acf = [np.mean([np.corrcoef(xy[:-k, a], xy[k:, a])[0, 1] for a in (0, 1)]) for k in range(1, 31)]
+    lags = np.arange(1, 31) * tau / 10
+    # The lag where the autocorrelation crosses 1/e, interpolated on the log scale.
+    k = int(np.argmax(np.asarray(acf) < math.exp(-1)))
+    t0, t1, r0, r1 = lags[k - 1], lags[k], math.log(acf[k - 1]), math.log(acf[k])
+    crossing = t0 + (-1 - r0) * (t1 - t0) / (r1 - r0)
+    print(f"1/e time of the autocorrelation {crossing * 1e3:.4f} ms, tau {tau * 1e3:.4f} ms")
+    assert crossing == pytest.approx(tau, rel=0.10)
+    assert acf[0] == pytest.approx(math.exp(-0.1), abs=0.01)
+
+
+def expected_burst_packets(per_of_error, sigma_rad: float, a: float) -> tuple[float, float]:
+    """(loss probability, mean loss-burst length in packets) of packets sent every dt
+    through a terminal whose 2-axis pointing error X (no bias, rms sigma per axis) is an
+    AR(1) process X_k = a X_(k-1) + sqrt(1 - a^2) Z: a run of losses has mean length
+    P(loss) / P(no loss, then loss). By isotropy X_(k-1) = (rho, 0), rho Rayleigh;
+    Z by Gauss-Hermite quadrature."""
+    rho = np.linspace(0.0, 7.0, 1401) * sigma_rad
+    density = rho / sigma_rad**2 * np.exp(-rho**2 / (2 * sigma_rad**2))
+    z, w = np.polynomial.hermite_e.hermegauss(40)
+    w = w / w.sum()
+    s = math.sqrt(1 - a * a)
+    per_now = per_of_error(rho)
+    p_loss = float(np.trapz(per_now * density, rho))
+    zx, zy = np.meshgrid(z, z, indexing="ij")
+    nxt = np.hypot(a * rho[:, None, None] + s * sigma_rad * zx[None], s * sigma_rad * zy[None])
+    per_next = np.einsum("rij,i,j->r", per_of_error(nxt), w, w)
+    p_onset = float(np.trapz((1 - per_now) * per_next * density, rho))
+    return p_loss, p_loss / p_onset
+
+
+def test_correlated_fades_drop_bursts_of_the_expected_length(lane_driver):
+    """An APD link at the distance where a 5 µrad-rms pointing jitter (bandwidth 100 Hz,
+    tau = 1.59 ms) loses ~20 % of 1,000-byte frames, one frame every 0.1 ms: the lost
+    frames come in runs whose mean length and the loss rate match the Rice/AR(1) oracle
+    above within 10 % (mean ~3.5 frames; white jitter would give runs of ~1.3)."""
+    from core_support import drivers, run_and_collect, two_terminal_link
+
+    ns, test = drivers()
+    bandwidth_hz, sigma, dt = 100.0, 5e-6, 1e-4
+    tau = 1 / (2 * math.pi * bandwidth_hz)
+    budget = LinkBudget(receiver="apd", pointing_bias_rad=0.0, pointing_jitter_rad=sigma, rx_pointing_bias_rad=0.0,
+                        rx_pointing_jitter_rad=0.0, jitter_bandwidth_hz=bandwidth_hz, required_margin_db=-30.0)
+    payload, wire_bytes = 998, 1000
+    df = 10e9 / 2
+    sigma_t = 20e-12 * math.sqrt(df)  # the APD defaults: 20 pA/sqrt(Hz), 0.9 A/W, M = 10, k = 0.7
+
+    def per_at(distance):
+        def per(error_rad):
+            power = ref.received_power_w(1.0, 0.8, 0.08, 0.08, 0.8, 1550e-9, distance, error_rad)
+            q = ref.q_of_power("apd", power, 0.9, sigma_t, df, gain=10.0, k=0.7)
+            return ref.packet_error_rate(ref.ber_for_q(q), wire_bytes)
+        return per
+
+    lo, hi = 1e5, 1e8  # the distance where a 1.8 sigma error loses half the frames
+    for _ in range(60):
+        mid = math.sqrt(lo * hi)
+        lo, hi = (mid, hi) if per_at(mid)(np.array(1.8 * sigma)) < 0.5 else (lo, mid)
+    distance = lo
+    a = math.exp(-dt / tau)
+    p_loss, burst = expected_burst_packets(per_at(distance), sigma, a)
+    white_burst = 1 / (1 - p_loss)
+    assert 0.1 < p_loss < 0.3 and burst > 2.5 * white_burst
+
+    fabric = two_terminal_link([7e6, 0, 0], [7e6, distance, 0], link_budget=budget)
+    test.Listen(fabric.port(1, 0))
+    count = 300_000  # 30 s: ~19,000 correlation times, ~18,000 bursts
+    test.SendTrain(fabric.port(0, 0), 0.001, dt, count, payload)
+    arrivals = np.asarray(run_and_collect(ns, test, 0.001 + count * dt + 1.0), dtype=np.int64)
+    ns.Simulator.Destroy()
+    first = int(round((0.001 + wire_bytes * 8 / 10e9 + distance / 299_792_458.0) * 1e9))
+    received = np.zeros(count, dtype=bool)
+    received[np.rint((arrivals - first) / (dt * 1e9)).astype(int)] = True
+    lost = ~received
+    onsets = np.flatnonzero(lost[1:] & ~lost[:-1]).size + int(lost[0])
+    print(f"loss {lost.mean():.4f} (expected {p_loss:.4f}), mean burst {lost.sum() / onsets:.3f} frames "
+          f"(expected {burst:.3f}), {onsets} bursts")
+    assert lost.mean() == pytest.approx(p_loss, rel=0.10)
+    assert lost.sum() / onsets == pytest.approx(burst, rel=0.10), (lost.sum() / onsets, burst)
+
+
+def test_clouds_make_the_link_dark_for_exactly_the_blocked_intervals(lane_driver):
+    """Blocked intervals at either end of an ideal link: a frame sent every 10 µs is lost
+    if and only if its send time falls in [start, end) of one of them."""
+    from core_support import drivers, run_and_collect, two_terminal_link
+
+    ns, test = drivers()
+    fabric = two_terminal_link([7e6, 0, 0], [7e6, 1e6, 0])
+    fabric.set_blocked(0, 0, [0.0102505, 0.0300005, 0.05], [0.0203405, 0.0301005, 0.0500105])
+    fabric.set_blocked(1, 0, [0.0601005], [0.0712345])
+    test.Listen(fabric.port(1, 0))
+    count, start, dt = 9000, 0.001, 1e-5
+    test.SendTrain(fabric.port(0, 0), start, dt, count, 500)
+    arrivals = np.asarray(run_and_collect(ns, test, 1.0), dtype=np.int64)
+    dark = fabric.port(0, 0).GetDropCount(ns.LaserNetDevice.DROP_LINK_DOWN)
+    ns.Simulator.Destroy()
+    sent_ns = np.rint((start + np.arange(count) * dt) * 1e9).astype(np.int64)
+    first = int(round((start + 502 * 8 / 10e9 + 1e6 / 299_792_458.0) * 1e9))
+    received = np.zeros(count, dtype=bool)
+    received[np.rint((arrivals - first) / (dt * 1e9)).astype(int)] = True
+    intervals = [(0.0102505, 0.0203405), (0.0300005, 0.0301005), (0.05, 0.0500105), (0.0601005, 0.0712345)]
+    blocked = np.zeros(count, dtype=bool)
+    for a, b in intervals:
+        blocked |= (sent_ns >= a * 1e9) & (sent_ns < b * 1e9)
+    assert blocked.sum() == 1009 + 10 + 2 + 1113
+    assert np.array_equal(~received, blocked)
+    assert dark == blocked.sum()

@@ -7,18 +7,16 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from netsim.errors import ScenarioError
+from netsim.errors import ScenarioError, read_data_file
+
+# A cloud file is read whole and its intervals go to the core: at most this many.
+MAX_CLOUD_FILE_BYTES = 64 << 20
+MAX_CLOUD_INTERVALS = 100_000
 
 
 def read_cloud_file(path: str | Path, key: str, scenario_path="<scenario>") -> list[tuple[float, float]]:
     """[(start_s, end_s), ...] sorted; errors name the scenario key and the line."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(scenario_path, key, f"cloud file not found: {path}") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise ScenarioError(scenario_path, key, f"cannot read the cloud file {path}: "
-                                                f"{getattr(err, 'strerror', None) or err}") from None
+    text = read_data_file(path, key, scenario_path, "cloud file", max_bytes=MAX_CLOUD_FILE_BYTES)
     out: list[tuple[float, float]] = []
     for number, line in enumerate(text.splitlines(), start=1):
         body = line.split("#", 1)[0].replace(",", " ").split()
@@ -33,6 +31,9 @@ def read_cloud_file(path: str | Path, key: str, scenario_path="<scenario>") -> l
             raise ScenarioError(scenario_path, key, f"{path}, line {number}: need 0 <= start_s < end_s, both finite "
                                                     f"(got {start:g}, {end:g})")
         out.append((start, end))
+        if len(out) > MAX_CLOUD_INTERVALS:
+            raise ScenarioError(scenario_path, key, f"{path}: more than {MAX_CLOUD_INTERVALS:,} cloudy intervals; "
+                                                    "merge short ones")
     out.sort()
     for (a0, a1), (b0, b1) in zip(out, out[1:]):
         if b0 < a1:

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from netsim.errors import ScenarioError, read_yaml
 from netsim.scenario import limits
 from netsim.scenario.describe import describe, dotted, first_error
-from netsim.scenario.clouds_file import read_cloud_file
+from netsim.scenario.clouds_file import MAX_CLOUD_INTERVALS, read_cloud_file
 from netsim.scenario.links_file import read_links_file
 from netsim.scenario.model import Scenario
 from netsim.scenario.names import SatelliteNames
@@ -56,8 +56,19 @@ def scenario_from_dict(raw: Any, path: str | Path = "<scenario>") -> Scenario:
 
 
 def _check_cloud_files(scenario: Scenario, path) -> None:
+    """Cloud files parse; drawn cloud cover stays within MAX_CLOUD_INTERVALS spells per sky
+    (a cloudy spell begins every tau / (p (1 - p)) s on average)."""
+    clouds = scenario.ground_links.clouds
     for i, station in enumerate(scenario.ground_stations):
         if station.cloud_file is None:
+            p = clouds.probability if station.cloud_probability is None else station.cloud_probability
+            tau = clouds.correlation_s if station.cloud_correlation_s is None else station.cloud_correlation_s
+            spells = (scenario.duration_s + scenario.drain_s) * p * (1 - p) / tau
+            if spells > MAX_CLOUD_INTERVALS:
+                key = (f"ground_stations[{i}].cloud_correlation_s" if station.cloud_correlation_s is not None
+                       else "ground_links.clouds.correlation_s")
+                raise ScenarioError(path, key, f"{spells:,.0f} cloudy spells expected over the run, more than "
+                                               f"{MAX_CLOUD_INTERVALS:,}; give a longer correlation time")
             continue
         if station.cloud_probability is not None:
             raise ScenarioError(path, f"ground_stations[{i}].cloud_file",

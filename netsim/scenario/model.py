@@ -208,7 +208,7 @@ class GroundStation(_Section):
     # intervals (start_s,end_s per line, relative to the scenario file). Not given:
     # ground_links.clouds.
     cloud_probability: float | None = Field(default=None, ge=0, le=1)
-    cloud_correlation_s: float | None = Field(default=None, gt=0, le=MAX_SECONDS)
+    cloud_correlation_s: float | None = Field(default=None, ge=1, le=MAX_SECONDS)
     cloud_file: str | None = Field(default=None, min_length=1, max_length=4096)
 
 
@@ -233,7 +233,8 @@ class Clouds(_Section):
     and correlation time `correlation_s`; a cloudy sky blocks the optical ground links."""
 
     probability: float = Field(default=0.0, ge=0, le=1)
-    correlation_s: float = Field(default=1800.0, gt=0, le=MAX_SECONDS)
+    # Clouds change over minutes; 1 s is the shortest spell time netsim accepts.
+    correlation_s: float = Field(default=1800.0, ge=1, le=MAX_SECONDS)
     # station: one sky per station (its terminals see the same clouds); terminal: each
     # station terminal (or link slot) looks through its own patch of sky, so a station
     # with several terminals is dark only when all are clouded (site diversity).
