@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 
 namespace ns3
 {
@@ -661,6 +662,8 @@ LaserNetDevice::SetBlockedIntervals(const double* startS, const double* endS, ui
     {
         m_blocked.emplace_back(startS[i], endS[i]);
     }
+    // Sorted by start, so IsBlocked finds the candidate interval by bisection.
+    std::sort(m_blocked.begin(), m_blocked.end());
 }
 
 bool
@@ -671,14 +674,13 @@ LaserNetDevice::IsBlocked(Time t) const
         return false;
     }
     const double s = t.GetSeconds();
-    for (const auto& [start, end] : m_blocked)
-    {
-        if (start <= s && s < end)
-        {
-            return true;
-        }
-    }
-    return false;
+    // The last interval starting at or before s; intervals do not overlap (cloud files
+    // are checked, Markov spells alternate), so only it can cover s.
+    auto it = std::upper_bound(m_blocked.begin(),
+                               m_blocked.end(),
+                               s,
+                               [](double v, const std::pair<double, double>& iv) { return v < iv.first; });
+    return it != m_blocked.begin() && s < std::prev(it)->second;
 }
 
 void

@@ -125,7 +125,7 @@ class LaserNetDevice : public NetDevice
     void SamplePointing(double correlationS, double& x, double& y);
     /**
      * The link through this terminal is blocked (clouds over a ground station) during the
-     * intervals [start[i], end[i]) s; replaces the earlier list.
+     * intervals [start[i], end[i]) s, which must not overlap; replaces the earlier list.
      */
     void SetBlockedIntervals(const double* startS, const double* endS, uint32_t n);
     /** @return true while a blocked interval covers time t */
