@@ -46,7 +46,7 @@ def main() -> None:
         print(f"{tag}-loss-ratio: {lost.mean():.4f}")
         print(f"{tag}-bursts: {len(runs)}")
         print(f"{tag}-burst-mean-frames: {runs.mean():.2f}")
-        print(f"{tag}-burst-p50-p90-p99-max-frames: {p50:g} {p90:g} {p99:g} {runs.max()}")
+        print(f"{tag}-burst-p50-p90-p99-max-frames: {p50:.0f} {p90:.0f} {p99:.0f} {runs.max()}")
         print(f"{tag}-burst-mean-ms: {runs.mean() * INTERVAL_S * 1e3:.3f}")
 
 

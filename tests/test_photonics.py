@@ -249,6 +249,39 @@ def test_bad_cloud_file_names_the_station_key(tmp_path):
     raw["ground_stations"][0]["cloud_file"] = str(tmp_path / "missing.csv")
     with pytest.raises(ScenarioError, match=r"ground_stations\[0\].cloud_file.*not found"):
         scenario_from_dict(raw)
+    raw["ground_stations"][0]["cloud_file"] = str(tmp_path)
+    with pytest.raises(ScenarioError, match=r"ground_stations\[0\].cloud_file.*not a regular file"):
+        scenario_from_dict(raw)
+    (tmp_path / "many.csv").write_text("".join(f"{i}, {i + 0.5}\n" for i in range(100_001)))
+    raw["ground_stations"][0]["cloud_file"] = str(tmp_path / "many.csv")
+    with pytest.raises(ScenarioError, match=r"ground_stations\[0\].cloud_file.*more than 100,000 cloudy intervals"):
+        scenario_from_dict(raw)
+
+
+def test_cloud_cover_that_would_flicker_too_often_is_refused():
+    """p (1 - p) T / tau spells per sky: 0.25 x 1e7 s / 1 s = 2.5 M > 100,000."""
+    from netsim.errors import ScenarioError
+    from netsim.scenario.load import scenario_from_dict
+
+    raw = default_scenario_dict(duration_s=1e7)
+    raw["ground_links"]["clouds"] = {"probability": 0.5, "correlation_s": 1.0}
+    with pytest.raises(ScenarioError, match=r"ground_links.clouds.correlation_s.*2,500,000 cloudy spells"):
+        scenario_from_dict(raw)
+    raw["ground_links"]["clouds"] = {}
+    raw["ground_stations"][1].update(cloud_probability=0.5, cloud_correlation_s=10.0)
+    with pytest.raises(ScenarioError, match=r"ground_stations\[1\].cloud_correlation_s"):
+        scenario_from_dict(raw)
+
+
+@pytest.mark.parametrize("args,flag", [(["--channels", "0"], "--channels"), (["--elevation-deg", "-5"], "--elevation-deg"),
+                                       (["--elevation-deg", "nan"], "--elevation-deg"),
+                                       (["--rx-pointing-bias-urad", "inf"], "--rx-pointing-bias-urad")])
+def test_bad_link_budget_options_exit_2_with_one_line(capsys, args, flag):
+    from netsim.cli.main import main
+
+    assert main(["link-budget", *args]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"netsim: error: {flag}"), err
 
 
 # ---------------------------------------------------------------- the core: lanes, fades, clouds
