@@ -64,14 +64,15 @@ def test_ber_rises_with_distance_and_pointing_error(receiver):
     assert np.all(np.diff(ber_err) >= 0) and ber_err[-1] > ber_err[0]
 
 
-@pytest.mark.parametrize("receiver", ["pin", "apd", "preamp"])
-def test_cpp_core_and_python_mirror_agree(receiver):
+@pytest.mark.parametrize("receiver,channels", [("pin", 1), ("apd", 1), ("preamp", 1), ("coherent_bpsk", 4),
+                                               ("coherent_qpsk", 4)])
+def test_cpp_core_and_python_mirror_agree(receiver, channels):
     ns, _ = drivers()
     from netsim.core.fabric import optical_link_model
 
-    budget = LinkBudget(receiver=receiver, pointing_bias_rad=2e-6)
+    budget = LinkBudget(receiver=receiver, pointing_bias_rad=2e-6, rx_pointing_bias_rad=2e-6, channels=channels)
     model = optical_link_model(ns, budget)
-    for distance in np.geomspace(1e5, 2e7, 25):
+    for distance in np.geomspace(1e5, 5e7, 25):
         for err in (0.0, 2e-6, 8e-6):
             p_cpp = model.GetReceivedPowerW(distance, err)
             assert p_cpp == pytest.approx(float(budget.received_power_w(distance, err)), rel=1e-12)

@@ -163,22 +163,18 @@ LaserChannel::TransmitStart(Ptr<const Packet> p, Ptr<LaserNetDevice> src, Time t
         // transmitter's own and the receiver's angle of arrival, each terminal's jitter
         // white or time-correlated (JitterBandwidth).
         const double tau = model->GetJitterCorrelationS();
-        double txError = model->GetPointingBiasRad();
-        if (const double jitter = model->GetPointingJitterRad(); jitter > 0)
-        {
+        auto radialError = [tau](Ptr<LaserNetDevice> terminal, double bias, double jitter) {
+            if (jitter <= 0)
+            {
+                return bias;
+            }
             double nx;
             double ny;
-            src->SamplePointing(tau, nx, ny);
-            txError = std::hypot(txError + jitter * nx, jitter * ny);
-        }
-        double rxError = model->GetRxPointingBiasRad();
-        if (const double jitter = model->GetRxPointingJitterRad(); jitter > 0)
-        {
-            double nx;
-            double ny;
-            dst->SamplePointing(tau, nx, ny);
-            rxError = std::hypot(rxError + jitter * nx, jitter * ny);
-        }
+            terminal->SamplePointing(tau, nx, ny);
+            return std::hypot(bias + jitter * nx, jitter * ny);
+        };
+        const double txError = radialError(src, model->GetPointingBiasRad(), model->GetPointingJitterRad());
+        const double rxError = radialError(dst, model->GetRxPointingBiasRad(), model->GetRxPointingJitterRad());
         double power = model->GetReceivedPowerW(distance, txError, rxError) * transmittance;
         if (scintillationSigma > 0)
         {
