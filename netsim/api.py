@@ -139,14 +139,21 @@ def paths(scenario: Scenario | str | Path | Mapping[str, Any], out: str | Path, 
     return PathsResult(Path(out))
 
 
-def link_budget(distance_km: float, laser: Laser | Mapping[str, Any] | None = None) -> dict[str, float]:
-    """The laser link budget at a distance (as `netsim link-budget`): every dB term,
-    received power, BER, packet error rate of 1,500 bytes, and the maximum range (km) at
-    the target BER with the required margin. `laser`: a scenario's laser section or a
-    mapping of its keys (defaults for the rest)."""
+def link_budget(distance_km: float, laser: Laser | Mapping[str, Any] | None = None, *,
+                elevation_deg: float | None = None, atmosphere: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The laser link budget of one channel at a distance (as `netsim link-budget`): every
+    dB term, received power and photons per bit, BER, packet error rate of 1,500 bytes,
+    the lane (`lane rate (Gbps)`, `channels`, per-channel `margin (dB)`), `channel ranges
+    (km)` ([(k, range)] with the power on k channels), the maximum range (km) at the
+    target BER with the required margin, `terminal cost (USD)` and `cost per Gbps-km at
+    max range (USD)`. `laser`: a scenario's laser section or a mapping of its keys
+    (defaults for the rest). `elevation_deg`: a ground link through the atmosphere
+    (`atmosphere`: keys of ground_links.atmosphere), with its extinction, scintillation
+    index and fade probability."""
     from pydantic import ValidationError
 
-    from netsim.links.link_budget import LinkBudget
+    from netsim.links.budget_table import budget_table
+    from netsim.scenario.model import Atmosphere
 
     if not isinstance(laser, Laser):
         try:
@@ -154,14 +161,17 @@ def link_budget(distance_km: float, laser: Laser | Mapping[str, Any] | None = No
         except ValidationError as err:
             first = err.errors()[0]
             raise NetsimError(f"laser.{'.'.join(map(str, first['loc']))}: {first['msg'].lower()}") from None
+    try:
+        sky = Atmosphere.model_validate(dict(atmosphere or {}))
+    except ValidationError as err:
+        first = err.errors()[0]
+        raise NetsimError(f"atmosphere.{'.'.join(map(str, first['loc']))}: {first['msg'].lower()}") from None
     if not distance_km > 0:
         raise NetsimError(f"distance_km: must be > 0 (got {distance_km})")
-    budget = LinkBudget.from_config(laser)
-    distance_m = distance_km * 1e3
-    table = {term: float(value) for term, value in budget.terms_db(distance_m)}
-    ber = float(budget.ber(budget.received_power_w(distance_m)))
-    table.update({"bit error rate": ber, "packet error rate, 1500 bytes": float(budget.packet_error_rate(ber, 1500)),
-                  "max range (km)": budget.max_range_m() / 1e3})
+    if elevation_deg is not None and not 0 < elevation_deg <= 90:
+        raise NetsimError(f"elevation_deg: must be > 0 and <= 90 (got {elevation_deg})")
+    table = budget_table(distance_km, laser, elevation_deg, sky)
+    table.pop("_budget")
     return table
 
 

@@ -165,3 +165,22 @@ def read_yaml(path, error: type[FileFormatError]):
             from None
     finally:
         loader.dispose()
+
+
+def read_data_file(path, key: str, scenario_path, what: str, max_bytes: int = 1 << 30) -> str:
+    """The text of a file a scenario key names (an ISL list, a cloud file): a regular
+    UTF-8 file of at most max_bytes; any failure is a ScenarioError naming the key."""
+    from pathlib import Path
+
+    path = Path(path)
+    if path.exists() and not path.is_file():
+        raise ScenarioError(scenario_path, key, f"the {what} {path} is not a regular file")
+    try:
+        if path.stat().st_size > max_bytes:
+            raise ScenarioError(scenario_path, key, f"the {what} {path} is larger than {max_bytes >> 20:,} MiB")
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(scenario_path, key, f"{what} not found: {path}") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise ScenarioError(scenario_path, key, f"cannot read the {what} {path}: "
+                                                f"{getattr(err, 'strerror', None) or err}") from None

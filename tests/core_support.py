@@ -50,3 +50,29 @@ def run_and_collect(ns, test, until_s: float) -> list[int]:
     ns.Simulator.Run()
     arrivals = list(test.arrivals)
     return arrivals
+
+
+def train_losses(distance_m: float, budget, interval_s: float, count: int, payload: int = 998,
+                 start_s: float = 0.001, prepare=None) -> np.ndarray:
+    """Send `count` frames of `payload` bytes (+2 PPP) every `interval_s` over one link of
+    `distance_m` with `budget` (None: ideal) and return, per frame, whether it was lost.
+    Frames are told apart by arrival time: the link is static, the queue always empty.
+    prepare(fabric) runs before the simulation."""
+    ns, test = drivers()
+    fabric = two_terminal_link([7e6, 0, 0], [7e6, distance_m, 0], link_budget=budget)
+    if prepare is not None:
+        prepare(fabric)
+    test.Listen(fabric.port(1, 0))
+    test.SendTrain(fabric.port(0, 0), start_s, interval_s, count, payload)
+    arrivals = np.asarray(run_and_collect(ns, test, start_s + count * interval_s + 1.0), dtype=np.int64)
+    ns.Simulator.Destroy()
+    first = int(round((start_s + (payload + 2) * 8 / 10e9 + distance_m / SPEED_OF_LIGHT_MPS) * 1e9))
+    received = np.zeros(count, dtype=bool)
+    received[np.rint((arrivals - first) / (interval_s * 1e9)).astype(int)] = True
+    return ~received
+
+
+def burst_lengths(lost: np.ndarray) -> np.ndarray:
+    """Lengths of the runs of consecutive lost frames."""
+    edges = np.diff(np.concatenate(([0], lost.astype(np.int8), [0])))
+    return np.flatnonzero(edges == -1) - np.flatnonzero(edges == 1)

@@ -216,6 +216,7 @@ def walk_base() -> dict:
     raw["constellation"]["tiers"][0]["terminals"] = {"isl": {"count": 4}, "up": {"count": 0},
                                                      "down": {"count": 0}}
     raw["laser"] = {"receiver": {"type": "preamp"}}
+    raw["ground_links"] = {**raw["ground_links"], "atmosphere": {"model": "clear_sky"}, "clouds": {"probability": 0.0}}
     raw["outputs"]["pcap"] = [{"tiers": ["vleo"], "link": "ground"}]
     return raw
 

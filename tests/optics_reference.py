@@ -6,6 +6,9 @@ Sources:
   (lambda / 4 pi d)^2 G_r eta_r, G_t = 8 / theta^2 (Klein & Degnan, Appl. Opt. 13(9),
   1974), G_r = (pi D_r / lambda)^2, L_p = exp(-2 theta_e^2 / theta^2); a beam filling the
   transmit aperture has theta = sqrt(8) lambda / (pi D_t).
+- Receive-side (angle-of-arrival) pointing loss L_pr = exp(-G_r theta_r^2), G_r =
+  (pi D_r / lambda)^2 (Polishuk & Arnon, "Optimization of a laser satellite communication
+  system with an optical preamplifier", JOSA A 21(7), 1307, 2004).
 - Receiver sensitivity, Agrawal, "Fiber-Optic Communication Systems", 4th ed. (Wiley
   2010), §4.5 ("Receiver Sensitivity"): BER = erfc(Q / sqrt 2) / 2, and for OOK with
   ideal extinction (I0 = 0, P1 = 2 P_avg) the closed forms
@@ -54,6 +57,11 @@ def received_power_w(p_tx_w, eta_tx, d_tx_m, d_rx_m, eta_rx, wavelength_m, dista
     return p_tx_w * eta_tx * g_tx * np.exp(-2 * np.asarray(pointing_rad) ** 2 / theta**2) * free_space * g_rx * eta_rx
 
 
+def receive_pointing_loss(d_rx_m, wavelength_m, error_rad):
+    """exp(-G_r theta_r^2) with G_r = (pi D_r / lambda)^2 (Polishuk & Arnon 2004)."""
+    return np.exp(-((math.pi * d_rx_m / wavelength_m) ** 2) * np.asarray(error_rad) ** 2)
+
+
 def pin_sensitivity_w(q, responsivity, sigma_t, df):
     return q / responsivity * (sigma_t + Q_E * q * df)
 
@@ -93,13 +101,26 @@ def q_of_power(receiver: str, p_avg_w, responsivity, sigma_t, df, *, gain=1.0, k
     return i1 / (np.sqrt(sigma_0**2 + 4 * responsivity * s * df * i1) + sigma_0)
 
 
-def mean_packet_error_rate(per_of_error, bias_rad: float, jitter_rad: float, nodes: int = 96) -> float:
+def mean_packet_error_rate(per_of_error, bias_rad: float, jitter_rad: float, nodes: int = 96,
+                           rx_bias_rad: float | None = None, rx_jitter_rad: float | None = None) -> float:
     """E[PER] over a pointing error |bias + jitter (X, Y)|, X and Y standard normal (a Rice
-    distributed radial error), by Gauss-Hermite quadrature on both axes."""
-    x, w = np.polynomial.hermite_e.hermegauss(nodes)  # weight exp(-x^2 / 2)
+    distributed radial error), by Gauss-Hermite quadrature on both axes. With rx_bias_rad,
+    also over the receiver's independent angle-of-arrival error (per_of_error(tx, rx))."""
+    if rx_bias_rad is None:
+        x, w = np.polynomial.hermite_e.hermegauss(nodes)  # weight exp(-x^2 / 2)
+        w = w / w.sum()
+        ex, ey = np.meshgrid(bias_rad + jitter_rad * x, jitter_rad * x, indexing="ij")
+        return float(np.einsum("i,j,ij->", w, w, per_of_error(np.hypot(ex, ey))))
+    x, w = np.polynomial.hermite_e.hermegauss(48)
     w = w / w.sum()
-    ex, ey = np.meshgrid(bias_rad + jitter_rad * x, jitter_rad * x, indexing="ij")
-    return float(np.einsum("i,j,ij->", w, w, per_of_error(np.hypot(ex, ey))))
+
+    def radii(bias, jitter):
+        ex, ey = np.meshgrid(bias + jitter * x, jitter * x, indexing="ij")
+        return np.hypot(ex, ey).ravel(), np.outer(w, w).ravel()
+
+    tx, wt = radii(bias_rad, jitter_rad)
+    rx, wr = radii(rx_bias_rad, rx_jitter_rad)
+    return float(wt @ per_of_error(tx[:, None], rx[None, :]) @ wr)
 
 
 def packet_error_rate(ber, n_bytes: int):

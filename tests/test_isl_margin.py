@@ -29,10 +29,11 @@ INTERVAL_S = 0.5
 
 
 def required_margin_db(distance_m: float) -> float:
-    """The margin the default terminal (1 W, 80 mm, 1 µrad bias, EDFA pre-amplified receiver,
-    BER 1e-12) has at distance_m: requiring it puts the range limit there."""
+    """The margin the default terminal (1 W, 80 mm, 1 µrad bias at each end, EDFA pre-amplified
+    receiver, BER 1e-12) has at distance_m: requiring it puts the range limit there."""
     df = 10e9 / 2
     received = ref.received_power_w(1.0, 0.8, 0.08, 0.08, 0.8, 1550e-9, distance_m, 1e-6)
+    received *= ref.receive_pointing_loss(0.08, 1550e-9, 1e-6)  # the receiver's 1 µrad too
     sensitivity = ref.preamp_sensitivity_w(ref.q_for_ber(1e-12), 0.9, 20e-12 * np.sqrt(df), df, 10 ** 3.0,
                                            10 ** 0.45, 20e9, 1550e-9)
     return ref.db(received / sensitivity)

@@ -65,6 +65,9 @@ def hand_budget(case: dict) -> dict:
     received = ref.received_power_w(laser["tx_power_w"], laser["tx_efficiency"], laser["tx_aperture_mm"] * 1e-3,
                                     laser["rx_aperture_mm"] * 1e-3, laser["rx_efficiency"], wavelength, distance,
                                     laser["pointing_bias_urad"] * 1e-6)
+    # The receiving terminal's angle-of-arrival error: by default the same as the transmitter's.
+    received *= float(ref.receive_pointing_loss(laser["rx_aperture_mm"] * 1e-3, wavelength,
+                                                laser.get("rx_pointing_bias_urad", laser["pointing_bias_urad"]) * 1e-6))
     extra = {}
     if rx["type"] == "pin":
         sensitivity = ref.pin_sensitivity_w(q, r, sigma_t, df)
@@ -162,6 +165,8 @@ UNITS_SI = {  # LinkBudget field / ns-3 attribute: value in SI
     ("pointing_bias_rad", "PointingBias"): 2.5e-6, ("pointing_jitter_rad", "PointingJitter"): 1.5e-6,
     ("bit_rate_bps", "BitRate"): 2.5e9, ("thermal_noise_a_rthz", "ThermalNoise"): 17e-12,
     ("optical_bandwidth_hz", "OpticalBandwidth"): 25e9,
+    # The receiver's angle-of-arrival error defaults to the transmitter's pointing error.
+    ("rx_pointing_bias_rad", "RxPointingBias"): 2.5e-6, ("rx_pointing_jitter_rad", "RxPointingJitter"): 1.5e-6,
     # dB stays dB: the model converts noise figure and gain itself.
     ("noise_figure_db", "NoiseFigure"): 6.0, ("amplifier_gain_db", "AmplifierGain"): 27.0,
 }
@@ -183,6 +188,7 @@ def test_scenario_units_reach_the_python_budget_and_the_cpp_model_in_si():
     # 45 mm receive aperture collects (pi D / lambda)^2 of it.
     p = ref.received_power_w(1.0, 0.8, 1.0, 0.045, 0.8, 1.064e-6, 1e6)  # with a placeholder tx aperture
     theta_filled = math.sqrt(8) * 1.064e-6 / math.pi  # divergence of that 1 m placeholder aperture
-    expected = p * (theta_filled / 25e-6) ** 2 * math.exp(-2 * (2.5e-6 / 25e-6) ** 2)
+    expected = p * (theta_filled / 25e-6) ** 2 * math.exp(-2 * (2.5e-6 / 25e-6) ** 2) \
+        * float(ref.receive_pointing_loss(0.045, 1.064e-6, 2.5e-6))
     assert model.GetReceivedPowerW(1e6, 2.5e-6) == pytest.approx(expected, rel=1e-12)
     assert float(budget.received_power_w(1e6, 2.5e-6)) == pytest.approx(expected, rel=1e-12)

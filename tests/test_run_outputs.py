@@ -169,9 +169,11 @@ def digest(run_dir):
 
 def random_scenario(seed: int) -> dict:
     """Every source of randomness at once: bit errors (ISL terminals with 12 µrad tracking
-    jitter), ground acquisition times drawn from a distribution (london hands over at
-    2.6 s), exponential on/off traffic, and a random_pairs generator seeded by the scenario."""
+    jitter, time-correlated at a 200 Hz bandwidth), ground acquisition times drawn from a
+    distribution (london hands over at 2.6 s), exponential on/off traffic, and a
+    random_pairs generator seeded by the scenario."""
     raw = default_scenario_dict(duration_s=3.0, drain_s=0.3, seed=seed)
+    raw["laser"] = {**raw["laser"], "pointing_jitter_bandwidth_hz": 200.0}
     raw["constellation"]["tiers"][0]["terminals"] = {"isl": {"count": 4, "tracking_jitter_urad": 12.0}}
     raw["ground_links"].update(switch_margin=0.0, max_slew_rate_deg_s=1e9,
                                acquisition_s={"distribution": "uniform", "low": 0.05, "high": 0.5})

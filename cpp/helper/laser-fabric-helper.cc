@@ -74,6 +74,7 @@ LaserFabricHelper::CreatePort(uint32_t node, uint32_t port)
         {
             dev->SetDataRate(rule.rate);
             dev->SetLinkModel(rule.model);
+            dev->SetChannels(rule.channels);
         }
     }
     m_nodes.Get(node)->AddDevice(dev);
@@ -205,9 +206,10 @@ LaserFabricHelper::SetPortPhysics(uint32_t firstNode,
                                   uint32_t firstPort,
                                   uint32_t nPorts,
                                   DataRate rate,
-                                  Ptr<OpticalLinkModel> model)
+                                  Ptr<OpticalLinkModel> model,
+                                  uint32_t channels)
 {
-    m_physics.push_back({firstNode, nNodes, firstPort, nPorts, rate, model});
+    m_physics.push_back({firstNode, nNodes, firstPort, nPorts, rate, model, channels});
     const uint32_t lastNode = std::min<uint64_t>(uint64_t(firstNode) + nNodes, m_ports.size());
     for (uint32_t node = firstNode; node < lastNode; ++node)
     {
@@ -218,9 +220,20 @@ LaserFabricHelper::SetPortPhysics(uint32_t firstNode,
             {
                 dev->SetDataRate(rate);
                 dev->SetLinkModel(model);
+                dev->SetChannels(channels);
             }
         }
     }
+}
+
+void
+LaserFabricHelper::SetBlockedIntervals(uint32_t node,
+                                       uint32_t port,
+                                       const double* startS,
+                                       const double* endS,
+                                       uint32_t n)
+{
+    GetPort(node, port)->SetBlockedIntervals(startS, endS, n);
 }
 
 void
@@ -262,10 +275,7 @@ LaserFabricHelper::CountInFlight(Ptr<DropClassifier> classifier, uint64_t* queue
             if (dev)
             {
                 dev->ForEachQueued(count);
-                if (Ptr<Queue<Packet>> queue = dev->GetQueueIfCreated())
-                {
-                    *queued += queue->GetNPackets();
-                }
+                *queued += dev->GetNQueued();
             }
         }
     }

@@ -85,16 +85,23 @@ class LaserFabricHelper : public PcapHelperForDevice
                                 uint32_t n);
     /**
      * Give ports [firstPort, firstPort + nPorts) of nodes [firstNode, firstNode + nNodes)
-     * another line rate and optical model (null: an ideal link), e.g. a terminal group
-     * with its own tracking jitter or the ground terminals of an RF ground segment.
-     * Applies to the ports that exist and to those created later; later calls win.
+     * another line rate, lane width and optical model (null: an ideal link), e.g. a
+     * terminal group with its own tracking jitter, the ground terminals of an RF ground
+     * segment or optical ground terminals with an atmosphere. Applies to the ports that
+     * exist and to those created later; later calls win.
      */
     void SetPortPhysics(uint32_t firstNode,
                         uint32_t nNodes,
                         uint32_t firstPort,
                         uint32_t nPorts,
                         DataRate rate,
-                        Ptr<OpticalLinkModel> model);
+                        Ptr<OpticalLinkModel> model,
+                        uint32_t channels = 1);
+    /**
+     * The link through a port is dark during [startS[i], endS[i]) (clouds over a ground
+     * station); replaces the port's earlier intervals.
+     */
+    void SetBlockedIntervals(uint32_t node, uint32_t port, const double* startS, const double* endS, uint32_t n);
     /** Call watcher for every port that exists now and every port created later. */
     void WatchPorts(PortCallback watcher);
     /** Count the losses of every port and forwarder, now and later, per flow and cause. */
@@ -201,6 +208,7 @@ class LaserFabricHelper : public PcapHelperForDevice
         uint32_t firstNode, nNodes, firstPort, nPorts;
         DataRate rate;
         Ptr<OpticalLinkModel> model;
+        uint32_t channels;
     };
 
     ObjectFactory m_deviceFactory;

@@ -132,23 +132,59 @@ LaserChannel::TransmitStart(Ptr<const Packet> p, Ptr<LaserNetDevice> src, Time t
     const Vector txPos = m_mobility[from]->GetPosition();
     const Vector rxPos = m_mobility[1 - from]->GetPosition();
     bool corrupted = false;
+    // Clouds over a ground station: its links are dark while a blocked interval lasts.
+    if (src->IsBlocked(Simulator::Now()) || dst->IsBlocked(Simulator::Now()))
+    {
+        return false;
+    }
     if (Ptr<OpticalLinkModel> model = src->GetLinkModel())
     {
         const double distance = CalculateDistance(txPos, rxPos);
-        if (!model->IsUsable(distance))
+        double transmittance = 1.0;
+        double scintillationSigma = 0.0;
+        if (model->HasAtmosphere())
+        {
+            // Elevation at the lower end (the ground station), with its radial direction
+            // as the local vertical.
+            const bool txLow = txPos.GetLength() < rxPos.GetLength();
+            const Vector& low = txLow ? txPos : rxPos;
+            const Vector& high = txLow ? rxPos : txPos;
+            const Vector look = high - low;
+            const double sinElevation =
+                (look.x * low.x + look.y * low.y + look.z * low.z) / (distance * low.GetLength());
+            transmittance = model->GetAtmosphericTransmittance(sinElevation);
+            scintillationSigma = model->GetLogIrradianceSigma(sinElevation);
+        }
+        if (!model->IsUsable(distance, transmittance))
         {
             return false;
         }
-        // Radial pointing error: static bias plus Gaussian jitter on two axes (Rice).
-        double error = model->GetPointingBiasRad();
-        if (const double jitter = model->GetPointingJitterRad(); jitter > 0)
-        {
+        // Radial pointing errors: static bias plus jitter on two axes (Rice), the
+        // transmitter's own and the receiver's angle of arrival, each terminal's jitter
+        // white or time-correlated (JitterBandwidth).
+        const double tau = model->GetJitterCorrelationS();
+        auto radialError = [tau](Ptr<LaserNetDevice> terminal, double bias, double jitter) {
+            if (jitter <= 0)
+            {
+                return bias;
+            }
             double nx;
             double ny;
-            src->NextNormalPair(nx, ny);
-            error = std::hypot(error + jitter * nx, jitter * ny);
+            terminal->SamplePointing(tau, nx, ny);
+            return std::hypot(bias + jitter * nx, jitter * ny);
+        };
+        const double txError = radialError(src, model->GetPointingBiasRad(), model->GetPointingJitterRad());
+        const double rxError = radialError(dst, model->GetRxPointingBiasRad(), model->GetRxPointingJitterRad());
+        double power = model->GetReceivedPowerW(distance, txError, rxError) * transmittance;
+        if (scintillationSigma > 0)
+        {
+            // Log-normal irradiance of mean 1 (weak turbulence), one draw per packet.
+            double n;
+            double unused;
+            src->NextNormalPair(n, unused);
+            power *= std::exp(scintillationSigma * n - 0.5 * scintillationSigma * scintillationSigma);
         }
-        corrupted = model->IsCorrupted(distance, error, p->GetSize(), src->NextUniform());
+        corrupted = model->IsCorruptedAtPower(power, p->GetSize(), src->NextUniform());
     }
     const Time delay = Seconds(LightTimeS(txPos, rxPos, m_mobility[1 - from]->GetVelocity()));
     const auto it = m_inFlight.insert(m_inFlight.end(), p->Copy());

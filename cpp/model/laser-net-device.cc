@@ -11,7 +11,9 @@
 #include "ns3/simulator.h"
 #include "ns3/uinteger.h"
 
+#include <algorithm>
 #include <cmath>
+#include <iterator>
 
 namespace ns3
 {
@@ -100,6 +102,12 @@ LaserNetDevice::GetTypeId()
                           QueueSizeValue(QueueSize("100p")),
                           MakeQueueSizeAccessor(&LaserNetDevice::m_queueSize),
                           MakeQueueSizeChecker())
+            .AddAttribute("Channels",
+                          "Channels of the terminal's lane: parallel transmitters at DataRate "
+                          "each, one transmit queue of TxQueueSize each; a flow keeps to one.",
+                          UintegerValue(1),
+                          MakeUintegerAccessor(&LaserNetDevice::SetChannels, &LaserNetDevice::GetChannels),
+                          MakeUintegerChecker<uint32_t>(1, 4096))
             .AddAttribute("LinkModel",
                           "Optical link budget and bit-error model; none = ideal link.",
                           PointerValue(),
@@ -173,8 +181,9 @@ LaserNetDevice::DoDispose()
     m_channel = nullptr;
     m_stateEvent.Cancel();
     m_queue = nullptr;
+    m_laneQueues.clear();
     m_linkModel = nullptr;
-    m_currentPkt = nullptr;
+    m_current.clear();
     m_rxCallback = MakeNullCallback<bool, Ptr<NetDevice>, Ptr<const Packet>, uint16_t,
                                     const Address&>();
     m_promiscCallback = MakeNullCallback<bool, Ptr<NetDevice>, Ptr<const Packet>, uint16_t,
@@ -220,22 +229,123 @@ LaserNetDevice::GetQueueIfCreated() const
 void
 LaserNetDevice::ForEachQueued(Callback<void, Ptr<const Packet>> f) const
 {
-    if (!m_queue)
+    std::vector<Ptr<Queue<Packet>>> queues{m_queue};
+    queues.insert(queues.end(), m_laneQueues.begin(), m_laneQueues.end());
+    for (const auto& q : queues)
     {
-        return;
+        if (!q)
+        {
+            continue;
+        }
+        if (Ptr<LaserTxQueue> queue = DynamicCast<LaserTxQueue>(q))
+        {
+            queue->ForEach(f);
+            continue;
+        }
+        // A queue of another type (TxQueue attribute): take every frame out and put it back.
+        for (uint32_t i = 0, n = q->GetNPackets(); i < n; ++i)
+        {
+            Ptr<Packet> p = q->Dequeue();
+            f(p);
+            q->Enqueue(p);
+        }
     }
-    if (Ptr<LaserTxQueue> queue = DynamicCast<LaserTxQueue>(m_queue))
+}
+
+uint32_t
+LaserNetDevice::GetNQueued() const
+{
+    uint32_t n = m_queue ? m_queue->GetNPackets() : 0;
+    for (const auto& q : m_laneQueues)
     {
-        queue->ForEach(f);
-        return;
+        n += q ? q->GetNPackets() : 0;
     }
-    // A queue of another type (TxQueue attribute): take every frame out and put it back.
-    for (uint32_t i = 0, n = m_queue->GetNPackets(); i < n; ++i)
+    return n;
+}
+
+void
+LaserNetDevice::SetChannels(uint32_t channels)
+{
+    NS_ABORT_MSG_IF(channels < 1, "a lane has at least one channel");
+    m_channels = channels;
+}
+
+uint32_t
+LaserNetDevice::GetChannels() const
+{
+    return m_channels;
+}
+
+namespace
+{
+uint64_t
+Mix64(uint64_t z)
+{
+    // SplitMix64's finaliser: every input bit moves every output bit.
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+} // namespace
+
+uint32_t
+LaserNetDevice::LaneOfFlow(uint32_t src, uint32_t dst, uint8_t protocol, uint16_t srcPort, uint16_t dstPort,
+                           uint32_t channels)
+{
+    if (channels <= 1)
     {
-        Ptr<Packet> p = m_queue->Dequeue();
-        f(p);
-        m_queue->Enqueue(p);
+        return 0;
     }
+    const uint64_t addresses = uint64_t(src) << 32 | dst;
+    const uint64_t rest = uint64_t(protocol) << 32 | uint64_t(srcPort) << 16 | dstPort;
+    return uint32_t(Mix64(addresses ^ Mix64(rest + 0x9E3779B97F4A7C15ULL)) % channels);
+}
+
+uint32_t
+LaserNetDevice::LaneOf(Ptr<const Packet> p) const
+{
+    if (m_channels <= 1)
+    {
+        return 0;
+    }
+    uint8_t b[64];
+    const uint32_t n = p->CopyData(b, sizeof(b));
+    if (n < 20 || (b[0] >> 4) != 4)
+    {
+        return 0;
+    }
+    const uint32_t ihl = (b[0] & 0x0F) * 4u;
+    const uint32_t src = uint32_t(b[12]) << 24 | uint32_t(b[13]) << 16 | uint32_t(b[14]) << 8 | b[15];
+    const uint32_t dst = uint32_t(b[16]) << 24 | uint32_t(b[17]) << 16 | uint32_t(b[18]) << 8 | b[19];
+    const uint8_t protocol = b[9];
+    uint16_t sport = 0;
+    uint16_t dport = 0;
+    if ((protocol == 6 || protocol == 17) && n >= ihl + 4)
+    {
+        sport = uint16_t(b[ihl] << 8 | b[ihl + 1]);
+        dport = uint16_t(b[ihl + 2] << 8 | b[ihl + 3]);
+    }
+    return LaneOfFlow(src, dst, protocol, sport, dport, m_channels);
+}
+
+Ptr<Queue<Packet>>
+LaserNetDevice::GetLaneQueue(uint32_t lane)
+{
+    if (lane == 0)
+    {
+        return GetQueue();
+    }
+    if (m_laneQueues.size() < m_channels - 1)
+    {
+        m_laneQueues.resize(m_channels - 1);
+    }
+    Ptr<Queue<Packet>>& q = m_laneQueues[lane - 1];
+    if (!q)
+    {
+        q = CreateObject<LaserTxQueue>();
+        q->SetMaxSize(m_queueSize);
+    }
+    return q;
 }
 
 uint64_t
@@ -321,19 +431,27 @@ LaserNetDevice::UpdateLinkState()
         return;
     }
     m_linkUp = up;
-    if (!up && m_queue)
+    if (!up)
     {
         // Frames waiting for a link that is gone would leave late on the next one.
-        while (Ptr<Packet> p = m_queue->Dequeue())
+        std::vector<Ptr<Queue<Packet>>> queues{m_queue};
+        queues.insert(queues.end(), m_laneQueues.begin(), m_laneQueues.end());
+        for (const auto& q : queues)
         {
-            m_macTxDropTrace(p);
-            NotifyDrop(p, DownCause());
+            while (Ptr<Packet> p = q ? q->Dequeue() : nullptr)
+            {
+                m_macTxDropTrace(p);
+                NotifyDrop(p, DownCause());
+            }
         }
     }
     m_linkChangeCallbacks();
     if (up)
     {
-        StartNextTransmission();
+        for (uint32_t lane = 0; lane < m_channels; ++lane)
+        {
+            StartNextTransmission(lane);
+        }
     }
 }
 
@@ -375,19 +493,20 @@ LaserNetDevice::Send(Ptr<Packet> packet, const Address&, uint16_t protocolNumber
         NotifyDrop(packet, DownCause());
         return false;
     }
+    const uint32_t lane = LaneOf(packet); // before framing: the packet starts with its IPv4 header
     PppHeader ppp;
     ppp.SetProtocol(EtherToPpp(protocolNumber));
     packet->AddHeader(ppp);
     m_macTxTrace(packet);
-    if (!GetQueue()->Enqueue(packet))
+    if (!GetLaneQueue(lane)->Enqueue(packet))
     {
         m_macTxDropTrace(packet);
         NotifyDrop(packet, DROP_QUEUE);
         return false;
     }
-    if (!m_currentPkt)
+    if (lane >= m_current.size() || !m_current[lane])
     {
-        StartNextTransmission();
+        StartNextTransmission(lane);
     }
     return true;
 }
@@ -402,25 +521,30 @@ LaserNetDevice::SendFrom(Ptr<Packet> packet,
 }
 
 void
-LaserNetDevice::StartNextTransmission()
+LaserNetDevice::StartNextTransmission(uint32_t lane)
 {
-    if (m_currentPkt || !m_linkUp || !m_queue)
+    if (m_current.size() < m_channels)
+    {
+        m_current.resize(m_channels);
+    }
+    Ptr<Queue<Packet>> queue = lane == 0 ? m_queue : lane - 1 < m_laneQueues.size() ? m_laneQueues[lane - 1] : nullptr;
+    if (m_current[lane] || !m_linkUp || !queue)
     {
         return;
     }
-    Ptr<Packet> p = m_queue->Dequeue();
+    Ptr<Packet> p = queue->Dequeue();
     if (!p)
     {
         return;
     }
     m_snifferTrace(p);
     m_promiscSnifferTrace(p);
-    m_currentPkt = p;
+    m_current[lane] = p;
     ++m_txFrames;
     m_txBytes += p->GetSize();
     m_phyTxBeginTrace(p);
     const Time txTime = m_bps.CalculateBytesTxTime(p->GetSize());
-    Simulator::Schedule(txTime, &LaserNetDevice::TransmitComplete, this);
+    Simulator::Schedule(txTime, &LaserNetDevice::TransmitComplete, this, lane);
     if (!m_channel->TransmitStart(p, this, txTime))
     {
         m_phyTxDropTrace(p);
@@ -429,11 +553,11 @@ LaserNetDevice::StartNextTransmission()
 }
 
 void
-LaserNetDevice::TransmitComplete()
+LaserNetDevice::TransmitComplete(uint32_t lane)
 {
-    m_phyTxEndTrace(m_currentPkt);
-    m_currentPkt = nullptr;
-    StartNextTransmission();
+    m_phyTxEndTrace(m_current[lane]);
+    m_current[lane] = nullptr;
+    StartNextTransmission(lane);
 }
 
 void
@@ -502,6 +626,61 @@ LaserNetDevice::NextNormalPair(double& a, double& b)
     const double angle = 2 * M_PI * NextUniform();
     a = radius * std::cos(angle);
     b = radius * std::sin(angle);
+}
+
+void
+LaserNetDevice::SamplePointing(double correlationS, double& x, double& y)
+{
+    double nx;
+    double ny;
+    NextNormalPair(nx, ny);
+    const double now = Simulator::Now().GetSeconds();
+    if (correlationS > 0 && m_pointTimeS >= 0)
+    {
+        // Exact update of an Ornstein-Uhlenbeck process over dt (Gillespie, Phys. Rev. E
+        // 54(2), 1996): stationary variance 1, autocorrelation exp(-|dt| / correlationS).
+        const double a = std::exp(-(now - m_pointTimeS) / correlationS);
+        const double b = std::sqrt(std::max(0.0, 1 - a * a));
+        m_pointX = a * m_pointX + b * nx;
+        m_pointY = a * m_pointY + b * ny;
+    }
+    else
+    {
+        m_pointX = nx; // white jitter, or the first sample: from the stationary law
+        m_pointY = ny;
+    }
+    m_pointTimeS = now;
+    x = m_pointX;
+    y = m_pointY;
+}
+
+void
+LaserNetDevice::SetBlockedIntervals(const double* startS, const double* endS, uint32_t n)
+{
+    m_blocked.clear();
+    for (uint32_t i = 0; i < n; ++i)
+    {
+        m_blocked.emplace_back(startS[i], endS[i]);
+    }
+    // Sorted by start, so IsBlocked finds the candidate interval by bisection.
+    std::sort(m_blocked.begin(), m_blocked.end());
+}
+
+bool
+LaserNetDevice::IsBlocked(Time t) const
+{
+    if (m_blocked.empty())
+    {
+        return false;
+    }
+    const double s = t.GetSeconds();
+    // The last interval starting at or before s; intervals do not overlap (cloud files
+    // are checked, Markov spells alternate), so only it can cover s.
+    auto it = std::upper_bound(m_blocked.begin(),
+                               m_blocked.end(),
+                               s,
+                               [](double v, const std::pair<double, double>& iv) { return v < iv.first; });
+    return it != m_blocked.begin() && s < std::prev(it)->second;
 }
 
 void

@@ -13,6 +13,9 @@
 #include "ns3/queue.h"
 #include "ns3/traced-callback.h"
 
+#include <utility>
+#include <vector>
+
 namespace ns3
 {
 
@@ -21,6 +24,11 @@ class LaserChannel;
 /**
  * @brief A laser terminal seen as a network device: a transmit queue feeding an
  * on-off-keyed laser at a fixed line rate (10 Gbps by default) over a LaserChannel.
+ *
+ * A terminal may carry a lane of several channels (attribute Channels): parallel
+ * transmitters at the line rate each, with a transmit queue each. A packet goes to the
+ * channel its flow hashes to (IPv4 addresses, protocol and ports), so one flow never
+ * exceeds one channel's rate and is never reordered.
  *
  * Frames carry a PPP header so pcap traces open in Wireshark as DLT_PPP, like ns-3's
  * point-to-point device. The link is up while the device is attached to a connected
@@ -63,6 +71,19 @@ class LaserNetDevice : public NetDevice
     Ptr<Queue<Packet>> GetQueue();
     /** @return the transmit queue, or null while none was created */
     Ptr<Queue<Packet>> GetQueueIfCreated() const;
+    /** @return frames waiting in the transmit queues of all channels */
+    uint32_t GetNQueued() const;
+    /** Channels of the lane (parallel transmitters at the line rate). */
+    void SetChannels(uint32_t channels);
+    uint32_t GetChannels() const;
+    /**
+     * The channel of a flow in a lane of `channels`: a fixed hash of the IPv4 source and
+     * destination, protocol and ports (0 for protocols without ports), as LAG/ECMP do.
+     */
+    static uint32_t LaneOfFlow(uint32_t src, uint32_t dst, uint8_t protocol, uint16_t srcPort,
+                               uint16_t dstPort, uint32_t channels);
+    /** @return the channel a packet (an IPv4 datagram, before framing) takes */
+    uint32_t LaneOf(Ptr<const Packet> p) const;
     /**
      * Call f for every frame waiting in the transmit queue, in order, leaving the queue as
      * it is (the run's books count them at the end).
@@ -95,6 +116,20 @@ class LaserNetDevice : public NetDevice
     double NextUniform();
     /** Two independent standard normal draws from this terminal's stream. */
     void NextNormalPair(double& a, double& b);
+    /**
+     * This terminal's pointing jitter now, per axis in units of its rms: independent
+     * standard normals at every call (correlationS = 0, white jitter), or an
+     * Ornstein-Uhlenbeck process with that correlation time, advanced exactly from the
+     * last sample: x <- a x + sqrt(1 - a^2) n, a = exp(-dt / correlationS).
+     */
+    void SamplePointing(double correlationS, double& x, double& y);
+    /**
+     * The link through this terminal is blocked (clouds over a ground station) during the
+     * intervals [start[i], end[i]) s, which must not overlap; replaces the earlier list.
+     */
+    void SetBlockedIntervals(const double* startS, const double* endS, uint32_t n);
+    /** @return true while a blocked interval covers time t */
+    bool IsBlocked(Time t) const;
     /** Count and trace a lost packet. */
     void NotifyDrop(Ptr<const Packet> p, DropCause cause);
     uint64_t GetDropCount(DropCause cause) const;
@@ -132,9 +167,11 @@ class LaserNetDevice : public NetDevice
     void DoDispose() override;
 
   private:
-    /** Put the next queued frame on the wire, if the transmitter is idle. */
-    void StartNextTransmission();
-    void TransmitComplete();
+    /** Put the next queued frame of a channel on the wire, if its transmitter is idle. */
+    void StartNextTransmission(uint32_t lane = 0);
+    void TransmitComplete(uint32_t lane);
+    /** The transmit queue of a channel (lane 0: the TxQueue), created on first use. */
+    Ptr<Queue<Packet>> GetLaneQueue(uint32_t lane);
     void UpdateLinkState();
 
     /** PPP protocol field for an EtherType (RFC 1661; IPv4 0x0021, IPv6 0x0057). */
@@ -157,7 +194,13 @@ class LaserNetDevice : public NetDevice
     QueueSize m_queueSize;
     uint64_t m_txFrames{0};
     uint64_t m_txBytes{0};
-    Ptr<Packet> m_currentPkt;
+    std::vector<Ptr<Packet>> m_current; //!< per channel: the frame on the wire, or null
+    std::vector<Ptr<Queue<Packet>>> m_laneQueues; //!< queues of channels 1..n-1
+    uint32_t m_channels{1};
+    double m_pointX{0};
+    double m_pointY{0};
+    double m_pointTimeS{-1}; //!< time of the last pointing sample; < 0: none yet
+    std::vector<std::pair<double, double>> m_blocked;
     DataRate m_bps;
     Mac48Address m_address;
     uint32_t m_ifIndex{0};

@@ -2,7 +2,9 @@
 
 #include "ns3/double.h"
 #include "ns3/enum.h"
+#include "ns3/uinteger.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace ns3
@@ -63,10 +65,48 @@ OpticalLinkModel::GetTypeId()
                           DoubleValue(1e-6),
                           MakeDoubleAccessor(&OpticalLinkModel::m_pointingJitterRad),
                           MakeDoubleChecker<double>(0.0))
-            .AddAttribute("Receiver", "Detector: PIN, APD or optically pre-amplified PIN.",
+            .AddAttribute("RxPointingBias",
+                          "Static angle-of-arrival error of the receiving terminal, rad.",
+                          DoubleValue(1e-6),
+                          MakeDoubleAccessor(&OpticalLinkModel::m_rxPointingBiasRad),
+                          MakeDoubleChecker<double>(0.0))
+            .AddAttribute("RxPointingJitter",
+                          "Random angle-of-arrival jitter of the receiving terminal, rad rms per axis.",
+                          DoubleValue(1e-6),
+                          MakeDoubleAccessor(&OpticalLinkModel::m_rxPointingJitterRad),
+                          MakeDoubleChecker<double>(0.0))
+            .AddAttribute("JitterBandwidth",
+                          "Bandwidth of the pointing jitter, Hz: an Ornstein-Uhlenbeck process per "
+                          "terminal with correlation time 1 / (2 pi B); 0 = white (an independent "
+                          "draw per packet).",
+                          DoubleValue(0.0),
+                          MakeDoubleAccessor(&OpticalLinkModel::m_jitterBandwidthHz),
+                          MakeDoubleChecker<double>(0.0))
+            .AddAttribute("Channels",
+                          "Channels of the terminal's lane; they share TxPower equally.",
+                          UintegerValue(1),
+                          MakeUintegerAccessor(&OpticalLinkModel::m_channels),
+                          MakeUintegerChecker<uint32_t>(1, 4096))
+            .AddAttribute("ZenithTransmittance",
+                          "Clear-sky atmospheric transmittance toward the zenith (ground links); "
+                          "1 = vacuum.",
+                          DoubleValue(1.0),
+                          MakeDoubleAccessor(&OpticalLinkModel::m_zenithTransmittance),
+                          MakeDoubleChecker<double>(1e-6, 1.0))
+            .AddAttribute("TurbulenceMoment",
+                          "Integral of Cn^2(h) h^(5/6) dh over the path's altitudes, m^(1/3) "
+                          "(ground links); 0 = no scintillation.",
+                          DoubleValue(0.0),
+                          MakeDoubleAccessor(&OpticalLinkModel::m_turbulenceMoment),
+                          MakeDoubleChecker<double>(0.0))
+            .AddAttribute("Receiver",
+                          "Detector: PIN, APD, optically pre-amplified PIN, or coherent "
+                          "(homodyne BPSK, intradyne QPSK).",
                           EnumValue(PREAMP),
                           MakeEnumAccessor<Receiver>(&OpticalLinkModel::m_receiver),
-                          MakeEnumChecker(PIN, "PIN", APD, "APD", PREAMP, "PREAMP"))
+                          MakeEnumChecker(PIN, "PIN", APD, "APD", PREAMP, "PREAMP",
+                                          COHERENT_BPSK, "COHERENT_BPSK",
+                                          COHERENT_QPSK, "COHERENT_QPSK"))
             .AddAttribute("BitRate", "Line rate, bit/s (OOK: one bit per symbol).",
                           DoubleValue(10e9),
                           MakeDoubleAccessor(&OpticalLinkModel::m_bitRateBps),
@@ -129,23 +169,31 @@ OpticalLinkModel::GetDerived() const
     {
         const double theta = GetDivergenceRad();
         m_derived.pointingExponent = 2 / (theta * theta);
-        m_derived.powerAtOneMetreW = ComputeReceivedPowerW(1.0, 0.0);
+        m_derived.rxPointingExponent = std::pow(M_PI * m_rxApertureM / m_wavelengthM, 2);
+        m_derived.powerAtOneMetreW = ComputeReceivedPowerW(1.0, 0.0, 0.0);
         ComputeReceiverCoefficients(m_derived);
         m_derived.ready = true; // GetSensitivityW below needs the receiver coefficients
         // P_r falls as 1/d^2: the margin rule is a maximum distance.
         const double threshold = GetSensitivityW() * std::pow(10, m_requiredMarginDb / 10);
-        m_derived.maxUsableDistance2 = ComputeReceivedPowerW(1.0, m_pointingBiasRad) / threshold;
+        m_derived.maxUsableDistance2 =
+            ComputeReceivedPowerW(1.0, m_pointingBiasRad, m_rxPointingBiasRad) / threshold;
     }
     return m_derived;
 }
 
-bool
-OpticalLinkModel::IsCorrupted(double distanceM, double pointingErrorRad, uint32_t bytes, double u) const
+double
+OpticalLinkModel::GetReceivedPowerW(double distanceM, double txErrorRad, double rxErrorRad) const
 {
     const Derived& k = GetDerived();
-    const double power = k.powerAtOneMetreW / (distanceM * distanceM) *
-                         std::exp(-k.pointingExponent * pointingErrorRad * pointingErrorRad);
-    const double q = GetQ(power);
+    return k.powerAtOneMetreW / (distanceM * distanceM) *
+           std::exp(-k.pointingExponent * txErrorRad * txErrorRad -
+                    k.rxPointingExponent * rxErrorRad * rxErrorRad);
+}
+
+bool
+OpticalLinkModel::IsCorruptedAtPower(double receivedPowerW, uint32_t bytes, double u) const
+{
+    const double q = GetQ(receivedPowerW);
     if (q > 40)
     {
         return false; // BER < 1e-300: no draw can lose the packet
@@ -153,21 +201,31 @@ OpticalLinkModel::IsCorrupted(double distanceM, double pointingErrorRad, uint32_
     return u < GetPacketErrorRate(0.5 * std::erfc(q / std::sqrt(2.0)), bytes);
 }
 
-double
-OpticalLinkModel::GetReceivedPowerW(double distanceM, double pointingErrorRad) const
+bool
+OpticalLinkModel::IsCorrupted(double distanceM, double pointingErrorRad, uint32_t bytes, double u) const
 {
-    return ComputeReceivedPowerW(distanceM, pointingErrorRad);
+    return IsCorruptedAtPower(GetReceivedPowerW(distanceM, pointingErrorRad, m_rxPointingBiasRad), bytes, u);
 }
 
 double
-OpticalLinkModel::ComputeReceivedPowerW(double distanceM, double pointingErrorRad) const
+OpticalLinkModel::GetReceivedPowerW(double distanceM, double pointingErrorRad) const
+{
+    return ComputeReceivedPowerW(distanceM, pointingErrorRad, m_rxPointingBiasRad);
+}
+
+double
+OpticalLinkModel::ComputeReceivedPowerW(double distanceM, double pointingErrorRad, double rxErrorRad) const
 {
     const double theta = GetDivergenceRad();
     const double txGain = 8.0 / (theta * theta);
     const double rxGain = std::pow(M_PI * m_rxApertureM / m_wavelengthM, 2);
     const double freeSpace = std::pow(m_wavelengthM / (4 * M_PI * distanceM), 2);
     const double pointing = std::exp(-2 * pointingErrorRad * pointingErrorRad / (theta * theta));
-    return m_txPowerW * m_txEfficiency * txGain * pointing * freeSpace * rxGain * m_rxEfficiency;
+    // Angle-of-arrival loss of the receiver (Polishuk & Arnon, JOSA A 21(7), 2004).
+    const double rxPointing = std::exp(-rxGain * rxErrorRad * rxErrorRad);
+    // The lane's channels share the transmit power.
+    return m_txPowerW / m_channels * m_txEfficiency * txGain * pointing * freeSpace * rxGain * rxPointing *
+           m_rxEfficiency;
 }
 
 void
@@ -189,6 +247,21 @@ OpticalLinkModel::ComputeReceiverCoefficients(Derived& k) const
         const double excess = ka * m + (1 - ka) * (2 - 1 / m); // McIntyre
         k.signalAPerW = m * r;
         k.noisePerWA2 = 2 * ELECTRON_C * m * m * excess * r * bandwidth;
+        break;
+    }
+    case COHERENT_BPSK:
+    case COHERENT_QPSK: {
+        // Shot-noise-limited coherent detection (strong local oscillator): BER =
+        // 1/2 erfc(sqrt(kc eta N_p)) with N_p = P / (h nu B) photons per bit, kc = 2 for
+        // homodyne BPSK and 1 for intradyne QPSK (Agrawal, 3rd ed., Table 10.1; Kikuchi,
+        // J. Lightwave Technol. 34(1), 2016). In this class's form Q = sqrt(2 kc eta N_p):
+        // signal 1, no noise of a "0", variance (h nu B / (kc eta)) per watt of P1 = 2 P.
+        const double photon = PLANCK_JS * LIGHT_MPS / m_wavelengthM;
+        const double eta = std::min(1.0, r * photon / ELECTRON_C); // quantum efficiency
+        const double kc = m_receiver == COHERENT_BPSK ? 2.0 : 1.0;
+        k.signalAPerW = 1.0;
+        k.noisePerWA2 = photon * m_bitRateBps / (kc * eta);
+        var0 = 0.0;
         break;
     }
     case PREAMP: {
@@ -259,6 +332,86 @@ bool
 OpticalLinkModel::IsUsable(double distanceM) const
 {
     return distanceM * distanceM <= GetDerived().maxUsableDistance2;
+}
+
+bool
+OpticalLinkModel::IsUsable(double distanceM, double transmittance) const
+{
+    return distanceM * distanceM <= GetDerived().maxUsableDistance2 * transmittance;
+}
+
+double
+OpticalLinkModel::GetRxPointingBiasRad() const
+{
+    return m_rxPointingBiasRad;
+}
+
+double
+OpticalLinkModel::GetRxPointingJitterRad() const
+{
+    return m_rxPointingJitterRad;
+}
+
+double
+OpticalLinkModel::GetJitterCorrelationS() const
+{
+    return m_jitterBandwidthHz > 0 ? 1.0 / (2 * M_PI * m_jitterBandwidthHz) : 0.0;
+}
+
+uint32_t
+OpticalLinkModel::GetChannels() const
+{
+    return m_channels;
+}
+
+bool
+OpticalLinkModel::HasAtmosphere() const
+{
+    return m_zenithTransmittance < 1.0 || m_turbulenceMoment > 0;
+}
+
+namespace
+{
+/** Relative air mass at an elevation (Kasten & Young, Appl. Opt. 28(22), 1989). */
+double
+AirMass(double sinElevation)
+{
+    const double s = std::clamp(sinElevation, 0.0, 1.0);
+    const double degrees = std::asin(s) * 180 / M_PI;
+    return 1.0 / (s + 0.50572 * std::pow(degrees + 6.07995, -1.6364));
+}
+} // namespace
+
+double
+OpticalLinkModel::GetAtmosphericTransmittance(double sinElevation) const
+{
+    if (m_zenithTransmittance >= 1.0)
+    {
+        return 1.0;
+    }
+    return std::pow(m_zenithTransmittance, AirMass(sinElevation));
+}
+
+double
+OpticalLinkModel::GetLogIrradianceSigma(double sinElevation) const
+{
+    if (m_turbulenceMoment <= 0)
+    {
+        return 0.0;
+    }
+    // Plane-wave Rytov variance along a slant path (Andrews & Phillips, Laser Beam
+    // Propagation through Random Media, 2nd ed., 2005, ch. 12), weak fluctuations:
+    // sigma_I^2 = sigma_R^2, ln I normal with variance ln(1 + sigma_I^2).
+    const double s = std::max(sinElevation, 1e-3);
+    const double k = 2 * M_PI / m_wavelengthM;
+    const double rytov = 2.25 * std::pow(k, 7.0 / 6) * m_turbulenceMoment * std::pow(1.0 / s, 11.0 / 6);
+    return std::sqrt(std::log1p(rytov));
+}
+
+double
+OpticalLinkModel::GetPhotonsPerBit(double receivedPowerW) const
+{
+    return receivedPowerW / (PLANCK_JS * LIGHT_MPS / m_wavelengthM * m_bitRateBps);
 }
 
 double

@@ -62,7 +62,7 @@ class OpticalLinkBudgetTestCase : public TestCase
 {
   public:
     OpticalLinkBudgetTestCase()
-        : TestCase("received power equals P_t eta_t G_t L_pt (lambda over 4 pi d)^2 G_r eta_r")
+        : TestCase("received power equals P_t eta_t G_t L_pt (lambda over 4 pi d)^2 G_r L_pr eta_r")
     {
     }
 
@@ -78,14 +78,18 @@ class OpticalLinkBudgetTestCase : public TestCase
         model->SetAttribute("TxEfficiency", DoubleValue(eta));
         model->SetAttribute("RxEfficiency", DoubleValue(eta));
         model->SetAttribute("TxDivergence", DoubleValue(0.0)); // diffraction limit
+        model->SetAttribute("RxPointingBias", DoubleValue(bias)); // the receiver looks 1 urad off too
         const double gain = [&](double aperture) { return std::pow(M_PI * aperture / lambda, 2); }(dt);
         const double gainR = std::pow(M_PI * dr / lambda, 2);
         // Diffraction-limited 1/e^2 half-angle of a uniformly lit aperture: sqrt(8) lambda / (pi D).
         const double theta = std::sqrt(8.0) * lambda / (M_PI * dt);
         const double pointing = std::exp(-2 * bias * bias / (theta * theta));
-        const double expected = pt * eta * gain * pointing * std::pow(lambda / (4 * M_PI * d), 2) * gainR * eta;
+        // Angle-of-arrival coupling loss exp(-G_r theta_r^2) (Polishuk & Arnon, JOSA A 21(7), 2004).
+        const double rxPointing = std::exp(-gainR * bias * bias);
+        const double expected =
+            pt * eta * gain * pointing * std::pow(lambda / (4 * M_PI * d), 2) * gainR * rxPointing * eta;
         NS_TEST_ASSERT_MSG_EQ_TOL(model->GetReceivedPowerW(d, bias) / expected, 1.0, 1e-12,
-                                  "received power at 5,000 km with 1 urad of pointing error");
+                                  "received power at 5,000 km with 1 urad of pointing error at each end");
     }
 };
 

@@ -49,6 +49,9 @@ def optical_link_model(ns, link_budget):
     for name, value in link_budget.ns3_attributes().items():
         if name == "Receiver":
             continue
+        if name == "Channels":
+            model.SetAttribute(name, ns.UintegerValue(int(value)))
+            continue
         model.SetAttribute(name, ns.DoubleValue(float(value)))
     model.SetAttribute("Receiver", ns.EnumValue[ns.OpticalLinkModel.Receiver](
         getattr(ns.OpticalLinkModel, link_budget.receiver.upper())))
@@ -62,13 +65,14 @@ class Fabric:
     DEVICE_DROP_CAUSES = ("bit_errors", "link_down", "queue_full", "handover")
     FORWARDER_DROP_CAUSES = ("no_route", "ttl_expired", "not_ipv4", "port_refused")
 
-    def __init__(self, ns, data_rate_gbps: float, queue_packets: int, link_budget=None):
+    def __init__(self, ns, data_rate_gbps: float, queue_packets: int, link_budget=None, channels: int = 1):
         """link_budget: a netsim.links.link_budget.LinkBudget for every terminal, or None for
-        ideal links."""
+        ideal links; channels: the lane of every terminal (parallel channels at the rate)."""
         self.ns = ns
         self.helper = ns.LaserFabricHelper()
         self.helper.SetDeviceAttribute("DataRate", ns.DataRateValue(ns.DataRate(int(data_rate_gbps * 1e9))))
         self.helper.SetDeviceAttribute("TxQueueSize", ns.QueueSizeValue(ns.QueueSize(f"{queue_packets}p")))
+        self.helper.SetDeviceAttribute("Channels", ns.UintegerValue(int(channels)))
         self.link_model = None
         if link_budget is not None:
             self.link_model = optical_link_model(ns, link_budget)
@@ -98,13 +102,23 @@ class Fabric:
             f64 = [np.ascontiguousarray(x, dtype=np.float64) for x in (slew_a_s, slew_b_s, acquisition_s)]
             self.helper.ConnectWithAcquisition(u32(node_a), u32(port_a), u32(node_b), u32(port_b), *f64, n)
 
-    def set_port_physics(self, nodes: range, ports: range, data_rate_gbps: float, link_budget=None) -> None:
-        """Ports `ports` of nodes `nodes` get their own line rate and optical model
-        (link_budget None: ideal links, e.g. an RF ground segment); also ports created later."""
+    def set_port_physics(self, nodes: range, ports: range, data_rate_gbps: float, link_budget=None,
+                         channels: int = 1) -> None:
+        """Ports `ports` of nodes `nodes` get their own line rate, lane width and optical
+        model (link_budget None: ideal links, e.g. an RF ground segment); also ports created later."""
         if len(nodes) and len(ports):
             model = optical_link_model(self.ns, link_budget) if link_budget is not None else self.ns.cppyy.nullptr
             self.helper.SetPortPhysics(nodes.start, len(nodes), ports.start, len(ports),
-                                       self.ns.DataRate(int(data_rate_gbps * 1e9)), model)
+                                       self.ns.DataRate(int(data_rate_gbps * 1e9)), model, int(channels))
+
+    def set_blocked(self, node: int, port: int, start_s, end_s) -> None:
+        """The link through a port is dark during [start_s[i], end_s[i]) (clouds)."""
+        start = np.ascontiguousarray(start_s, dtype=np.float64)
+        end = np.ascontiguousarray(end_s, dtype=np.float64)
+        n = len(start)
+        if not n:
+            start = end = np.zeros(1)
+        self.helper.SetBlockedIntervals(int(node), int(port), start, end, n)
 
     def disconnect(self, node, port) -> None:
         n = len(node)

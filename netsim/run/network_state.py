@@ -14,6 +14,7 @@ from typing import Iterable
 import numpy as np
 
 from netsim.links.dynamic_links import link_groups, update_group
+from netsim.links.atmosphere import CloudCover
 from netsim.links.fixed_isls import fixed_isls
 from netsim.links.ground_links import GroundLinkAssigner, GroundLinkSet, StationLimits, remaining_visibility_s
 from netsim.links.link_budget import LinkBudget
@@ -76,6 +77,11 @@ class NetworkStates:
         self.isl_ready_s = np.zeros(len(self.isl))
         self.ground_ready: dict[int, float] = {}  # ground link key -> when it carries packets
         self.groups = link_groups(scenario, self.layout)
+        # Clouds over the stations (optical ground links): intervals for the whole run.
+        self.clouds = None
+        if scenario.ground_links.kind == "optical" and scenario.laser.physics:
+            clouds = CloudCover(scenario, list(self.layout.station_ports), scenario.duration_s + scenario.drain_s)
+            self.clouds = clouds if clouds.any else None
         self.started = False
 
     def positions(self, t_s: float) -> tuple[np.ndarray, np.ndarray]:
@@ -100,8 +106,9 @@ class NetworkStates:
         ready_isl = isl & (self.isl_ready_s <= t_s + 1e-12)
         dynamic = [links for g in self.groups if self._group_allowed(g)
                    for links in (g.links(np.flatnonzero(g.ready_s <= t_s + 1e-12)), g.draining_links())]
+        blocked = self.clouds.blocked(ground.station, ground.station_port, t_s) if self.clouds else None
         links = Links.concatenate([self.isl.select(ready_isl & self.allowed_isl), *dynamic,
-                                   ground.links(n_sat, routable_ground_links(ground, ready, t_s))])
+                                   ground.links(n_sat, routable_ground_links(ground, ready, t_s, blocked))])
         ports = self._next_hops(links, pos)
         self.started = True
         return Snapshot(t_s, pos, vel, isl.copy(), ground, links, ports, isl_dark, ready, slew, acquisition,
@@ -287,11 +294,14 @@ def _row(t_s, node, terminal, old_peer, new_peer, outage_s, cause) -> dict:
     return dict(zip(HANDOVER_COLUMNS, (round(t_s, 9), node, terminal, old_peer, new_peer, outage_s, cause)))
 
 
-def routable_ground_links(ground: GroundLinkSet, ready_s: np.ndarray, t_s: float) -> np.ndarray:
-    """Ground links routes may use: those ready now, and a station's acquiring links when
-    it has none ready (its packets are then lost to the handover, and counted so,
-    rather than to a missing route)."""
+def routable_ground_links(ground: GroundLinkSet, ready_s: np.ndarray, t_s: float,
+                          blocked: np.ndarray | None = None) -> np.ndarray:
+    """Ground links routes may use: those ready now (and not under clouds), and a
+    station's other links when it has none such (its packets are then lost to the
+    handover or the clouds, and counted so, rather than to a missing route)."""
     is_ready = ready_s <= t_s + 1e-12
+    if blocked is not None:
+        is_ready = is_ready & ~blocked
     has_ready = np.zeros(int(ground.station.max()) + 1 if len(ground) else 0, dtype=bool)
     has_ready[ground.station[is_ready]] = True
     return is_ready | ~has_ready[ground.station]

@@ -22,6 +22,7 @@ import numpy as np
 
 from netsim.core.fabric import Fabric, load_core
 from netsim.files import make_out_dir
+from netsim.links.atmosphere import ground_budget
 from netsim.links.availability import LINK_COLUMNS, LinkAvailability
 from netsim.links.ground_links import GroundLinkSet
 from netsim.run import outputs, traffic
@@ -29,6 +30,7 @@ from netsim.run.captures import Captures, prepare_folder
 from netsim.run.folder import clear_outputs, write_failed_manifest
 from netsim.run.network_state import HANDOVER_COLUMNS, NetworkStates
 from netsim.run.paths import PathLog, report_pairs
+from netsim.run.photonics import photonics_summary
 from netsim.scenario.model import Scenario
 
 # Ground station g has address 10.128.0.0 + g + 1 (a /9 leaves room for 8 M endpoints).
@@ -112,7 +114,8 @@ def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops:
     lay = states.layout
     n_sat, n_ground = lay.n_satellites, len(states.sites)
 
-    fabric = Fabric(ns, scenario.laser.data_rate_gbps, scenario.laser.queue_packets, states.budget)
+    fabric = Fabric(ns, scenario.laser.data_rate_gbps, scenario.laser.queue_packets, states.budget,
+                    channels=scenario.laser.channels)
     for block in lay.blocks:
         fabric.create_nodes(block.count, lay.ports(block.start), relay=True)
     for g in range(n_ground):  # stations are ends: they pick their uplink, never relay
@@ -121,6 +124,14 @@ def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops:
         _apply_tracking_jitter(fabric, lay, scenario, states.budget)
     if scenario.ground_links.kind == "rf":
         _use_rf_ground_segment(fabric, lay, scenario.ground_links.rf_data_rate_gbps)
+    elif states.budget is not None and scenario.ground_links.atmosphere.model != "vacuum":
+        _use_atmosphere(fabric, lay, scenario, states.budget)
+    if states.clouds is not None:
+        for g in range(n_ground):
+            for port in range(lay.ports(n_sat + g)):
+                iv = states.clouds.intervals.get((g, port), np.zeros((0, 2)))
+                fabric.set_blocked(n_sat + g, port, iv[:, 0], iv[:, 1])
+    manifest["photonics"] = photonics_summary(scenario, states)
     fabric.helper.SetDestinationCount(max(len(states.destinations), 1))
     for g in range(n_ground):
         fabric.helper.InstallEndpointStack(n_sat + g, ns.Ipv4Address(ground_address(g)), g)
@@ -276,7 +287,22 @@ def _apply_tracking_jitter(fabric, lay, scenario: Scenario, budget) -> None:
             first, count = getattr(lay.plans[ti], role)
             if jitter is not None:
                 fabric.set_port_physics(sats, range(first, first + count), scenario.laser.data_rate_gbps,
-                                        dataclasses.replace(budget, pointing_jitter_rad=jitter * 1e-6))
+                                        dataclasses.replace(budget, pointing_jitter_rad=jitter * 1e-6),
+                                        scenario.laser.channels)
+
+
+def _use_atmosphere(fabric, lay, scenario: Scenario, budget) -> None:
+    """Optical ground links cross the atmosphere: the stations' terminals and the
+    satellites' ground terminals get the budget with extinction and turbulence."""
+    ground = ground_budget(budget, scenario.ground_links.atmosphere)
+    rate, channels = scenario.laser.data_rate_gbps, scenario.laser.channels
+    fabric.set_port_physics(range(lay.n_satellites, lay.n_nodes), range(max(lay.station_ports, default=1)), rate,
+                            ground, channels)
+    serving = np.flatnonzero(lay.serving)
+    for sat_tier in np.unique(lay.tier_of[serving]):
+        first, count = lay.plans[sat_tier].ground
+        fabric.set_port_physics(_node_range(serving[lay.tier_of[serving] == sat_tier]), range(first, first + count),
+                                rate, ground, channels)
 
 
 def _use_rf_ground_segment(fabric, lay, rate_gbps: float) -> None:

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from netsim.errors import ScenarioError, read_yaml
 from netsim.scenario import limits
 from netsim.scenario.describe import describe, dotted, first_error
+from netsim.scenario.clouds_file import MAX_CLOUD_INTERVALS, read_cloud_file
 from netsim.scenario.links_file import read_links_file
 from netsim.scenario.model import Scenario
 from netsim.scenario.names import SatelliteNames
@@ -44,6 +45,7 @@ def scenario_from_dict(raw: Any, path: str | Path = "<scenario>") -> Scenario:
         raise ScenarioError(path, dotted(first["loc"]), describe(first, raw)) from None
     limits.check_satellites(scenario, path)  # before the Walker checks and names
     names = _check_references(scenario, path)
+    _check_cloud_files(scenario, path)
     scenario = expand_traffic(scenario, path, names)
     stations = {g.name for g in scenario.ground_stations}
     endpoints = {end for flow in scenario.traffic for end in (flow.src, flow.dst) if end not in stations}
@@ -51,6 +53,27 @@ def scenario_from_dict(raw: Any, path: str | Path = "<scenario>") -> Scenario:
                          len(endpoints))
     limits.check_traffic(scenario, path)
     return scenario
+
+
+def _check_cloud_files(scenario: Scenario, path) -> None:
+    """Cloud files parse; drawn cloud cover stays within MAX_CLOUD_INTERVALS spells per sky
+    (a cloudy spell begins every tau / (p (1 - p)) s on average)."""
+    clouds = scenario.ground_links.clouds
+    for i, station in enumerate(scenario.ground_stations):
+        if station.cloud_file is None:
+            p = clouds.probability if station.cloud_probability is None else station.cloud_probability
+            tau = clouds.correlation_s if station.cloud_correlation_s is None else station.cloud_correlation_s
+            spells = (scenario.duration_s + scenario.drain_s) * p * (1 - p) / tau
+            if spells > MAX_CLOUD_INTERVALS:
+                key = (f"ground_stations[{i}].cloud_correlation_s" if station.cloud_correlation_s is not None
+                       else "ground_links.clouds.correlation_s")
+                raise ScenarioError(path, key, f"{spells:,.0f} cloudy spells expected over the run, more than "
+                                               f"{MAX_CLOUD_INTERVALS:,}; give a longer correlation time")
+            continue
+        if station.cloud_probability is not None:
+            raise ScenarioError(path, f"ground_stations[{i}].cloud_file",
+                                "give cloud_file or cloud_probability, not both")
+        read_cloud_file(station.cloud_file, f"ground_stations[{i}].cloud_file", path)
 
 
 def _name_shells(raw: dict) -> dict:
@@ -220,6 +243,10 @@ def _resolve_files(raw: dict, path) -> dict:
         isl = tier.get("terminals", {}).get("isl") if isinstance(tier.get("terminals"), dict) else None
         if isinstance(isl, dict) and isinstance(isl.get("links_file"), str):
             isl["links_file"] = os.path.abspath(base / isl["links_file"])
+    stations = raw.get("ground_stations")
+    for station in stations if isinstance(stations, list) else []:
+        if isinstance(station, dict) and isinstance(station.get("cloud_file"), str):
+            station["cloud_file"] = os.path.abspath(base / station["cloud_file"])
     return raw
 
 

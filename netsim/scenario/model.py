@@ -203,6 +203,42 @@ class GroundStation(_Section):
     terminals: int | None = Field(default=None, ge=1, le=MAX_PORTS)
     elevation_mask_deg: float | None = Field(default=None, ge=0, lt=90)
     max_range_km: float | None = Field(default=None, gt=0, le=100_000)
+    # This station's cloud cover (optical ground links; docs/photonics.md): the fraction
+    # of time its sky is cloudy and how long a spell lasts, or a file of cloudy
+    # intervals (start_s,end_s per line, relative to the scenario file). Not given:
+    # ground_links.clouds.
+    cloud_probability: float | None = Field(default=None, ge=0, le=1)
+    cloud_correlation_s: float | None = Field(default=None, ge=1, le=MAX_SECONDS)
+    cloud_file: str | None = Field(default=None, min_length=1, max_length=4096)
+
+
+class Atmosphere(_Section):
+    """The atmosphere an optical ground link crosses (docs/photonics.md)."""
+
+    # clear_sky: extinction and turbulence below; vacuum: none (as between satellites).
+    model: Literal["clear_sky", "vacuum"] = "clear_sky"
+    # Clear-sky transmittance toward the zenith at the wavelength; the slant path's is
+    # zenith_transmittance ** airmass(elevation) (Kasten & Young 1989).
+    zenith_transmittance: float = Field(default=0.9, gt=0, le=1)
+    # hufnagel_valley: Cn^2(h) of the Hufnagel-Valley model (HV 5/7 with the defaults)
+    # -> scintillation index -> log-normal fades; none: no scintillation.
+    turbulence: Literal["hufnagel_valley", "none"] = "hufnagel_valley"
+    rms_wind_mps: float = Field(default=21.0, ge=0, le=200)
+    ground_cn2_m_2_3: float = Field(default=1.7e-14, ge=0, le=1e-10)
+
+
+class Clouds(_Section):
+    """Cloud cover over the ground stations: a two-state (clear/cloudy) Markov process
+    per station (or per station terminal) with stationary cloudy fraction `probability`
+    and correlation time `correlation_s`; a cloudy sky blocks the optical ground links."""
+
+    probability: float = Field(default=0.0, ge=0, le=1)
+    # Clouds change over minutes; 1 s is the shortest spell time netsim accepts.
+    correlation_s: float = Field(default=1800.0, ge=1, le=MAX_SECONDS)
+    # station: one sky per station (its terminals see the same clouds); terminal: each
+    # station terminal (or link slot) looks through its own patch of sky, so a station
+    # with several terminals is dark only when all are clouded (site diversity).
+    scope: Literal["station", "terminal"] = "station"
 
 
 class GroundLinks(_Section):
@@ -237,12 +273,16 @@ class GroundLinks(_Section):
     # optical: the laser budget applies; rf: an ideal link at rf_data_rate_gbps.
     kind: Literal["optical", "rf"] = "optical"
     rf_data_rate_gbps: float = Field(default=2.0, ge=1e-6, le=1000)
+    # optical: extinction and turbulence of the atmosphere, and clouds (docs/photonics.md).
+    atmosphere: Atmosphere = Atmosphere()
+    clouds: Clouds = Clouds()
 
 
 class Receiver(_Section):
     """Photodetector of a laser terminal and its noise (see docs/physics.md)."""
 
-    type: Literal["pin", "apd", "preamp"] = "preamp"
+    # IM/DD: pin | apd | preamp; coherent: coherent_bpsk (homodyne) | coherent_qpsk (intradyne).
+    type: Literal["pin", "apd", "preamp", "coherent_bpsk", "coherent_qpsk"] = "preamp"
     responsivity_a_per_w: float = Field(default=0.9, ge=1e-3, le=2)
     thermal_noise_pa_per_sqrt_hz: float = Field(default=20.0, ge=0, le=1e6)
     apd_gain: float = Field(default=10.0, ge=1, le=1e4)
@@ -270,9 +310,22 @@ class Laser(_Section):
     rx_efficiency: float = Field(default=0.8, ge=1e-6, le=1)
     pointing_bias_urad: float = Field(default=1.0, ge=0, le=1e6)
     pointing_jitter_urad: float = Field(default=1.0, ge=0, le=1e6)
+    # The receiving terminal's angle-of-arrival error (not given: the transmit values).
+    rx_pointing_bias_urad: float | None = Field(default=None, ge=0, le=1e6)
+    rx_pointing_jitter_urad: float | None = Field(default=None, ge=0, le=1e6)
+    # Bandwidth of the pointing jitter: an Ornstein-Uhlenbeck process per terminal with
+    # correlation time 1 / (2 pi B); 0: white (an independent draw per packet).
+    pointing_jitter_bandwidth_hz: float = Field(default=0.0, ge=0, le=1e9)
+    # Channels per lane: parallel channels at data_rate_gbps that share tx_power_w; a
+    # flow keeps to one (hash of its 5-tuple).
+    channels: int = Field(default=1, ge=1, le=4096)
     receiver: Receiver = Receiver()
     target_ber: float = Field(default=1e-12, ge=1e-30, lt=0.5)
     required_margin_db: float = Field(default=3.0, ge=-100, le=100)
+    # Cost of one terminal = terminal_cost_usd + channels x channel_cost_usd (not given:
+    # the receiver class's figure, docs/photonics.md).
+    terminal_cost_usd: float = Field(default=0.0, ge=0, le=1e9)
+    channel_cost_usd: float | None = Field(default=None, ge=0, le=1e9)
 
 
 class Routing(_Section):

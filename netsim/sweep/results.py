@@ -122,7 +122,58 @@ def summarise(run_dir: Path) -> dict:
                delay_p99_ms_mean=sum(p99) / len(p99) if p99 else math.nan,
                drops_total=sum(int(v) for v in drops.values()))
     row.update({f"drops_{cause}": int(n) for cause, n in sorted(drops.items())})
+    row["throughput_mbps"] = _throughput_mbps(flows, manifest.get("scenario") or {})
+    row.update(_paths_summary(run_dir))
+    # The terminals (manifest `photonics`): lane, usable ISL range, ISLs up at the start, cost.
+    for key, value in (manifest.get("photonics") or {}).items():
+        if isinstance(value, (int, float)) and not isinstance(value, bool) or value is None:
+            row[key] = value
     return row
+
+
+def _throughput_mbps(flows: list[dict], scenario: dict) -> float:
+    """Delivered payload rate summed over flows: UDP packets received x payload over the
+    flow's active time, TCP goodput; pings carry no load."""
+    specs = {f.get("name"): f for f in scenario.get("traffic") or []}
+    total = 0.0
+    for f in flows:
+        spec = specs.get(f["flow"]) or {}
+        if f.get("goodput_mbps") is not None:
+            total += f["goodput_mbps"]
+        elif spec.get("kind", "udp_cbr").startswith("udp") and spec.get("packet_bytes"):
+            start = spec.get("start_s") or 0.0
+            stop = spec.get("stop_s") or scenario.get("duration_s") or 0.0
+            if stop > start:
+                total += f["packets_received"] * spec["packet_bytes"] * 8 / (stop - start) / 1e6
+    return total
+
+
+def _paths_summary(run_dir: Path) -> dict:
+    """Mean RTT and hops of the reported pairs over the routing updates they were
+    reachable (rtt.csv), the fraction of updates they were, and the ISLs' mean
+    availability (links.csv)."""
+    out = {}
+    rtt, hops, reachable, rows = 0.0, 0.0, 0, 0
+    try:
+        with open(run_dir / "rtt.csv", newline="") as f:
+            for row in csv.DictReader(f):
+                rows += 1
+                if row["reachable"] in ("True", "true", "1") and row["rtt_ms"] not in ("", "nan"):
+                    reachable += 1
+                    rtt += float(row["rtt_ms"])
+                    hops += float(row["hops"])
+    except OSError:
+        return out
+    out.update(path_rtt_ms=rtt / reachable if reachable else math.nan,
+               path_hops=hops / reachable if reachable else math.nan,
+               path_reachable=reachable / rows if rows else math.nan)
+    try:
+        with open(run_dir / "links.csv", newline="") as f:
+            isl = [float(r["availability"]) for r in csv.DictReader(f) if r["kind"] == "isl"]
+        out["isl_availability"] = sum(isl) / len(isl) if isl else math.nan
+    except (OSError, KeyError, ValueError):
+        pass
+    return out
 
 
 def _column(values: list):
