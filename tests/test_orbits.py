@@ -245,3 +245,16 @@ def test_walker_star_spreads_nodes_over_half_a_turn():
         pos, vel = constellation_ephemeris(scenario_from_dict(raw)).at(0.0)
         h = np.cross(pos[55], vel[55])  # plane 5's orbit normal: node at atan2(h_x, -h_y)
         assert np.degrees(np.arctan2(h[0], -h[1])) % 360 == pytest.approx(last_node_deg, abs=1e-9)
+
+
+def test_positions_computed_in_chunks_equal_one_pass(orbits, monkeypatch):
+    # Large constellations are propagated CHUNK_ROWS satellites at a time; 144 satellites
+    # in chunks of 25 (the last one partial) must give the same bytes as one pass.
+    import netsim.space.orbits as orbits_module
+
+    whole_pos, whole_vel = orbits.at(123.4)
+    monkeypatch.setattr(orbits_module, "CHUNK_ROWS", 25)
+    chunked_pos, chunked_vel = orbits.at(123.4)
+    assert len(orbits) % 25 != 0
+    np.testing.assert_array_equal(chunked_pos, whole_pos)
+    np.testing.assert_array_equal(chunked_vel, whole_vel)
