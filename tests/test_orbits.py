@@ -258,3 +258,21 @@ def test_positions_computed_in_chunks_equal_one_pass(orbits, monkeypatch):
     assert len(orbits) % 25 != 0
     np.testing.assert_array_equal(chunked_pos, whole_pos)
     np.testing.assert_array_equal(chunked_vel, whole_vel)
+
+
+@pytest.mark.parametrize("inclination_deg", [0.0, 53.0, 63.43, 97.6])
+def test_j2_along_track_rate_is_vallados_mean_anomaly_plus_perigee_rate(inclination_deg):
+    """For e = 0 the argument of latitude turns at dM/dt + dw/dt, with (Vallado 2013, eqs.
+    9-41, 9-42 and §9.6) dM/dt = n + k (1 - 3/2 sin^2 i), dw/dt = k (2 - 5/2 sin^2 i),
+    k = 3/2 n J2 (R/a)^2 - written out here, not taken from netsim."""
+    from netsim.space.orbits import WalkerShellOrbits
+
+    gm, radius, j2 = 3.986004418e14, 6_378_136.6, 1.08263e-3  # the constants of hapsira's Earth
+    a = radius + 550e3
+    shell = WalkerShellOrbits("s", a, np.radians(inclination_deg), 1, 1, 0, 2 * np.pi, j2=True)
+    n = np.sqrt(gm / a**3)
+    k = 1.5 * n * j2 * (radius / a) ** 2
+    s2 = np.sin(np.radians(inclination_deg)) ** 2
+    raan_rate, u_rate = shell.rates_rad_s
+    assert u_rate == pytest.approx(n + k * (1 - 1.5 * s2) + k * (2 - 2.5 * s2), rel=1e-9)
+    assert raan_rate == pytest.approx(-k * np.cos(np.radians(inclination_deg)), rel=1e-9, abs=1e-20)
