@@ -77,3 +77,22 @@ def test_make_before_break_keeps_the_old_link_until_the_new_one_is_ready():
                         int(draining.node_b[i]), int(draining.port_b[i])) in routed
                 assert group.drain_until_s[i] > snap.t_s
     assert seen > 0, "two minutes of nearest ISLs must show one make-before-break"
+
+
+def test_the_fabric_starts_connected_isls_in_sight_need_no_acquisition_at_t0():
+    # Acquisition is paid by a +Grid link that comes back after a break, not by the links
+    # already in sight when the run starts: with a 5 s ISL acquisition, every +Grid link
+    # in line of sight is routed in the very first snapshot.
+    from conftest import default_scenario_dict
+    from netsim.scenario.load import scenario_from_dict
+    from netsim.space.geometry import line_of_sight
+
+    raw = default_scenario_dict()
+    raw["constellation"]["tiers"][0]["terminals"] = {"isl": {"count": 4, "acquisition_s": 5.0}}
+    states = NetworkStates(scenario_from_dict(raw))
+    first = states.at(0.0)
+    isl = states.isl
+    in_sight = line_of_sight(first.pos_m[isl.node_a], first.pos_m[isl.node_b], states.earth_radius_m)
+    routed = set(zip(first.links.node_a.tolist(), first.links.node_b.tolist()))
+    assert in_sight.sum() > 200
+    assert all((int(a), int(b)) in routed for a, b in zip(isl.node_a[in_sight], isl.node_b[in_sight]))
