@@ -125,3 +125,19 @@ def test_a_bad_ground_key_exits_2_with_one_line(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and done.stderr.count("\n") == 1
     assert "ground_links.terminals_per_satellite" in done.stderr and "only with mode assigned" in done.stderr
+
+
+def test_a_lone_station_under_lowest_delay_takes_its_nearest_satellite():
+    # With no other endpoint there is no delay to weigh: lowest_delay falls back to the
+    # slant range, so the station is served by the nearest visible satellite (no margin).
+    raw = default_scenario_dict(traffic=[], outputs={})
+    raw["ground_stations"] = raw["ground_stations"][:1]
+    raw["ground_links"].update(policy="lowest_delay", switch_margin=0.0, acquisition_s=0.0)
+    states = NetworkStates(scenario_from_dict(raw))
+    n_sat = states.n_satellites
+    for t in np.arange(0.0, 300.0, 20.0):
+        snap = states.at(float(t))
+        pos, _ = states.positions(float(t))
+        candidates = states.assigner.visible(pos[n_sat:], states.sites.up_at(float(t)), pos[:n_sat])[0]
+        slant = np.linalg.norm(pos[candidates.satellites] - pos[n_sat], axis=1)  # range computed here
+        assert int(snap.ground.satellite[0]) == int(candidates.satellites[np.argmin(slant)]), f"t={t}"
