@@ -255,7 +255,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="mutants sampled per module (default 25; 0 = every point)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", type=Path, help="write every mutant and its fate here")
+    parser.add_argument("--recheck", type=Path,
+                        help="a JSON of an earlier pass: run only its survivors again (after tests were "
+                             "added; the tests it ran are only added to, so its kills stand)")
     args = parser.parse_args(argv)
+    earlier = json.loads(args.recheck.read_text())["modules"] if args.recheck else None
 
     # A killed pass must still restore the module it was mutating (finally blocks run).
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
@@ -265,18 +269,24 @@ def main(argv: list[str] | None = None) -> int:
     check_isolation(env)
     report: dict[str, dict] = {}
     killed_all = total_all = 0
-    for name in args.module or list(MODULES):
+    for name in args.module or (list(earlier) if earlier else list(MODULES)):
         files, tests = MODULES[name]
         points = [m for f in files for m in mutation_points(f)]
         sample = list(points)
         random.Random(f"{args.seed}:{name}").shuffle(sample)
         if args.per_module:
             sample = sample[:args.per_module]
+        kept = []
+        if earlier:  # the earlier pass's kills stand; its survivors run again
+            before = {(m["where"], m["what"], m["replacement"]): m for m in earlier[name]["mutants"]}
+            kept = [before[(m.where, m.what, m.replacement)] for m in sample
+                    if before[(m.where, m.what, m.replacement)]["fate"] != "survived"]
+            sample = [m for m in sample if before[(m.where, m.what, m.replacement)]["fate"] == "survived"]
         started = time.monotonic()
         by_line = tests_by_line(tests, env, work)
         baseline_s = time.monotonic() - started
         originals = {f: (ROOT / f).read_text() for f in files}
-        fates = []
+        fates = list(kept)
         try:
             for mutant in sample:
                 path = ROOT / mutant.file
