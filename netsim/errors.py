@@ -25,6 +25,17 @@ class FileFormatError(NetsimError):
         super().__init__(where + self.problem)
 
 
+def interrupt_name(err: BaseException) -> str:
+    """SIGINT, SIGTERM or SIGHUP: the signal behind an interrupt. A signal that lands
+    while ns-3 runs a C++ call reaches Python with cppyy's prefix (the call's signature
+    and a line break) before the handler's message, so the name is looked for, not taken
+    whole."""
+    import re
+
+    found = re.findall(r"\bSIG[A-Z]+\b", str(err))
+    return found[-1] if found else "SIGINT"
+
+
 def unknown_key(key, allowed) -> str:
     """'unknown key 'duraton_s'; did you mean 'duration_s'? allowed keys: ...' for a key
     that is not one of `allowed` (the suggestion only when one is close enough)."""

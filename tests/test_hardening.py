@@ -275,3 +275,15 @@ def test_sigkill_is_reported_incomplete_by_analyze_and_sweep_dry_run(tmp_path):
     result = netsim("sweep", sweep_file, "--out", tmp_path / "sw", "--dry-run")
     assert result.returncode == 0 and "incomplete" in result.stdout and "will be run again" in result.stdout
     assert "1 incomplete" in result.stdout
+
+
+def test_the_signal_is_named_even_when_it_lands_inside_a_cpp_call():
+    # Seen under load: SIGTERM during LaserFabricHelper::EnableCapture reached Python as
+    # "<C++ signature> =>\n    Interrupted: SIGTERM"; the line and the manifest name the signal.
+    from netsim.errors import interrupt_name
+
+    wrapped = KeyboardInterrupt("std::string ns3::LaserFabricHelper::EnableCapture(uint32_t node) =>\n"
+                                "    Interrupted: SIGTERM")
+    assert interrupt_name(wrapped) == "SIGTERM"
+    assert interrupt_name(KeyboardInterrupt("SIGHUP")) == "SIGHUP"
+    assert interrupt_name(KeyboardInterrupt()) == "SIGINT"

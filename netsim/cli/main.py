@@ -10,6 +10,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from netsim.errors import interrupt_name
+
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 MAX_SEED = 2**31 - 1  # as the scenario's seed key
 
@@ -43,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _main(argv)
     except KeyboardInterrupt as err:
-        print(f"netsim: interrupted ({err or 'SIGINT'})", file=sys.stderr)
+        print(f"netsim: interrupted ({interrupt_name(err)})", file=sys.stderr)
         return EXIT_FAILED
     except RecursionError:
         print("netsim: error: input nested too deeply", file=sys.stderr)
@@ -150,7 +152,7 @@ def _paths(args) -> int:
 
             plots = plot_paths(scenario, args.out)
     except KeyboardInterrupt as err:
-        print(f"netsim: interrupted ({err or 'SIGINT'}); {args.out}/manifest.json says failed", file=sys.stderr)
+        print(f"netsim: interrupted ({interrupt_name(err)}); {args.out}/manifest.json says failed", file=sys.stderr)
         return EXIT_FAILED
     except (NetsimError, OSError) as err:
         print(f"netsim: error: {_one_line(err)}", file=sys.stderr)
@@ -208,7 +210,7 @@ def _run(args) -> int:
     try:
         result = run(scenario, args.out, scenario_file=str(args.scenario), progress=not args.quiet)
     except KeyboardInterrupt as err:
-        print(f"netsim: interrupted ({err or 'SIGINT'}); the run folder is marked failed", file=sys.stderr)
+        print(f"netsim: interrupted ({interrupt_name(err)}); the run folder is marked failed", file=sys.stderr)
         return EXIT_FAILED
     except ScenarioError as err:  # a rule checked once the network is laid out (e.g. pcap_max_files)
         print(f"netsim: error: {ScenarioError(args.scenario, err.key, err.problem)}", file=sys.stderr)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from netsim.run import outputs
 from netsim.scenario.model import Scenario
-from netsim.errors import NetsimError
+from netsim.errors import NetsimError, interrupt_name
 from netsim.run.network_state import NetworkStates
 from netsim.routing.paths import follow_path, path_delay_s
 
@@ -111,7 +111,7 @@ def compute_paths(scenario: Scenario, out_dir: Path, from_s: float, to_s: float,
     try:
         summary = _compute(scenario, out_dir, from_s, to_s, pairs, progress, start)
     except BaseException as err:
-        cause = f"interrupted: {err or 'SIGINT'}" if isinstance(err, KeyboardInterrupt) else f"{type(err).__name__}: {err}"
+        cause = f"interrupted: {interrupt_name(err)}" if isinstance(err, KeyboardInterrupt) else f"{type(err).__name__}: {err}"
         manifest.update(status="failed", error=cause, traceback=traceback.format_exc(),
                         wall_time_s=round(time.perf_counter() - start, 3))
         write_failed_manifest(out_dir, manifest)  # also on a full disk

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from netsim.core.fabric import Fabric, load_core
+from netsim.errors import interrupt_name
 from netsim.files import make_out_dir
 from netsim.links.atmosphere import ground_budget
 from netsim.links.availability import LINK_COLUMNS, LinkAvailability
@@ -80,7 +81,7 @@ def run(scenario: Scenario, run_dir: str | Path, *, scenario_file: str | None = 
         result = _simulate(scenario, run_dir, progress, keep_next_hops, manifest)
     except BaseException as err:
         # SIGINT/SIGTERM/SIGHUP: "interrupted: SIGTERM" (a sweep reruns interrupted runs)
-        cause = f"interrupted: {err or 'SIGINT'}" if isinstance(err, KeyboardInterrupt) else f"{type(err).__name__}: {err}"
+        cause = f"interrupted: {interrupt_name(err)}" if isinstance(err, KeyboardInterrupt) else f"{type(err).__name__}: {err}"
         manifest.update(status="failed", error=cause, traceback=traceback.format_exc(),
                         wall_time_s=time.perf_counter() - start)
         write_failed_manifest(run_dir, manifest)  # also on a full disk
