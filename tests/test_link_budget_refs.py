@@ -192,3 +192,12 @@ def test_scenario_units_reach_the_python_budget_and_the_cpp_model_in_si():
         * float(ref.receive_pointing_loss(0.045, 1.064e-6, 2.5e-6))
     assert model.GetReceivedPowerW(1e6, 2.5e-6) == pytest.approx(expected, rel=1e-12)
     assert float(budget.received_power_w(1e6, 2.5e-6)) == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("required_db", [0.0, 3.0, 7.5])
+def test_a_link_is_usable_exactly_where_its_margin_meets_the_requirement(required_db):
+    # Received power falls as 1/d^2 in the far field (ref.received_power_w), so the range
+    # limit is where the margin equals the requirement; 0.1 % either side decides.
+    budget = LinkBudget.from_config(Laser(**{**CASES["preamp"]["laser"], "required_margin_db": required_db}))
+    limit_m = 1.0e6 * 10 ** ((budget.margin_db(1.0e6) - required_db) / 20)
+    assert budget.usable(limit_m * 0.999) and not budget.usable(limit_m * 1.001)

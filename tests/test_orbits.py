@@ -276,3 +276,20 @@ def test_j2_along_track_rate_is_vallados_mean_anomaly_plus_perigee_rate(inclinat
     raan_rate, u_rate = shell.rates_rad_s
     assert u_rate == pytest.approx(n + k * (1 - 1.5 * s2) + k * (2 - 2.5 * s2), rel=1e-9)
     assert raan_rate == pytest.approx(-k * np.cos(np.radians(inclination_deg)), rel=1e-9, abs=1e-20)
+
+
+def test_a_shell_epoch_offset_is_a_time_shift_with_j2_too():
+    # t = 0 of the scenario is epoch_offset_s after the shell's epoch: with J2 the nodes
+    # have drifted by then as well, so the shell equals the unshifted one an offset later.
+    from netsim.space.orbits import WalkerShellOrbits
+
+    kwargs = dict(name="s", semi_major_axis_m=6_378_136.6 + 550e3, inclination_rad=np.radians(53.0),
+                  planes=6, per_plane=5, phasing=1, raan_spread_rad=2 * np.pi, j2=True)
+    shifted, plain = WalkerShellOrbits(epoch_offset_s=5400.0, **kwargs), WalkerShellOrbits(**kwargs)
+    for t in (0.0, 777.0):
+        pos, vel = np.empty((30, 3)), np.empty((30, 3))
+        ref_pos, ref_vel = np.empty((30, 3)), np.empty((30, 3))
+        shifted.write(t, pos, vel)
+        plain.write(t + 5400.0, ref_pos, ref_vel)
+        np.testing.assert_allclose(pos, ref_pos, atol=1e-4)
+        np.testing.assert_allclose(vel, ref_vel, atol=1e-7)
