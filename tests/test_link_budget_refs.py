@@ -201,3 +201,14 @@ def test_a_link_is_usable_exactly_where_its_margin_meets_the_requirement(require
     budget = LinkBudget.from_config(Laser(**{**CASES["preamp"]["laser"], "required_margin_db": required_db}))
     limit_m = 1.0e6 * 10 ** ((budget.margin_db(1.0e6) - required_db) / 20)
     assert budget.usable(limit_m * 0.999) and not budget.usable(limit_m * 1.001)
+
+
+def test_the_budgets_own_defaults_are_the_scenarios_defaults():
+    # LinkBudget() is what the API and plots use without a scenario: it must be the
+    # terminal a scenario gets when it says nothing about its laser.
+    import dataclasses
+
+    own, scenario = dataclasses.asdict(LinkBudget()), dataclasses.asdict(LinkBudget.from_config(Laser()))
+    assert own.keys() == scenario.keys()
+    for key, value in own.items():  # unit conversions round (1550 nm * 1e-9)
+        assert value == (pytest.approx(scenario[key], rel=1e-12) if isinstance(value, float) else scenario[key]), key
