@@ -17,6 +17,7 @@ from netsim.scenario.model import Scenario
 from netsim.scenario.names import SatelliteNames
 from netsim.scenario.stations import expand_station_set
 from netsim.scenario.traffic import expand_traffic
+from netsim.scenario.workloads import expand_workloads
 # Checks that need the orbit and attitude models call down into netsim.space.
 from netsim.space.attitude import boresight_vector
 from netsim.space.orbits import tle_set
@@ -42,7 +43,7 @@ def scenario_from_dict(raw: Any, path: str | Path = "<scenario>") -> Scenario:
         first = first_error(err.errors())
         raise ScenarioError(path, dotted(first["loc"]), describe(first, raw)) from None
     names = _check_references(scenario, path)
-    return expand_traffic(scenario, path, names)
+    return expand_workloads(expand_traffic(scenario, path, names), path, names)
 
 
 def _name_shells(raw: dict) -> dict:
