@@ -12,14 +12,19 @@ import pytest
 
 @pytest.fixture()
 def saved_figures(monkeypatch):
-    """Every figure saved during the test, with the path it went to."""
+    """Every figure saved during the test, with the path it went to (figures are saved to
+    a new temporary file `.NAME.XXXX.partial.png` renamed to NAME: netsim.files)."""
+    import re
+
     from matplotlib.figure import Figure
 
     saved = []
     original = Figure.savefig
+    temporary = re.compile(r"^(.*/)?\.(.+)\.[^./]+\.partial\.[a-z]+$")
 
     def spy(self, fname, *args, **kwargs):
-        saved.append((self, str(fname)))
+        match = temporary.match(str(fname))
+        saved.append((self, f"{match[1] or ''}{match[2]}" if match else str(fname)))
         return original(self, fname, *args, **kwargs)
 
     monkeypatch.setattr(Figure, "savefig", spy)

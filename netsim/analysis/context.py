@@ -14,9 +14,7 @@ from __future__ import annotations
 import csv
 import ipaddress
 import json
-import os
 import re
-import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -130,31 +128,6 @@ class RunContext:
 
     def incomplete(self) -> str | None:
         """None for a finished run (or no manifest); else why the run is incomplete."""
-        if self.manifest is None:
-            return None
-        status = self.manifest.get("status")
-        if status == "ok":
-            return None
-        if status == "failed":
-            error = str(self.manifest.get("error") or "no error recorded").splitlines()[0]
-            return f"incomplete run (status failed: {error})"
-        pid, host = self.manifest.get("pid"), self.manifest.get("host")
-        if status == "running" and isinstance(pid, int) and host == socket.gethostname():
-            if not _alive(pid):
-                return f"incomplete run (process {pid} no longer running)"
-            return f"incomplete run (still running as process {pid})"
-        if status == "running" and isinstance(pid, int):
-            return f"incomplete run (status running, process {pid} on host {host})"
-        return f"incomplete run (status {status!r})"
+        from netsim.run.folder import incomplete
 
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    except OSError:
-        return False
-    return True
+        return incomplete(self.manifest)

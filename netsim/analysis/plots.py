@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from netsim.files import new_path
+
 MAX_LINES = 10
 _KEY = ["src", "sport", "dst", "dport", "proto"]
 _YEAR_S = 365 * 86400.0
@@ -62,8 +64,11 @@ def write_plots(analysis, out_dir: Path, *, dpi: int = 200) -> list[Path]:
         ax.legend(fontsize=7, loc="best")
         fig.tight_layout()
         path = out_dir / name
-        fig.savefig(path, dpi=dpi)
-        plt.close(fig)
+        try:
+            with new_path(path, keep_suffix=True) as tmp:
+                fig.savefig(tmp, dpi=dpi)
+        finally:
+            plt.close(fig)
         written.append(path)
 
     def series(row):

@@ -3,10 +3,11 @@ imported. Each file is written to a temporary name and renamed."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pandas as pd
+
+from netsim.files import new_path
 
 
 def parquet_available() -> bool:
@@ -25,14 +26,12 @@ def write_tables(out_dir: Path, tables: dict[str, pd.DataFrame], *, parquet: boo
     written = []
     for name, frame in tables.items():
         path = out_dir / f"{name}.csv"
-        tmp = path.with_suffix(".csv.partial")
-        frame.to_csv(tmp, index=False, float_format="%.6f", lineterminator="\n")
-        os.replace(tmp, path)
+        with new_path(path) as tmp:  # a new file, renamed into place (netsim.files)
+            frame.to_csv(tmp, index=False, float_format="%.6f", lineterminator="\n")
         written.append(path)
         if parquet:
             path = out_dir / f"{name}.parquet"
-            tmp = path.with_suffix(".parquet.partial")
-            frame.to_parquet(tmp, index=False)
-            os.replace(tmp, path)
+            with new_path(path) as tmp:
+                frame.to_parquet(tmp, index=False)
             written.append(path)
     return written

@@ -127,6 +127,8 @@ def run(args) -> int:
         print(f"netsim: warning: {line}", file=sys.stderr)
     read = [c for c in analysis.captures if c.error is None or c.partial]
     if analysis.flows.empty:
+        if all(c.error is not None for c in analysis.captures):
+            return EXIT_BAD_INPUT  # each damaged capture has said so in its line
         return fail(_no_flows(read))
     for capture in read:
         if capture.flows == 0:
@@ -144,6 +146,8 @@ def run(args) -> int:
             written += write_plots(analysis, out)
     except OSError as err:
         return fail(f"--out: writing into {out} failed: {err.strerror or err}")
+    except NetsimError as err:
+        return fail(f"--out: writing into {out} failed: {err}")
     if not args.quiet:
         _print_summary(analysis)
     print("wrote: " + ", ".join(str(p) for p in written))

@@ -9,6 +9,8 @@ import numpy as np
 
 from netsim.errors import NetsimError
 
+MAX_DISTANCE_KM = 1e7  # beyond the Moon's distance, x25
+PLOT_SUFFIXES = (".png", ".pdf", ".svg")
 OVERRIDES = {  # CLI flag -> key of the scenario's laser section
     "tx_power_w": "tx_power_w", "tx_aperture_mm": "tx_aperture_mm", "rx_aperture_mm": "rx_aperture_mm",
     "pointing_bias_urad": "pointing_bias_urad", "pointing_jitter_urad": "pointing_jitter_urad",
@@ -44,8 +46,11 @@ def run(args) -> None:
         first = err.errors()[0]
         flag = "--" + str(first["loc"][0]).replace("_", "-")
         raise NetsimError(f"{flag}: {first['msg'].lower()} (got {first['input']!r})") from None
-    if not args.distance_km > 0:
-        raise NetsimError(f"--distance-km: must be > 0 (got {args.distance_km})")
+    if not 0 < args.distance_km <= MAX_DISTANCE_KM:
+        raise NetsimError(f"--distance-km: must be a finite distance, 0 < km <= {MAX_DISTANCE_KM:g} "
+                          f"(got {args.distance_km})")
+    if args.plot:
+        check_plot(args.plot)
     budget = LinkBudget.from_config(laser)
     distance_m = args.distance_km * 1e3
     print(f"laser link budget at {args.distance_km:g} km ({budget.receiver} receiver, "
@@ -60,6 +65,21 @@ def run(args) -> None:
     if args.plot:
         plot_ber(budget, args.plot)
         print(f"plot: {args.plot}")
+
+
+def check_plot(path: Path) -> None:
+    """--plot: an image file (.png, .pdf, .svg) in a folder that exists and can be written."""
+    from netsim.files import check_out_dir
+
+    if path.suffix.lower() not in PLOT_SUFFIXES:
+        raise NetsimError(f"--plot: {path}: give a {', '.join(PLOT_SUFFIXES)} file name (the suffix picks the format)")
+    if path.is_dir():
+        raise NetsimError(f"--plot: {path} is a folder; give the file to write")
+    parent = path.parent
+    if not parent.is_dir():
+        raise NetsimError(f"--plot: cannot write {path}: the folder {parent} "
+                          f"{'is not a folder' if parent.exists() else 'does not exist'}")
+    check_out_dir(parent, "--plot")
 
 
 def plot_ber(budget, path: Path) -> None:
@@ -79,5 +99,10 @@ def plot_ber(budget, path: Path) -> None:
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3, which="both")
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    from netsim.files import new_path
+
+    try:
+        with new_path(path, keep_suffix=True) as tmp:
+            fig.savefig(tmp, dpi=120)
+    finally:
+        plt.close(fig)

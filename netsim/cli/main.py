@@ -11,10 +11,81 @@ import sys
 from pathlib import Path
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+MAX_SEED = 2**31 - 1  # as the scenario's seed key
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors as one line (`netsim run: error: argument --seed: ...`), exit 2."""
+
+    def error(self, message):
+        print(f"{self.prog}: error: {message} (see {self.prog} --help)", file=sys.stderr)
+        sys.exit(EXIT_BAD_INPUT)
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, handled like Ctrl-C (SIGINT): the run is marked failed."""
+
+
+def _signals_as_interrupts() -> None:
+    import signal
+
+    def handler(signum, frame):
+        raise Interrupted(signal.Signals(signum).name)
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        try:
+            signal.signal(sig, handler)
+        except (ValueError, OSError):  # not the main thread
+            pass
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+    try:
+        return _main(argv)
+    except KeyboardInterrupt as err:
+        print(f"netsim: interrupted ({err or 'SIGINT'})", file=sys.stderr)
+        return EXIT_FAILED
+    except RecursionError:
+        print("netsim: error: input nested too deeply", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except MemoryError:
+        print("netsim: error: out of memory; see README 'Limits' for the sizes netsim accepts", file=sys.stderr)
+        return EXIT_FAILED
+    except Exception as err:  # a bug: still one line (NETSIM_DEBUG=1 shows the traceback)
+        import os
+
+        if os.environ.get("NETSIM_DEBUG"):
+            raise
+        print(f"netsim: error: internal error: {type(err).__name__}: {_one_line(err)} "
+              "(NETSIM_DEBUG=1 shows where)", file=sys.stderr)
+        return EXIT_FAILED
+
+
+def _main(argv: list[str] | None = None) -> int:
+    _signals_as_interrupts()
+    args = build_parser().parse_args(argv)
+    if args.command == "analyze":
+        from netsim.cli import analyze as analysis_cli
+
+        return analysis_cli.run(args)
+    if args.command == "view":
+        from netsim.cli import view as view_cli
+
+        return view_cli.run(args)
+    if args.command == "link-budget":
+        return _link_budget(args)
+    if args.command == "sweep":
+        from netsim.cli import sweep as sweep_cli
+
+        return sweep_cli.run(args)
+    if args.command == "paths":
+        return _paths(args)
+    return _run(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of every subcommand (also walked by the fuzz tests)."""
+    parser = _Parser(
         prog="netsim", description="Packet-level simulation of optical inter-satellite-link networks on ns-3.")
     commands = parser.add_subparsers(dest="command", required=True)
     run_cmd = commands.add_parser("run", help="simulate a scenario and write a run folder")
@@ -45,41 +116,57 @@ def main(argv: list[str] | None = None) -> int:
     from netsim.cli import view as view_cli  # light: plotly and the network state load only when it runs
 
     view_cli.add_parser(commands)
-    args = parser.parse_args(argv)
-    if args.command == "analyze":
-        return analysis_cli.run(args)
-    if args.command == "view":
-        return view_cli.run(args)
-    if args.command == "link-budget":
-        return _link_budget(args)
-    if args.command == "sweep":
-        return sweep_cli.run(args)
-    if args.command == "paths":
-        return _paths(args)
-    return _run(args)
+    return parser
 
 
 def _paths(args) -> int:
-    from netsim.scenario.load import load_scenario
+    import math
+
     from netsim.errors import NetsimError
+    from netsim.files import check_out_dir
+    from netsim.scenario.load import load_scenario
 
     try:
         scenario = load_scenario(args.scenario)
         to_s = args.to_s if args.to_s is not None else scenario.duration_s
-        from netsim.run.paths import compute_paths
+        for option, value in (("--from", args.from_s), ("--to", to_s)):
+            if not math.isfinite(value):
+                raise NetsimError(f"{option}: must be a finite number of seconds (got {value})")
+        check_out_dir(args.out)
+        from netsim.run.folder import check_run_folder
+        from netsim.run.paths import check_span, compute_paths
 
-        summary = compute_paths(scenario, args.out, args.from_s, to_s, args.pairs, progress=not args.quiet)
+        check_run_folder(args.out)
+
+        check_span(scenario, args.scenario, args.from_s, to_s, args.pairs)
     except NetsimError as err:
         print(f"netsim: error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    try:
+        summary = compute_paths(scenario, args.out, args.from_s, to_s, args.pairs, progress=not args.quiet)
+        plots = []
+        if args.plot:
+            from netsim.run.path_plots import plot_paths
+
+            plots = plot_paths(scenario, args.out)
+    except KeyboardInterrupt as err:
+        print(f"netsim: interrupted ({err or 'SIGINT'}); {args.out}/manifest.json says failed", file=sys.stderr)
+        return EXIT_FAILED
+    except (NetsimError, OSError) as err:
+        print(f"netsim: error: {_one_line(err)}", file=sys.stderr)
+        return EXIT_FAILED
     print(f"{args.out}: {summary['updates']} routing updates x {summary['pairs']} pairs, "
           f"{summary['path_changes']} path changes, routing {summary['routing_s']:.2f} s "
           f"of {summary['wall_time_s']:.2f} s wall")
-    if args.plot:
-        from netsim.run.path_plots import plot_paths
-
-        print("plots: " + ", ".join(str(p) for p in plot_paths(scenario, args.out)))
+    if plots:
+        print("plots: " + ", ".join(str(p) for p in plots))
     return EXIT_OK
+
+
+def _one_line(err: BaseException) -> str:
+    from netsim.files import one_line
+
+    return one_line(err)
 
 
 def _link_budget(args) -> int:
@@ -95,21 +182,23 @@ def _link_budget(args) -> int:
 
 
 def _run(args) -> int:
+    from netsim.errors import NetsimError, ScenarioError
+    from netsim.files import check_out_dir
     from netsim.scenario.load import load_scenario
-    from netsim.errors import NetsimError
 
     try:
         scenario = load_scenario(args.scenario)
         if args.seed is not None:
-            if args.seed < 0:
-                raise NetsimError(f"--seed: must be >= 0 (got {args.seed})")
+            if not 0 <= args.seed <= MAX_SEED:
+                raise NetsimError(f"--seed: must be a whole number from 0 to {MAX_SEED} (got {args.seed})")
             scenario = scenario.model_copy(update={"seed": args.seed})
-        if args.out.exists() and not args.out.is_dir():
-            raise NetsimError(f"--out: {args.out} exists and is not a folder")
+        check_out_dir(args.out)
         from netsim.run.captures import check_folder, check_scenario
+        from netsim.run.folder import check_run_folder
 
         check_scenario(scenario, args.scenario)
         check_folder(args.out)
+        check_run_folder(args.out)
     except NetsimError as err:
         print(f"netsim: error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -118,15 +207,18 @@ def _run(args) -> int:
 
     try:
         result = run(scenario, args.out, scenario_file=str(args.scenario), progress=not args.quiet)
-    except KeyboardInterrupt:
-        print("netsim: interrupted; the run folder is marked failed", file=sys.stderr)
+    except KeyboardInterrupt as err:
+        print(f"netsim: interrupted ({err or 'SIGINT'}); the run folder is marked failed", file=sys.stderr)
         return EXIT_FAILED
-    except NetsimError as err:
-        print(f"netsim: error: {err}", file=sys.stderr)
+    except ScenarioError as err:  # a rule checked once the network is laid out (e.g. pcap_max_files)
+        print(f"netsim: error: {ScenarioError(args.scenario, err.key, err.problem)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (NetsimError, OSError) as err:
+        print(f"netsim: error: run failed: {_one_line(err)}", file=sys.stderr)
         return EXIT_FAILED
     except Exception as err:  # the manifest holds the traceback
-        print(f"netsim: error: run failed: {type(err).__name__}: {err} (details in {args.out}/manifest.json)",
-              file=sys.stderr)
+        print(f"netsim: error: run failed: {type(err).__name__}: {_one_line(err)} "
+              f"(details in {args.out}/manifest.json)", file=sys.stderr)
         return EXIT_FAILED
     _print_summary(result)
     return EXIT_OK

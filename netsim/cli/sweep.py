@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+MAX_WORKERS = 256  # LocalCluster processes (each runs one netsim run at a time)
 
 
 def add_parser(commands) -> None:
@@ -45,12 +46,17 @@ def run(args) -> int:
             raise NetsimError("--plot and --against go together: --plot METRIC --against PARAM")
         if args.by and not args.plot:
             raise NetsimError("--by needs --plot METRIC --against PARAM")
-        if args.workers is not None and args.workers < 1:
-            raise NetsimError(f"--workers: must be >= 1 (got {args.workers})")
+        if args.workers is not None and not 1 <= args.workers <= MAX_WORKERS:
+            raise NetsimError(f"--workers: must be from 1 to {MAX_WORKERS} (got {args.workers})")
         sweep = load_sweep(args.sweep)
         out_dir = args.out or driver.default_out(sweep)
-        if out_dir.exists() and not out_dir.is_dir():
-            raise NetsimError(f"--out: {out_dir} exists and is not a folder")
+        from netsim.files import check_out_dir
+
+        check_out_dir(out_dir)
+        if args.plot_out is not None:
+            check_out_dir(args.plot_out.parent, "--plot-out")
+            if args.plot_out.suffix.lower() != ".png" or args.plot_out.is_dir():
+                raise NetsimError(f"--plot-out: give a .png file (got {args.plot_out})")
         for option, column in (("--against", args.against), ("--by", args.by)):
             if column is not None and column not in sweep.parameters + ["seed", "replicate"]:
                 raise NetsimError(f"{option}: {column!r} is not an axis of the sweep; axes: "
@@ -79,11 +85,17 @@ def run(args) -> int:
         print(f"netsim: warning: {warning}", file=sys.stderr)
 
     if args.dry_run:
+        from netsim.run.folder import incomplete, read_manifest
+        from netsim.sweep.results import RUNS_DIR
+
         state = driver.states(sweep, out_dir, args.retry_failed)
         for point in sweep.points:
             params = ", ".join(f"{k}={v!r}" for k, v in point.params.items())
-            print(f"{point.index:>5}  {point.run_id}  {state[point.run_id]:<8} seed={point.seed}  {params}")
-        counts = {s: list(state.values()).count(s) for s in ("ok", "failed", "pending")}
+            print(f"{point.index:>5}  {point.run_id}  {state[point.run_id]:<10} seed={point.seed}  {params}")
+            if state[point.run_id] == "incomplete":
+                why = incomplete(read_manifest(out_dir / RUNS_DIR / point.run_id))
+                print(f"       {out_dir / RUNS_DIR / point.run_id}: {why}; it will be run again")
+        counts = {s: list(state.values()).count(s) for s in ("ok", "failed", "incomplete", "pending")}
         print(f"{len(sweep.points)} points in {out_dir}: " + ", ".join(f"{n} {s}" for s, n in counts.items()))
         return EXIT_OK
 
@@ -91,8 +103,10 @@ def run(args) -> int:
         report = driver.run_sweep(sweep, out_dir, cluster=None if args.scheduler else args.cluster,
                                   address=args.scheduler, workers=args.workers, retry_failed=args.retry_failed,
                                   progress=not args.quiet)
-    except NetsimError as err:
-        print(f"netsim: error: {err}", file=sys.stderr)
+    except (NetsimError, OSError) as err:
+        from netsim.files import one_line
+
+        print(f"netsim: error: {one_line(err)}", file=sys.stderr)
         return EXIT_FAILED
     print(f"sweep folder: {report.out_dir}  ({report.ok} ok, {report.failed} failed, "
           f"{report.total - report.ok - report.failed} pending of {report.total}; ran {report.ran} now)")
@@ -120,8 +134,10 @@ def run(args) -> int:
             plot(results.read_table(report.out_dir / results.RESULTS_FILE), args.plot, args.against, png,
                  by=args.by, title=f"{sweep.name}: {args.plot} against {args.against}"
                  + (" per flow" if args.per_flow else ""), log_x=log_x, flows=flows)
-        except NetsimError as err:
-            print(f"netsim: error: {err}", file=sys.stderr)
+        except (NetsimError, OSError) as err:
+            from netsim.files import one_line
+
+            print(f"netsim: error: {one_line(err)}", file=sys.stderr)
             return EXIT_BAD_INPUT
         print(f"plot: {png}")
     return EXIT_FAILED if report.failed else EXIT_OK

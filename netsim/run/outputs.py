@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
+from netsim.files import new_file, write_text
+
 LOSS_CAUSES = ("bit_errors", "link_down", "queue_full", "handover", "no_route", "ttl_expired")
 # The books (accounting.csv) also know packets that were not IPv4 (never a flow's).
 BOOK_CAUSES = (*LOSS_CAUSES, "not_ipv4")
@@ -198,13 +200,11 @@ def accounting(flows, books: Books, drops: dict, udp: dict, probes: dict) -> tup
 
 def write_csv(path: Path, columns, rows) -> None:
     """Write rows (any iterable of dicts) atomically: a .partial file renamed when complete."""
-    tmp = path.with_suffix(path.suffix + ".partial")
-    with tmp.open("w", newline="") as f:
+    with new_file(path, "w", newline="") as f:  # a new file, renamed into place (netsim.files)
         writer = csv.DictWriter(f, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
         for row in rows:
             writer.writerow({k: _cell(v) for k, v in row.items()})
-    os.replace(tmp, path)
 
 
 def _cell(value):
@@ -226,6 +226,4 @@ def versions() -> dict:
 
 
 def write_manifest(run_dir: Path, manifest: dict) -> None:
-    tmp = run_dir / "manifest.json.partial"
-    tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
-    os.replace(tmp, run_dir / "manifest.json")
+    write_text(Path(run_dir) / "manifest.json", json.dumps(manifest, indent=2, sort_keys=True) + "\n")

@@ -91,9 +91,10 @@ def plot_paths(scenario: Scenario, folder: Path, dpi: int = 150) -> list[Path]:
 
 
 def _save(fig, path: Path, dpi: int) -> Path:
-    tmp = path.with_name(path.stem + ".partial.png")
-    fig.savefig(tmp, dpi=dpi)
-    tmp.replace(path)
+    from netsim.files import new_path
+
+    with new_path(path, keep_suffix=True) as tmp:
+        fig.savefig(tmp, dpi=dpi)
     return path
 
 

@@ -68,17 +68,61 @@ class PathLog:
         outputs.write_csv(out_dir / "path_changes.csv", CHANGE_COLUMNS, self.change_rows)
 
 
-def compute_paths(scenario: Scenario, out_dir: Path, from_s: float, to_s: float,
-                  pairs: str = "flows", progress: bool = False) -> dict:
-    """Write rtt.csv, path_changes.csv and manifest.json into out_dir; return a summary."""
+def check_span(scenario: Scenario, scenario_path, from_s: float, to_s: float, pairs: str = "flows") -> None:
+    """NetsimError when the time range is not 0 <= from < to or asks for more routing
+    updates or rtt.csv rows than the scenario's limits allow."""
+    from netsim.scenario.limits import updates
+
     if not 0 <= from_s < to_s:
         raise NetsimError(f"--from/--to: need 0 <= from < to (got {from_s} .. {to_s})")
-    out_dir.mkdir(parents=True, exist_ok=True)
+    n = updates(to_s - from_s, scenario.routing.update_interval_s)
+    limit = scenario.limits.max_updates
+    if n > limit:
+        raise NetsimError(f"--from/--to: {n:,} routing updates ({from_s:g} .. {to_s:g} s every "
+                          f"{scenario.routing.update_interval_s:g} s), more than the limit of {limit:,} "
+                          f"(shorten the range, or raise limits.max_updates in {scenario_path})")
+    rows = n * len(report_pairs(scenario, pairs))
+    if rows > scenario.limits.max_path_rows:
+        raise NetsimError(f"--from/--to, --pairs: {rows:,} rows of rtt.csv (updates x pairs), more than the limit "
+                          f"of {scenario.limits.max_path_rows:,} (shorten the range, use --pairs flows, or raise "
+                          f"limits.max_path_rows in {scenario_path})")
+
+
+def compute_paths(scenario: Scenario, out_dir: Path, from_s: float, to_s: float,
+                  pairs: str = "flows", progress: bool = False) -> dict:
+    """Write rtt.csv, path_changes.csv and manifest.json into out_dir; return a summary.
+    The manifest says failed (with the error) when this stops early."""
+    import os
+    import socket
+    import traceback
+
+    from netsim.files import make_out_dir
+    from netsim.run.folder import clear_outputs, write_failed_manifest
+
+    check_span(scenario, "the scenario", from_s, to_s, pairs)
+    out_dir = make_out_dir(out_dir)
+    clear_outputs(out_dir)
     manifest = {"scenario": scenario.model_dump(mode="json"), "from_s": from_s, "to_s": to_s,
                 "status": "running", "versions": outputs.versions(),
-                "started_utc": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+                "started_utc": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                "pid": os.getpid(), "host": socket.gethostname()}
     outputs.write_manifest(out_dir, manifest)
     start = time.perf_counter()
+    try:
+        summary = _compute(scenario, out_dir, from_s, to_s, pairs, progress, start)
+    except BaseException as err:
+        cause = f"interrupted: {err or 'SIGINT'}" if isinstance(err, KeyboardInterrupt) else f"{type(err).__name__}: {err}"
+        manifest.update(status="failed", error=cause, traceback=traceback.format_exc(),
+                        wall_time_s=round(time.perf_counter() - start, 3))
+        write_failed_manifest(out_dir, manifest)  # also on a full disk
+        raise
+    manifest.update(status="ok", **summary)
+    outputs.write_manifest(out_dir, manifest)
+    return summary
+
+
+def _compute(scenario: Scenario, out_dir: Path, from_s: float, to_s: float, pairs: str, progress: bool,
+             start: float) -> dict:
     reported = report_pairs(scenario, pairs)
     states = NetworkStates(scenario, routed={end for pair in reported for end in pair})
     log = PathLog(states, reported)
@@ -93,9 +137,6 @@ def compute_paths(scenario: Scenario, out_dir: Path, from_s: float, to_s: float,
         routing_s += time.perf_counter() - tick
         log.record(snap)
     log.write(out_dir)
-    summary = {"updates": len(times_ns), "pairs": len(log.pairs), "path_changes": len(log.change_rows),
-               "unreachable_rows": sum(not r["reachable"] for r in log.rtt_rows),
-               "routing_s": round(routing_s, 3), "wall_time_s": round(time.perf_counter() - start, 3)}
-    manifest.update(status="ok", **summary)
-    outputs.write_manifest(out_dir, manifest)
-    return summary
+    return {"updates": len(times_ns), "pairs": len(log.pairs), "path_changes": len(log.change_rows),
+            "unreachable_rows": sum(not r["reachable"] for r in log.rtt_rows),
+            "routing_s": round(routing_s, 3), "wall_time_s": round(time.perf_counter() - start, 3)}

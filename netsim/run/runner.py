@@ -22,10 +22,12 @@ from typing import Any
 import numpy as np
 
 from netsim.core.fabric import Fabric, load_core
+from netsim.files import make_out_dir
 from netsim.links.availability import LINK_COLUMNS, LinkAvailability
 from netsim.links.ground_links import GroundLinkSet
 from netsim.run import outputs, traffic
 from netsim.run.captures import Captures, prepare_folder
+from netsim.run.folder import clear_outputs, write_failed_manifest
 from netsim.run.network_state import HANDOVER_COLUMNS, NetworkStates
 from netsim.run.paths import PathLog, report_pairs
 from netsim.scenario.model import Scenario
@@ -65,12 +67,9 @@ def ground_address(g: int) -> str:
 def run(scenario: Scenario, run_dir: str | Path, *, scenario_file: str | None = None,
         progress: bool = False, keep_next_hops: bool = False) -> RunResult:
     """Simulate the scenario and write the run folder; one call per process."""
-    run_dir = Path(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    prepare_folder(run_dir)  # pcap/: a real folder, stale captures removed
-    for stale in ("flows.csv", "accounting.csv", "rtt.csv", "path_changes.csv", "handovers.csv", "links.csv",
-                  "requests.csv", "jobs.csv", "storage.csv"):
-        (run_dir / stale).unlink(missing_ok=True)
+    run_dir = make_out_dir(run_dir)
+    clear_outputs(run_dir)  # an earlier run's tables, analysis/, view.html, captures (netsim.run.folder)
+    prepare_folder(run_dir)  # pcap/: a real folder
     # pid + host: `netsim analyze` tells a live run from a killed one.
     manifest = {"scenario": scenario.model_dump(mode="json"), "scenario_file": scenario_file,
                 "seed": scenario.seed, "versions": outputs.versions(), "status": "running",
@@ -81,9 +80,11 @@ def run(scenario: Scenario, run_dir: str | Path, *, scenario_file: str | None = 
     try:
         result = _simulate(scenario, run_dir, progress, keep_next_hops, manifest)
     except BaseException as err:
-        manifest.update(status="failed", error=f"{type(err).__name__}: {err}",
-                        traceback=traceback.format_exc(), wall_time_s=time.perf_counter() - start)
-        outputs.write_manifest(run_dir, manifest)
+        # SIGINT/SIGTERM/SIGHUP: "interrupted: SIGTERM" (a sweep reruns interrupted runs)
+        cause = f"interrupted: {err or 'SIGINT'}" if isinstance(err, KeyboardInterrupt) else f"{type(err).__name__}: {err}"
+        manifest.update(status="failed", error=cause, traceback=traceback.format_exc(),
+                        wall_time_s=time.perf_counter() - start)
+        write_failed_manifest(run_dir, manifest)  # also on a full disk
         raise
     result.wall_time_s = time.perf_counter() - start
     outputs.write_csv(run_dir / "flows.csv", outputs.FLOW_COLUMNS, result.flows)

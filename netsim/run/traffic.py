@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from netsim.errors import ScenarioError
+from netsim.files import new_path
 from netsim.run import outputs
 from netsim.scenario.model import TCP_CONGESTION_CONTROLS, Scenario
 from netsim.scenario.traffic import FLOW_PORT_BASE
@@ -141,7 +142,8 @@ class TrafficRun:
         if self.monitor is not None:
             self.monitor.CheckForLostPackets()
             xml = self.run_dir / "flowmon.xml"
-            self.monitor.SerializeToXmlFile(str(xml), False, False)
+            with new_path(xml) as tmp:  # ns-3 writes a fresh file of ours, renamed into place
+                self.monitor.SerializeToXmlFile(str(tmp), False, False)
             outputs.write_csv(self.run_dir / "flowmon.csv", outputs.FLOWMON_COLUMNS,
                               flowmon_rows(xml, self.columns, books, len(self.names)))
         return out

@@ -31,7 +31,17 @@ def describe(error: dict, raw: dict) -> str:
         return unknown_key(error["loc"][-1], allowed_keys(error["loc"][:-1]))
     message = error["msg"][0].lower() + error["msg"][1:]
     message = message.removeprefix("value error, ")
-    return f"{message} (got {error['input']!r})"
+    return f"{message} (got {shown(error['input'])})"
+
+
+def shown(value: Any, limit: int = 60) -> str:
+    """repr of a value for an error line, cut to `limit` characters."""
+    import reprlib
+
+    short = reprlib.Repr()
+    short.maxlevel, short.maxlist, short.maxdict, short.maxstring, short.maxother = 3, 6, 6, limit, limit
+    text = short.repr(value) if isinstance(value, (list, dict, tuple, set)) else repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def allowed_keys(loc: tuple) -> list[str]:

@@ -14,7 +14,11 @@ MAX_LINE_BYTES = 1000
 
 def read_links_file(path: str | Path, key: str, scenario_path) -> list[tuple[int, str, str]]:
     """(line number, end a, end b) of every link; errors name the scenario key and the line."""
+    if Path(path).exists() and not Path(path).is_file():
+        raise ScenarioError(scenario_path, key, f"the ISL list file {path} is not a regular file")
     try:
+        if Path(path).stat().st_size > 1 << 30:
+            raise ScenarioError(scenario_path, key, f"the ISL list file {path} is larger than 1 GiB")
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ScenarioError(scenario_path, key, f"ISL list file not found: {path}") from None

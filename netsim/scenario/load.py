@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from netsim.errors import ScenarioError, read_yaml
+from netsim.scenario import limits
 from netsim.scenario.describe import describe, dotted, first_error
 from netsim.scenario.links_file import read_links_file
 from netsim.scenario.model import Scenario
@@ -42,8 +43,15 @@ def scenario_from_dict(raw: Any, path: str | Path = "<scenario>") -> Scenario:
     except ValidationError as err:
         first = first_error(err.errors())
         raise ScenarioError(path, dotted(first["loc"]), describe(first, raw)) from None
+    limits.check_satellites(scenario, path)  # before the Walker checks and names
     names = _check_references(scenario, path)
-    return expand_workloads(expand_traffic(scenario, path, names), path, names)
+    scenario = expand_workloads(expand_traffic(scenario, path, names), path, names)
+    stations = {g.name for g in scenario.ground_stations}
+    endpoints = {end for flow in scenario.traffic for end in (flow.src, flow.dst) if end not in stations}
+    limits.check_routing(scenario, path, scenario.satellite_count + sum(map(len, names.tle_names.values())),
+                         len(endpoints))
+    limits.check_traffic(scenario, path)
+    return scenario
 
 
 def _name_shells(raw: dict) -> dict:
@@ -179,6 +187,7 @@ def _check_references(scenario: Scenario, path) -> SatelliteNames:
             if station not in stations:
                 raise ScenarioError(path, f"outputs.pcap[{i}].ground_stations[{j}]",
                                     f"no ground station named {station!r}; ground stations: {', '.join(stations) or 'none'}")
+    return names
 
 
 def _unique(names: list[str], key: str, path) -> None:

@@ -8,21 +8,56 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 
 class _Section(BaseModel):
-    # strict: "550" is not a number; unknown keys are typos, not extensions.
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    # strict: "550" is not a number; unknown keys are typos, not extensions; inf and nan
+    # are no values (every number has a finite, documented range: README "Limits").
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+
+
+# Names are data (node names, capture interfaces, tables), never paths.
+_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}")
+_NAME_RULE = "a name has 1-64 characters from A-Z a-z 0-9 _ . - and does not start with . or -"
+# Free text (scenario and flow names): printable, no control characters, at most this long.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+MAX_TEXT = 200
+# Largest counts and times a scenario may give (further limits on combined sizes:
+# netsim.scenario.limits).
+MAX_SECONDS = 1e7            # ~116 days of simulated time
+MAX_COUNT = 1_000_000        # planes, slots per plane, burst packets ...
+MAX_RATE_MBPS = 1e6          # a flow's rate: 1 Tbit/s
+
+
+# A duration in seconds that may be zero.
+Seconds = Annotated[float, Field(ge=0, le=MAX_SECONDS)]
+
+
+def plain_name(value: str) -> str:
+    if not _NAME.fullmatch(value):
+        raise ValueError(_NAME_RULE)
+    return value
+
+
+def plain_text(value: str) -> str:
+    if len(value) > MAX_TEXT or _CONTROL.search(value) or not value.strip():
+        raise ValueError(f"must be 1-{MAX_TEXT} printable characters, no control characters")
+    return value
 
 
 class Shell(_Section):
     """One Walker shell: `planes` x `sats_per_plane` satellites on circular orbits."""
 
     name: str | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _plain_name(cls, value: str | None) -> str | None:
+        return value if value is None else plain_name(value)
     # Orbit size: give exactly one of altitude_km or mean_motion_rev_per_day.
     altitude_km: float | None = Field(default=None, gt=0, le=100_000)
     # 17 rev/day is an orbit ~10 km up; 0.1 rev/day is beyond the Moon.
@@ -30,9 +65,9 @@ class Shell(_Section):
     # UTC time at which the Walker pattern holds; default: the scenario epoch.
     epoch: str | None = None
     inclination_deg: float = Field(ge=0, le=180)
-    planes: int = Field(ge=1)
-    sats_per_plane: int = Field(ge=1)
-    phasing: int = Field(default=0, ge=0)
+    planes: int = Field(ge=1, le=MAX_COUNT)
+    sats_per_plane: int = Field(ge=1, le=MAX_COUNT)
+    phasing: int = Field(default=0, ge=0, le=MAX_COUNT)
     pattern: Literal["delta", "star"] = "delta"
     raan_spread_deg: float | None = Field(default=None, gt=0, le=360)
 
@@ -56,22 +91,27 @@ class TleSource(_Section):
     """Satellites from a TLE file (two- or three-line sets), propagated with SGP4."""
 
     name: str
-    file: str  # relative paths are relative to the scenario file
-    max_satellites: int | None = Field(default=None, ge=1)
+    file: str = Field(min_length=1, max_length=4096)  # relative paths are relative to the scenario file
+    max_satellites: int | None = Field(default=None, ge=1, le=10 * MAX_COUNT)
     # The file's order as planes of slots (plane by plane), for +Grid ISLs; a file that
     # starts with a "PLANES SLOTS" line declares it itself.
-    planes: int | None = Field(default=None, ge=1)
-    sats_per_plane: int | None = Field(default=None, ge=1)
+    planes: int | None = Field(default=None, ge=1, le=MAX_COUNT)
+    sats_per_plane: int | None = Field(default=None, ge=1, le=MAX_COUNT)
+
+    @field_validator("name")
+    @classmethod
+    def _plain_name(cls, value: str) -> str:
+        return plain_name(value)
 
 
 class Distribution(_Section):
     """A random duration, s: uniform(low, high), exponential(mean) or normal(mean, std) >= 0."""
 
     distribution: Literal["uniform", "exponential", "normal"]
-    low: float | None = Field(default=None, ge=0)
-    high: float | None = Field(default=None, ge=0)
-    mean: float | None = Field(default=None, ge=0)
-    std: float | None = Field(default=None, ge=0)
+    low: float | None = Field(default=None, ge=0, le=MAX_SECONDS)
+    high: float | None = Field(default=None, ge=0, le=MAX_SECONDS)
+    mean: float | None = Field(default=None, ge=0, le=MAX_SECONDS)
+    std: float | None = Field(default=None, ge=0, le=MAX_SECONDS)
 
 
 class TerminalGroup(_Section):
@@ -80,16 +120,16 @@ class TerminalGroup(_Section):
     count: int = Field(ge=0, le=32)
     # Half-angle of the cone around each terminal's boresight it can point into.
     field_of_regard_deg: float = Field(default=90.0, gt=0, le=180)
-    max_slew_rate_deg_s: float = Field(default=5.0, gt=0)
+    max_slew_rate_deg_s: float = Field(default=5.0, gt=0, le=1e9)
     # Dark time to acquire a new partner (fixed or a distribution); seconds to ~100 s
     # in the literature.
-    acquisition_s: float | Distribution = 0.0
+    acquisition_s: Seconds | Distribution = 0.0
     # plus_grid: fixed +Grid partners; list: fixed links from links_file; nearest,
     # least_loaded: links assigned anew at each update (docs/terminals.md).
     policy: Literal["plus_grid", "list", "nearest", "least_loaded"] = "nearest"
     # policy list: a file of links, one pair of satellite names (or 0-based indices in the
     # tier) per line; relative to the scenario file.
-    links_file: str | None = None
+    links_file: str | None = Field(default=None, min_length=1, max_length=4096)
     # plus_grid: plane p slot k links to plane p+1 slot k + cross_plane_offset; across
     # the seam plane P-1 slot k links to plane 0 slot k + seam_offset (default: the
     # Walker phasing F + cross_plane_offset for delta shells, cross_plane_offset for TLE sets).
@@ -100,7 +140,7 @@ class TerminalGroup(_Section):
     # "left", "az<deg>") or one name per terminal. Default: isl ring, up zenith, down nadir.
     boresights: str | list[str] | None = None
     # Tracking jitter of these terminals, µrad rms per axis (default: laser.pointing_jitter_urad).
-    tracking_jitter_urad: float | None = Field(default=None, ge=0)
+    tracking_jitter_urad: float | None = Field(default=None, ge=0, le=1e6)
 
 
 class Terminals(_Section):
@@ -121,6 +161,11 @@ class Terminals(_Section):
 
 class Tier(_Section):
     name: str
+
+    @field_validator("name")
+    @classmethod
+    def _plain_name(cls, value: str) -> str:
+        return plain_name(value)
     # Walker shells and/or TLE files; a tier needs at least one of them.
     shells: list[Shell] = Field(default_factory=list)
     tle: list[TleSource] = Field(default_factory=list)
@@ -156,7 +201,7 @@ class GroundStation(_Section):
     lon_deg: float = Field(ge=-180, le=180)
     alt_km: float = Field(default=0.0, ge=-0.5, le=10)
     # Inhabitants, for the gravity traffic generator (bundled sets fill it); None: unknown.
-    population: int | None = Field(default=None, ge=0)
+    population: int | None = Field(default=None, ge=0, le=10**11)
     # This station's own ground-link limits; not given: those of ground_links.
     terminals: int | None = Field(default=None, ge=1, le=MAX_PORTS)
     elevation_mask_deg: float | None = Field(default=None, ge=0, lt=90)
@@ -186,54 +231,56 @@ class GroundLinks(_Section):
     policy: Literal["nearest", "longest_visibility", "lowest_delay"] = "nearest"
     # Hysteresis: leave a visible satellite only for one at least this much better
     # (fraction of distance or delay); a lost satellite is always replaced.
-    switch_margin: float = Field(default=0.2, ge=0)
-    acquisition_s: float | Distribution = 2.0
+    switch_margin: float = Field(default=0.2, ge=0, le=1e9)  # 1e9: never leave a visible satellite
+    acquisition_s: Seconds | Distribution = 2.0
     # Re-pointing speed of station and satellite ground terminals.
-    max_slew_rate_deg_s: float = Field(default=10.0, gt=0)
+    max_slew_rate_deg_s: float = Field(default=10.0, gt=0, le=1e9)
     # Half-angle of the satellite's nadir-pointing ground terminals' field of regard.
     satellite_field_of_regard_deg: float = Field(default=70.0, gt=0, le=90)
     # optical: the laser budget applies; rf: an ideal link at rf_data_rate_gbps.
     kind: Literal["optical", "rf"] = "optical"
-    rf_data_rate_gbps: float = Field(default=2.0, gt=0)
+    rf_data_rate_gbps: float = Field(default=2.0, ge=1e-6, le=1000)
 
 
 class Receiver(_Section):
     """Photodetector of a laser terminal and its noise (see docs/physics.md)."""
 
     type: Literal["pin", "apd", "preamp"] = "preamp"
-    responsivity_a_per_w: float = Field(default=0.9, gt=0, le=2)
-    thermal_noise_pa_per_sqrt_hz: float = Field(default=20.0, ge=0)
-    apd_gain: float = Field(default=10.0, ge=1)
+    responsivity_a_per_w: float = Field(default=0.9, ge=1e-3, le=2)
+    thermal_noise_pa_per_sqrt_hz: float = Field(default=20.0, ge=0, le=1e6)
+    apd_gain: float = Field(default=10.0, ge=1, le=1e4)
     apd_ionisation_ratio: float = Field(default=0.7, ge=0, le=1)
-    noise_figure_db: float = Field(default=4.5, ge=3)
-    amplifier_gain_db: float = Field(default=30.0, ge=0)
-    optical_bandwidth_ghz: float = Field(default=20.0, gt=0)
+    noise_figure_db: float = Field(default=4.5, ge=3, le=100)
+    amplifier_gain_db: float = Field(default=30.0, ge=0, le=100)
+    optical_bandwidth_ghz: float = Field(default=20.0, ge=1e-3, le=1e5)
 
 
 class Laser(_Section):
     """Laser terminals: line rate, queue, and the optical link budget (docs/physics.md)."""
 
-    data_rate_gbps: float = Field(default=10.0, gt=0, le=1000)
-    queue_packets: int = Field(default=1000, ge=1)
+    # 1 kbit/s .. 1 Tbit/s (ns-3 counts rates in whole bit/s).
+    data_rate_gbps: float = Field(default=10.0, ge=1e-6, le=1000)
+    queue_packets: int = Field(default=1000, ge=1, le=MAX_COUNT)
     # false: ideal links (no bit errors, no range limit), the skeleton's behaviour.
     physics: bool = True
     wavelength_nm: float = Field(default=1550.0, ge=100, le=10_000)
-    tx_power_w: float = Field(default=1.0, gt=0)
-    tx_aperture_mm: float = Field(default=80.0, gt=0)
-    rx_aperture_mm: float = Field(default=80.0, gt=0)
+    tx_power_w: float = Field(default=1.0, ge=1e-9, le=1e4)
+    tx_aperture_mm: float = Field(default=80.0, ge=0.1, le=10_000)
+    rx_aperture_mm: float = Field(default=80.0, ge=0.1, le=10_000)
     # 0: the diffraction limit of the transmit aperture.
-    tx_divergence_urad: float = Field(default=0.0, ge=0)
-    tx_efficiency: float = Field(default=0.8, gt=0, le=1)
-    rx_efficiency: float = Field(default=0.8, gt=0, le=1)
-    pointing_bias_urad: float = Field(default=1.0, ge=0)
-    pointing_jitter_urad: float = Field(default=1.0, ge=0)
+    tx_divergence_urad: float = Field(default=0.0, ge=0, le=1e6)
+    tx_efficiency: float = Field(default=0.8, ge=1e-6, le=1)
+    rx_efficiency: float = Field(default=0.8, ge=1e-6, le=1)
+    pointing_bias_urad: float = Field(default=1.0, ge=0, le=1e6)
+    pointing_jitter_urad: float = Field(default=1.0, ge=0, le=1e6)
     receiver: Receiver = Receiver()
-    target_ber: float = Field(default=1e-12, gt=0, lt=0.5)
-    required_margin_db: float = Field(default=3.0)
+    target_ber: float = Field(default=1e-12, ge=1e-30, lt=0.5)
+    required_margin_db: float = Field(default=3.0, ge=-100, le=100)
 
 
 class Routing(_Section):
-    update_interval_s: float = Field(default=0.1, gt=0)
+    # 1 µs .. 1 day; the number of updates is limited too (netsim.scenario.limits).
+    update_interval_s: float = Field(default=0.1, ge=1e-6, le=86_400)
     metric: Literal["delay", "hops"] = "delay"
     # Tiers whose inter-satellite links routes may use (default: all), e.g. [vleo].
     tiers: list[str] | None = None
@@ -244,14 +291,19 @@ class Routing(_Section):
 
 class UdpCbrFlow(_Section):
     name: str
+
+    @field_validator("name")
+    @classmethod
+    def _text(cls, value: str) -> str:
+        return plain_text(value)
     kind: Literal["udp_cbr"] = "udp_cbr"
     src: str
     dst: str
-    rate_mbps: float = Field(gt=0)
+    rate_mbps: float = Field(gt=0, le=MAX_RATE_MBPS)
     # 12 bytes hold the sequence number and send timestamp; 1472 fills a 1500-byte MTU.
     packet_bytes: int = Field(default=1000, ge=12, le=1472)
-    start_s: float = Field(default=0.0, ge=0)
-    stop_s: float | None = Field(default=None, gt=0)
+    start_s: float = Field(default=0.0, ge=0, le=MAX_SECONDS)
+    stop_s: float | None = Field(default=None, gt=0, le=MAX_SECONDS)
 
 
 class _Flow(_Section):
@@ -259,20 +311,25 @@ class _Flow(_Section):
     ground stations or satellites (SHELL-PLANE-INDEX)."""
 
     name: str | None = None  # default: KIND:SRC>DST
+
+    @field_validator("name")
+    @classmethod
+    def _text(cls, value: str | None) -> str | None:
+        return value if value is None else plain_text(value)
     src: str
     dst: str
-    start_s: float = Field(default=0.0, ge=0)
-    stop_s: float | None = Field(default=None, gt=0)  # default: duration_s
+    start_s: float = Field(default=0.0, ge=0, le=MAX_SECONDS)
+    stop_s: float | None = Field(default=None, gt=0, le=MAX_SECONDS)  # default: duration_s
 
 
 class UdpOnOffFlow(_Flow):
     """UDP on/off: rate_mbps while on, silent while off; SeqTs payloads like udp_cbr."""
 
     kind: Literal["udp_onoff"]
-    rate_mbps: float = Field(gt=0)
+    rate_mbps: float = Field(gt=0, le=MAX_RATE_MBPS)
     packet_bytes: int = Field(default=1000, ge=12, le=1472)
-    on_s: float = Field(default=1.0, gt=0)
-    off_s: float = Field(default=1.0, ge=0)
+    on_s: float = Field(default=1.0, ge=1e-6, le=MAX_SECONDS)
+    off_s: float = Field(default=1.0, ge=0, le=MAX_SECONDS)
     distribution: Literal["constant", "exponential"] = "constant"  # of on_s and off_s
 
 
@@ -281,9 +338,9 @@ class UdpBurstFlow(_Flow):
     (not given: back to back, the laser queue spaces them at the line rate)."""
 
     kind: Literal["udp_burst"]
-    burst_packets: int = Field(ge=1)
-    period_s: float = Field(gt=0)
-    rate_mbps: float | None = Field(default=None, gt=0)
+    burst_packets: int = Field(ge=1, le=MAX_COUNT)
+    period_s: float = Field(ge=1e-6, le=MAX_SECONDS)
+    rate_mbps: float | None = Field(default=None, gt=0, le=MAX_RATE_MBPS)
     packet_bytes: int = Field(default=1000, ge=12, le=1472)
 
 
@@ -300,7 +357,7 @@ class TcpBulkFlow(_Flow):
     """A TCP bulk transfer of `bytes` (0: as much as possible until stop_s)."""
 
     kind: Literal["tcp_bulk"]
-    bytes: int = Field(default=0, ge=0)
+    bytes: int = Field(default=0, ge=0, le=2**50)
     congestion_control: Literal[tuple(TCP_CONGESTION_CONTROLS)] = "new_reno"  # type: ignore[valid-type]
     # 1448 = 1500-byte MTU - IPv4 - TCP - timestamp option.
     segment_bytes: int = Field(default=1448, ge=64, le=1448)
@@ -312,9 +369,9 @@ class PingFlow(_Flow):
     """ICMP echo probes (ns-3 Ping) every interval_s; RTT per probe in ping_probes.csv."""
 
     kind: Literal["ping"]
-    interval_s: float = Field(default=0.1, gt=0)
+    interval_s: float = Field(default=0.1, ge=1e-6, le=MAX_SECONDS)
     packet_bytes: int = Field(default=56, ge=16, le=1472)  # ICMP payload
-    count: int = Field(default=0, ge=0)  # 0: until stop_s
+    count: int = Field(default=0, ge=0, le=10**9)  # 0: until stop_s
 
 
 class FlowGenerator(_Section):
@@ -328,11 +385,11 @@ class FlowGenerator(_Section):
     among: Any = None
     src: Any = None
     dst: Any = None
-    count: int | None = Field(default=None, ge=1)  # random_pairs; gravity: heaviest pairs kept
-    seed: int | None = Field(default=None, ge=0)  # random_pairs (default: the scenario seed)
-    total_rate_mbps: float | None = Field(default=None, gt=0)  # gravity, rate kinds
-    total_bytes: int | None = Field(default=None, ge=1)  # gravity, tcp_bulk
-    populations: dict[str, float] = Field(default_factory=dict)  # gravity (default 1)
+    count: int | None = Field(default=None, ge=1, le=MAX_COUNT)  # random_pairs; gravity: heaviest pairs kept
+    seed: int | None = Field(default=None, ge=0, lt=2**63)  # random_pairs (default: the scenario seed)
+    total_rate_mbps: float | None = Field(default=None, gt=0, le=MAX_RATE_MBPS)  # gravity, rate kinds
+    total_bytes: int | None = Field(default=None, ge=1, le=2**50)  # gravity, tcp_bulk
+    populations: dict[str, Annotated[float, Field(ge=0, le=1e11)]] = Field(default_factory=dict)  # gravity (default 1)
 
 
 TRAFFIC_KINDS = {"udp_cbr": UdpCbrFlow, "udp_onoff": UdpOnOffFlow, "udp_burst": UdpBurstFlow,
@@ -355,7 +412,7 @@ class Outputs(_Section):
     # More pcap selections (docs/traffic.md); none by default.
     pcap: list[PcapSelector] = Field(default_factory=list)
     # Refuse runs that would write more pcap files than this (a guard at scale).
-    pcap_max_files: int = Field(default=256, ge=0)
+    pcap_max_files: int = Field(default=256, ge=0, le=100_000)
     # Bytes kept of each captured frame (the original length is recorded too); at least
     # PPP + IPv4 + TCP headers + 12 bytes, so every field netsim analyze reads is kept.
     pcap_snaplen_bytes: int = 65535
@@ -373,13 +430,30 @@ class Outputs(_Section):
     flow_monitor: bool = False
 
 
+class Limits(_Section):
+    """Guards on the combined sizes of a scenario, sized for a machine with 24 GB and 2
+    cores (the seed fabric's 1.218 M satellites fit); raise them for a bigger one. A
+    scenario over a limit is refused before anything runs (netsim.scenario.limits)."""
+
+    # Satellites of all tiers (each costs ~5 KB at run time).
+    max_satellites: int = Field(default=2_000_000, ge=1, le=10**9)
+    # Forwarding-table cells: nodes x destinations (ground stations and satellite endpoints).
+    max_routing_entries: int = Field(default=500_000_000, ge=1, le=10**12)
+    # Routing updates: (duration_s + drain_s) / update_interval_s (netsim paths: its span).
+    max_updates: int = Field(default=1_000_000, ge=1, le=10**10)
+    # Packets the traffic offers over the run, all flows together.
+    max_packets: int = Field(default=100_000_000, ge=1, le=10**13)
+    # netsim paths: rows of rtt.csv (pairs x updates).
+    max_path_rows: int = Field(default=20_000_000, ge=1, le=10**11)
+
+
 class Scenario(_Section):
     name: str
     seed: int = Field(default=1, ge=0, lt=2**31)
-    duration_s: float = Field(gt=0)
+    duration_s: float = Field(gt=0, le=MAX_SECONDS)
     # After duration_s traffic stops and the network runs this much longer, so packets
     # still in flight arrive instead of counting as lost.
-    drain_s: float = Field(default=1.0, ge=0)
+    drain_s: float = Field(default=1.0, ge=0, le=MAX_SECONDS)
     epoch: str = "2026-01-01T00:00:00"
     constellation: Constellation
     ground_stations: list[GroundStation] = Field(default_factory=list)
@@ -393,6 +467,12 @@ class Scenario(_Section):
     # and expands them into a netsim.scenario.workloads.Workloads model.
     workloads: Any = None
     outputs: Outputs = Outputs()
+    limits: Limits = Limits()
+
+    @field_validator("name")
+    @classmethod
+    def _text(cls, value: str) -> str:
+        return plain_text(value)
 
     @field_validator("epoch")
     @classmethod

@@ -6,6 +6,7 @@ import csv
 from importlib import resources
 
 from netsim.errors import ScenarioError, unknown_key
+from netsim.scenario.describe import shown
 
 # Bundled station sets: name -> CSV in netsim/data (columns name, lat_deg, lon_deg, alt_km,
 # and optionally population: an integer, or empty when unknown).
@@ -34,14 +35,14 @@ def expand_station_set(spec: dict, path) -> list:
         if key not in allowed:
             raise ScenarioError(path, f"ground_stations.{key}", unknown_key(key, ("set", "first", "stations")))
     name = spec.get("set")
-    if name not in STATION_SETS:
+    if not isinstance(name, str) or name not in STATION_SETS:
         raise ScenarioError(path, "ground_stations.set",
-                            f"no bundled set {name!r}; sets: {', '.join(STATION_SETS)}")
+                            f"no bundled set {shown(name)}; sets: {', '.join(STATION_SETS)}")
     rows = station_set(name)
     first = spec.get("first", len(rows))
     if not isinstance(first, int) or isinstance(first, bool) or not 1 <= first <= len(rows):
         raise ScenarioError(path, "ground_stations.first",
-                            f"must be a whole number from 1 to {len(rows)} (got {first!r})")
+                            f"must be a whole number from 1 to {len(rows)} (got {shown(first)})")
     extra = spec.get("stations", [])
     if not isinstance(extra, list):
         raise ScenarioError(path, "ground_stations.stations",

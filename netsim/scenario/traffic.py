@@ -20,6 +20,7 @@ from netsim.scenario.names import SatelliteNames
 FLOW_PORT_BASE = 9000  # flow i uses UDP/TCP port FLOW_PORT_BASE + i
 MAX_FLOWS = 65535 - FLOW_PORT_BASE
 RATE_KINDS = ("udp_cbr", "udp_onoff")
+MAX_GRAVITY_PAIRS = 10_000_000
 
 def expand_traffic(scenario: Scenario, path, satellites: SatelliteNames | None = None) -> Scenario:
     """The scenario with its traffic as a list of checked flow models (generators expanded)."""
@@ -175,6 +176,8 @@ def _generate(entry: dict, key: str, index: int, ctx: _Context) -> list:
     elif spec.generate == "random_pairs":
         if spec.count is None:
             raise ScenarioError(path, f"{key}.count", "required for random_pairs: how many flows")
+        if spec.count > MAX_FLOWS:
+            raise ScenarioError(path, f"{key}.count", f"{spec.count} flows; at most {MAX_FLOWS} (one UDP/TCP port each)")
         if spec.count > n_pairs:
             raise ScenarioError(path, f"{key}.count", f"only {n_pairs} distinct pairs to choose from (got {spec.count})")
         rng = np.random.default_rng(spec.seed if spec.seed is not None else ctx.scenario.seed)
@@ -222,6 +225,10 @@ def _gravity(spec: FlowGenerator, key: str, kind: str, src_names, dst_names, ctx
     def pop(name: str) -> float:
         return float(spec.populations.get(name, known.get(name, 1.0)))
 
+    n_pairs = len(src_names) * len(dst_names)
+    if n_pairs > MAX_GRAVITY_PAIRS:
+        raise ScenarioError(path, key, f"gravity weighs every pair: {n_pairs:,} pairs of endpoints; at most "
+                                       f"{MAX_GRAVITY_PAIRS:,} (choose fewer endpoints, or random_pairs)")
     pairs = [(s, d) for s in src_names for d in dst_names if s != d]
     weight = np.array([pop(s) * pop(d) for s, d in pairs])
     if spec.count is not None and spec.count < len(pairs):

@@ -42,6 +42,9 @@ def declared_grid(text: str) -> tuple[int, int] | None:
     return None
 
 
+MAX_TLE_BYTES = 1 << 30  # ~5 M satellites
+
+
 def parse_tle(text: str, path: str | Path = "<tle>") -> list[TleRecord]:
     """Two- or three-line element sets (after an optional "PLANES SLOTS" line); errors
     name the file and the line."""
@@ -56,7 +59,8 @@ def parse_tle(text: str, path: str | Path = "<tle>") -> list[TleRecord]:
             continue
         if not line.startswith("1 "):
             if title is not None:
-                raise ScenarioError(path, "", f"line {n + 1}: expected TLE line 1 (starting '1 ') after title {title!r}")
+                raise ScenarioError(path, "", f"line {n + 1}: expected TLE line 1 (starting '1 ') after a title line; "
+                                              "is this a TLE file?")
             title = line[2:].strip() if line.startswith("0 ") else line.strip()
             n += 1
             continue
@@ -71,7 +75,7 @@ def parse_tle(text: str, path: str | Path = "<tle>") -> list[TleRecord]:
         records.append(TleRecord(title or line[2:7].strip(), line, line2, n + 1))
         title, n = None, n + 2
     if title is not None:
-        raise ScenarioError(path, "", f"line {len(lines)}: title {title!r} has no element lines")
+        raise ScenarioError(path, "", f"line {len(lines)}: a title line has no element lines after it")
     if not records:
         raise ScenarioError(path, "", "no TLE sets found (expected lines starting '1 ' and '2 ')")
     return records
@@ -94,8 +98,12 @@ def read_tle(path: str | Path) -> list[TleRecord]:
 
 def _read_text(path: str | Path) -> str:
     path = Path(path)
+    if path.exists() and not path.is_file():
+        raise ScenarioError(path, "", "not a regular file; give a TLE text file")
     try:
-        return path.read_text()
+        if path.stat().st_size > MAX_TLE_BYTES:
+            raise ScenarioError(path, "", f"larger than {MAX_TLE_BYTES // 2**20} MiB; not a TLE file netsim reads")
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ScenarioError(path, "", "TLE file not found") from None
     except (OSError, UnicodeDecodeError) as err:

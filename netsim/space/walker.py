@@ -54,9 +54,14 @@ def closest_approach_rad(inclination_rad: float, delta_raan_rad, delta_u_rad) ->
 def closest_pair(inclination_rad: float, planes: int, per_plane: int, phasing: int,
                  spread_rad: float) -> tuple[float, int, int]:
     """(angle, plane offset dp, slot offset dk) of the closest approach of any two
-    satellites of a Walker shell over a whole orbit. Pairs depend only on (dp, dk), so
-    this scans (P - 1) * S + (S - 1) cases instead of all T^2 pairs. Angle = pi when the
-    shell has one satellite."""
+    satellites of a Walker shell over a whole orbit. Angle = pi when the shell has one
+    satellite.
+
+    Pairs depend only on (dp, dk), and for a given dp the cosine of the closest approach
+    is R cos(du + phi) - C in the phase difference du (closest_approach_rad), largest at
+    du = -phi. The du of the slots form a lattice of spacing 2pi / S, so the closest slot
+    offset is one of the two lattice points around -phi: O(P) work whatever S, instead of
+    scanning all (P - 1) * S offsets (which `closest_pair_scan` still does, for tests)."""
     total = planes * per_plane
     best = (np.pi, 0, 0)
     # Same plane: equal spacing 2pi / S, nearest at dk = 1.
@@ -64,11 +69,47 @@ def closest_pair(inclination_rad: float, planes: int, per_plane: int, phasing: i
         best = (2 * np.pi / per_plane, 0, 1)
     if planes < 2:
         return best
+    ci, si2 = np.cos(inclination_rad), np.sin(inclination_rad) ** 2
+    for start in range(1, planes, 1 << 20):
+        dp = np.arange(start, min(planes, start + (1 << 20)))
+        d_raan = spread_rad * dp / planes
+        c_do, s_do = np.cos(d_raan), np.sin(d_raan)
+        a = (c_do + ci**2 * c_do + si2) / 2
+        phi = np.arctan2(ci * s_do, a)
+        # slot position (real) where du = -phi: du = 2pi (dk + F dp / P) / S (mod 2pi)
+        x = (-phi / (2 * np.pi)) * per_plane - phasing * dp / planes
+        below = np.mod(np.floor(x), per_plane).astype(np.int64)
+        candidates = np.stack([below, (below + 1) % per_plane])
+        angles = np.stack([closest_approach_rad(inclination_rad, d_raan, _delta_u(dk, dp, per_plane, phasing, total))
+                           for dk in candidates])
+        # equal angles: the smaller slot offset, as a scan in (dp, dk) order would pick
+        pick = np.where((angles[0] < angles[1]) | ((angles[0] == angles[1]) & (candidates[0] < candidates[1])), 0, 1)
+        angle = np.where(pick == 0, angles[0], angles[1])
+        dk = np.where(pick == 0, candidates[0], candidates[1])
+        i = int(np.argmin(angle))
+        if angle[i] < best[0]:
+            best = (float(angle[i]), int(dp[i]), int(dk[i]))
+    return best
+
+
+def _delta_u(dk, dp, per_plane: int, phasing: int, total: int):
+    return 2 * np.pi * ((dk / per_plane + phasing * dp / total) % 1.0)
+
+
+def closest_pair_scan(inclination_rad: float, planes: int, per_plane: int, phasing: int,
+                      spread_rad: float) -> tuple[float, int, int]:
+    """closest_pair by scanning every (dp, dk): (P - 1) * S cases; the reference for tests."""
+    total = planes * per_plane
+    best = (np.pi, 0, 0)
+    if per_plane > 1:
+        best = (2 * np.pi / per_plane, 0, 1)
+    if planes < 2:
+        return best
     dk = np.arange(per_plane)
     for dp_chunk in np.array_split(np.arange(1, planes), max(1, (planes * per_plane) // 1_000_000 + 1)):
         dp = dp_chunk[:, None]
-        du = 2 * np.pi * ((dk[None, :] / per_plane + phasing * dp / total) % 1.0)
-        angle = closest_approach_rad(inclination_rad, spread_rad * dp / planes, du)
+        angle = closest_approach_rad(inclination_rad, spread_rad * dp / planes,
+                                     _delta_u(dk[None, :], dp, per_plane, phasing, total))
         flat = int(np.argmin(angle))
         if angle.flat[flat] < best[0]:
             best = (float(angle.flat[flat]), int(dp_chunk[flat // per_plane]), int(dk[flat % per_plane]))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import shutil
+import os
 import signal
 import sys
 import time
@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from netsim.errors import NetsimError
+from netsim.files import io_reason, make_out_dir, new_file
 from netsim.sweep import results
 from netsim.sweep.spec import Sweep
 
@@ -54,7 +55,11 @@ def _job(sweep: Sweep, point, out_dir: Path) -> dict:
 @contextlib.contextmanager
 def _driver_lock(out_dir: Path):
     """One driver per output folder (the kernel drops the lock if the driver is killed)."""
-    with open(out_dir / ".sweep.lock", "a") as lock:
+    try:
+        fd = os.open(out_dir / ".sweep.lock", os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o644)
+    except OSError as err:
+        raise NetsimError(f"{out_dir / '.sweep.lock'}: cannot open the sweep lock: {io_reason(err)}") from None
+    with os.fdopen(fd, "a") as lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -65,28 +70,35 @@ def _driver_lock(out_dir: Path):
 @contextlib.contextmanager
 def _sigterm_as_interrupt():
     def handler(signum, frame):
-        raise KeyboardInterrupt
+        raise KeyboardInterrupt(signal.Signals(signum).name)
     try:
-        old = signal.signal(signal.SIGTERM, handler)
+        old = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGHUP)}
     except ValueError:  # not the main thread
         yield
         return
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, old)
+        for sig, previous in old.items():
+            signal.signal(sig, previous)
 
 
 def run_sweep(sweep: Sweep, out_dir: Path | None = None, *, cluster: str | None = None, address: str | None = None,
               workers: int | None = None, retry_failed: bool = False, progress: bool = True) -> SweepReport:
-    out_dir = Path(out_dir or default_out(sweep))
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / results.RUNS_DIR).mkdir(exist_ok=True)
+    out_dir = make_out_dir(Path(out_dir or default_out(sweep)))
+    runs = out_dir / results.RUNS_DIR
+    if runs.is_symlink() or (runs.exists() and not runs.is_dir()):
+        raise NetsimError(f"{runs}: must be a folder, not a symlink or a file; remove it")
+    try:
+        runs.mkdir(exist_ok=True)
+    except OSError as err:
+        raise NetsimError(f"--out: cannot create {runs}: {io_reason(err)}") from None
     with _driver_lock(out_dir), _sigterm_as_interrupt():
-        shutil.copyfile(sweep.path, out_dir / "sweep.yaml")
-        shutil.copyfile(sweep.base_path, out_dir / "base.yaml")
+        for source, name in ((sweep.path, "sweep.yaml"), (sweep.base_path, "base.yaml")):
+            with new_file(out_dir / name, "wb") as f:
+                f.write(Path(source).read_bytes())
         state = states(sweep, out_dir, retry_failed)
-        pending = [p for p in sweep.points if state[p.run_id] == "pending"]
+        pending = [p for p in sweep.points if state[p.run_id] in results.TO_RUN]
         report = SweepReport(out_dir, len(sweep.points))
         summaries: dict[str, dict] = {}
         cache: dict = {}

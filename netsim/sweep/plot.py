@@ -53,13 +53,16 @@ def plot(rows: list[dict], metric: str, against: str, out_png: Path, **options) 
     """Draw figure(rows, metric, against, **options) into a PNG (written whole or not at all)."""
     import matplotlib.pyplot as plt
 
+    from netsim.files import make_out_dir, new_path
+
     fig = figure(rows, metric, against, **options)
     out_png = Path(out_png)
-    out_png.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_png.with_name(f".{out_png.stem}.partial.png")
-    fig.savefig(tmp)
-    plt.close(fig)
-    tmp.replace(out_png)
+    make_out_dir(out_png.parent, "--plot-out")
+    try:
+        with new_path(out_png, keep_suffix=True) as tmp:  # a new file, renamed into place
+            fig.savefig(tmp)
+    finally:
+        plt.close(fig)
     return out_png
 
 

@@ -14,6 +14,8 @@ import math
 import os
 from pathlib import Path
 
+from netsim.files import new_path
+
 SCENARIO_FILE = "scenario.yaml"
 LOG_FILE = "run.log"
 RESULTS_FILE = "results.parquet"
@@ -33,10 +35,20 @@ def read_manifest(run_dir: Path) -> dict | None:
         return None
 
 
+# States of a point: ok and failed are results; pending and incomplete (a run killed
+# before it finished: status running, its process gone) are run (again).
+TO_RUN = ("pending", "incomplete")
+
+
 def run_state(run_dir: Path, retry_failed: bool = False) -> str:
-    """'ok', 'failed' (a result: recorded, not rerun) or 'pending' (missing, running, interrupted)."""
+    """'ok', 'failed' (a result: recorded, not rerun), 'incomplete' (killed: status running
+    but its process is gone) or 'pending' (missing, interrupted)."""
+    from netsim.run.folder import killed
+
     manifest = read_manifest(run_dir)
     status = manifest.get("status") if manifest else None
+    if killed(manifest):
+        return "incomplete"
     if status == "ok" and (Path(run_dir) / "flows.csv").is_file():
         return "ok"
     if status == "failed" and not retry_failed and not str(manifest.get("error", "")).startswith(_INTERRUPTION_ERRORS):
@@ -132,9 +144,8 @@ def _write_parquet(rows: list[dict], path: Path, first: list[str]) -> None:
         columns += [k for k in row if k not in columns]
     table = pa.table({c: _column([row.get(c) for row in rows]) for c in columns}) if rows else \
         pa.table({c: pa.array([], type=pa.string()) for c in columns})
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.partial")
-    pq.write_table(table, tmp)
-    os.replace(tmp, path)
+    with new_path(path) as tmp:
+        pq.write_table(table, tmp)
 
 
 def point_columns(sweep) -> list[str]:
@@ -162,7 +173,7 @@ def write_tables(sweep, out_dir: Path, summaries: dict[str, dict], cache: dict |
         if entry is None or (fresh is not None and entry[0] is not fresh):
             summary = fresh
             if summary is None:
-                if run_state(run_dir) == "pending":
+                if run_state(run_dir) in TO_RUN:
                     continue
                 summary = summarise(run_dir)
             entry = cache[point.run_id] = (summary, read_flows(run_dir) if summary["status"] == "ok" else [])

@@ -25,7 +25,11 @@ from netsim.scenario.dotted import parse_path, set_path
 
 SAMPLINGS = ("grid", "zip", "random")
 TOP_KEYS = ("name", "base", "set", "sampling", "samples", "sampling_seed", "axes", "replicates", "seeds",
-            "retries", "timeout_s", "cluster")
+            "retries", "timeout_s", "cluster", "max_points")
+# Points a sweep may have unless its file raises `max_points` (each is validated as a
+# scenario, ~1-10 ms, and gets a run folder).
+MAX_POINTS = 10_000
+MAX_POINTS_LIMIT = 10_000_000
 # grid/zip: how an axis lists its values; random: how an axis draws them.
 LIST_SPECS = ("values", "linspace", "geomspace", "range")
 RANDOM_SPECS = ("uniform", "log_uniform", "int", "choice")
@@ -63,7 +67,7 @@ class Sweep:
 
 # ---------------------------------------------------------------------------- axes
 
-def _axis_values(spec: Any, sampling: str, key: str, where) -> list | dict:
+def _axis_values(spec: Any, sampling: str, key: str, where, max_points: int = MAX_POINTS) -> list | dict:
     """grid/zip: the list of values; random: a {kind: args} distribution."""
     if isinstance(spec, list):
         if not spec:
@@ -85,10 +89,15 @@ def _axis_values(spec: Any, sampling: str, key: str, where) -> list | dict:
             raise SweepError(where, k, f"must be a non-empty list (got {args!r})")
         return args if kind == "values" else {"choice": args}
     numbers = isinstance(args, list) and all(isinstance(a, (int, float)) and not isinstance(a, bool) for a in args)
+    if numbers and not all(math.isfinite(a) for a in args):
+        raise SweepError(where, k, f"numbers must be finite (got {args!r})")
     if kind in ("linspace", "geomspace"):
         if not numbers or len(args) != 3 or not isinstance(args[2], int) or args[2] < 1:
             raise SweepError(where, k, f"must be [start, stop, count] with count an integer >= 1 (got {args!r})")
         start, stop, n = args
+        if n > max_points:
+            raise SweepError(where, k, f"{n:,} values, more than max_points = {max_points:,} (raise max_points "
+                                       "in the sweep file if the machine can take it)")
         if kind == "geomspace" and (start <= 0 or stop <= 0):
             raise SweepError(where, k, f"start and stop must be > 0 (got {args!r})")
         if n == 1:
@@ -103,6 +112,9 @@ def _axis_values(spec: Any, sampling: str, key: str, where) -> list | dict:
         n = math.ceil((stop - start) / step - 1e-9)
         if n < 1:
             raise SweepError(where, k, f"is empty (got {args!r})")
+        if n > max_points:
+            raise SweepError(where, k, f"{n:,} values, more than max_points = {max_points:,} (raise max_points "
+                                       "in the sweep file if the machine can take it)")
         ints = all(isinstance(a, int) for a in (start, stop, step))
         return [start + i * step if ints else _clean(start + i * step) for i in range(n)]
     # random distributions
@@ -110,8 +122,8 @@ def _axis_values(spec: Any, sampling: str, key: str, where) -> list | dict:
         raise SweepError(where, k, f"must be [low, high] with low <= high (got {args!r})")
     if kind == "log_uniform" and args[0] <= 0:
         raise SweepError(where, k, f"low must be > 0 (got {args!r})")
-    if kind == "int" and not all(isinstance(a, int) for a in args):
-        raise SweepError(where, k, f"low and high must be integers (got {args!r})")
+    if kind == "int" and not all(isinstance(a, int) and -2**62 <= a <= 2**62 for a in args):
+        raise SweepError(where, k, f"low and high must be integers from -2^62 to 2^62 (got {args!r})")
     return {kind: args}
 
 
@@ -165,6 +177,10 @@ def _axis_of(key: str, axis_parts: dict) -> str:
 
 def run_id(scenario: dict) -> str:
     """Deterministic id of a resolved scenario (its seed included): the run folder's name."""
+    from netsim.scenario.model import Limits
+
+    if scenario.get("limits") == Limits().model_dump(mode="json"):  # ids as before the limits section
+        scenario = {k: v for k, v in scenario.items() if k != "limits"}
     text = json.dumps(scenario, sort_keys=True, separators=(",", ":"), allow_nan=False)
     return hashlib.sha256(text.encode()).hexdigest()[:RUN_ID_CHARS]
 
@@ -203,6 +219,15 @@ def sweep_from_dict(raw: Any, path: str | Path = "<sweep>") -> Sweep:
     # Absolute path: TLE files in the base resolve to absolute paths, valid from any run folder.
     base = load_scenario(base_path).model_dump(mode="json")
 
+    max_points = raw.get("max_points", MAX_POINTS)
+    if isinstance(max_points, bool) or not isinstance(max_points, int) or not 1 <= max_points <= MAX_POINTS_LIMIT:
+        raise SweepError(path, "max_points", f"must be an integer from 1 to {MAX_POINTS_LIMIT:,} (got {max_points!r})")
+
+    def too_many(key: str, n: int, what: str) -> None:
+        if n > max_points:
+            raise SweepError(path, key, f"{what}: {n:,}, more than max_points = {max_points:,} (raise max_points "
+                                        "in the sweep file if the machine can take it)")
+
     sampling = raw.get("sampling", "grid")
     if sampling not in SAMPLINGS:
         raise SweepError(path, "sampling", f"must be one of {', '.join(SAMPLINGS)} (got {sampling!r})")
@@ -213,11 +238,14 @@ def sweep_from_dict(raw: Any, path: str | Path = "<sweep>") -> Sweep:
         _expect(path, "samples", samples, (int,), "an integer >= 1")
         if samples < 1:
             raise SweepError(path, "samples", f"must be an integer >= 1 (got {samples})")
+        too_many("samples", samples, "points drawn")
     else:
         for key in ("samples", "sampling_seed"):
             if key in raw:
                 raise SweepError(path, key, f"only with sampling: random (sampling is {sampling})")
     sampling_seed = _expect(path, "sampling_seed", raw.get("sampling_seed", 0), (int,), "an integer")
+    if not 0 <= sampling_seed < 2**63:
+        raise SweepError(path, "sampling_seed", f"must be an integer from 0 to 2^63-1 (got {sampling_seed})")
 
     fixed = raw.get("set") or {}
     _expect(path, "set", fixed, (dict,), "a mapping of dotted paths to values")
@@ -243,7 +271,7 @@ def sweep_from_dict(raw: Any, path: str | Path = "<sweep>") -> Sweep:
     axis_parts = {}
     for key, spec in axes_raw.items():
         axis_parts[key] = check_path("axes", key)
-        axes[key] = _axis_values(spec, sampling, f"axes.{key}", path)
+        axes[key] = _axis_values(spec, sampling, f"axes.{key}", path, max_points)
 
     if "replicates" in raw and "seeds" in raw:
         raise SweepError(path, "seeds", "give replicates or seeds, not both")
@@ -256,13 +284,22 @@ def sweep_from_dict(raw: Any, path: str | Path = "<sweep>") -> Sweep:
         n = raw.get("replicates", 1)
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
             raise SweepError(path, "replicates", f"must be an integer >= 1 (got {n!r})")
+        too_many("replicates", n, "replicates")
+        if base["seed"] + n > 2**31:
+            raise SweepError(path, "replicates", f"seeds {base['seed']}..{base['seed'] + n - 1} go beyond 2^31-1")
         seeds = [base["seed"] + r for r in range(n)]
     retries = raw.get("retries", 0)
     if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
         raise SweepError(path, "retries", f"must be an integer >= 0 (got {retries!r})")
     timeout = raw.get("timeout_s")
-    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0):
-        raise SweepError(path, "timeout_s", f"must be a number of seconds > 0 (got {timeout!r})")
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))
+                                or not 0 < timeout <= 1e7):
+        raise SweepError(path, "timeout_s", f"must be a number of seconds, 0 < timeout_s <= 1e7 (got {timeout!r})")
+    if retries > 100:
+        raise SweepError(path, "retries", f"must be at most 100 (got {retries})")
+    combos = (math.prod(len(v) for v in axes.values()) if sampling == "grid"
+              else max((len(v) for v in axes.values()), default=1) if sampling == "zip" else samples)
+    too_many("axes", combos * len(seeds), "points (combinations x replicates)")
     from netsim.sweep.cluster import check_cluster_section
 
     cluster = check_cluster_section(raw.get("cluster") or {}, path)

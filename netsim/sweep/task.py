@@ -30,7 +30,8 @@ def run_point(job: dict) -> dict:
     failed run)."""
     run_dir = Path(job["run_dir"])
     run_dir.mkdir(parents=True, exist_ok=True)
-    with open(run_dir / ".lock", "a") as lock:
+    fd = os.open(run_dir / ".lock", os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o644)
+    with os.fdopen(fd, "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # waits for a still-running earlier attempt
         if results.run_state(run_dir) == "ok":
             return results.summarise(run_dir)
@@ -51,7 +52,9 @@ def _attempt(run_dir: Path, lock_fd: int, timeout_s: float | None) -> str | None
                str(run_dir / results.SCENARIO_FILE), "--out", str(run_dir), "--quiet"]
     log_path = run_dir / results.LOG_FILE
     start = time.monotonic()
-    with open(log_path, "w") as log:
+    log_path.unlink(missing_ok=True)  # a new file, never through a symlink left at its name
+    fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+    with os.fdopen(fd, "w") as log:
         proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                 pass_fds=(lock_fd,))
         try:
@@ -91,6 +94,6 @@ def _record_failure(run_dir: Path, error: str, attempt: int) -> None:
 
 
 def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.partial")
-    tmp.write_text(text)
-    os.replace(tmp, path)
+    from netsim.files import write_text
+
+    write_text(path, text)

@@ -8,6 +8,7 @@ updates (docs/view.md).
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from dataclasses import dataclass
@@ -43,6 +44,8 @@ def check_out(out: Path) -> None:
     """Refuse an --out that cannot be written, before any work."""
     if out.is_dir():
         raise NetsimError(f"--out: {out} is a folder; give the path of the HTML file to write")
+    if out.exists() and not out.is_symlink() and not out.is_file():
+        raise NetsimError(f"--out: {out} exists and is not a regular file (a device or a fifo); give a file path")
     parent = out.parent if str(out.parent) else Path(".")
     if not parent.is_dir():
         problem = "is not a folder" if parent.exists() else "does not exist"
@@ -63,19 +66,20 @@ def write_view(source_path: str | Path, out: str | Path | None = None, time_s: f
         raise NetsimError(f"--max-satellites: must be >= 1 (got {max_per_tier})")
     if max_frames < 1:
         raise NetsimError(f"--max-frames: must be >= 1 (got {max_frames})")
+    if time_s is not None and not (math.isfinite(time_s) and time_s >= 0):
+        raise NetsimError(f"--time: must be a finite number of seconds >= 0 (got {time_s})")
     check_out(out)
     source = open_source(source_path)
     update = select_update(source, time_s)
     model = build(source, update, max_per_tier, max_frames, state_budget)
     notes = page_notes(model, max_per_tier)
     text = page_html(model, notes)
-    tmp = out.with_name(out.name + ".partial")
+    from netsim.files import write_text
+
     try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, out)
-    except OSError as err:
-        tmp.unlink(missing_ok=True)
-        raise NetsimError(f"--out: cannot write {out}: {err.strerror}") from None
+        write_text(out, text)  # a new file, renamed into place
+    except NetsimError as err:
+        raise NetsimError(f"--out: {err}") from None
     return ViewResult(out, len(text.encode("utf-8")), len(model.frames), time.perf_counter() - start, notes)
 
 
