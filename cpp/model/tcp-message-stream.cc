@@ -246,6 +246,11 @@ StreamListener::Setup(Ptr<Node> node, uint16_t port, uint32_t bufferBytes)
     // Accepted sockets are forks of this one: they inherit its receive buffer.
     m_socket->SetAttribute("RcvBufSize", UintegerValue(bufferBytes));
     m_socket->SetAttribute("SndBufSize", UintegerValue(1u << 16));
+    // Delayed ACKs wait at most 40 ms (Linux's TCP_ATO_MIN), not ns-3's 200 ms: a
+    // 200 ms delayed ACK races the sender's 200 ms minimum RTO, and after a timeout
+    // (window of one segment) every segment is then retransmitted spuriously once and
+    // the window never grows back (seen as one 9 kB segment per 224 ms).
+    m_socket->SetAttribute("DelAckTimeout", TimeValue(MilliSeconds(40)));
     NS_ABORT_MSG_IF(m_socket->Bind(InetSocketAddress(Ipv4Address::GetAny(), port)) != 0,
                     "StreamListener: cannot bind port " << port << " on node " << node->GetId());
     m_socket->Listen();

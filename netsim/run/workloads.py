@@ -188,6 +188,7 @@ class WorkloadRun:
                         work.rate_per_million * population[name] / 1e6
                     client.SetArrivals(rate, work.arrivals == "poisson", CLIENT_STREAM_BASE + index, t(work.start_s),
                                        t(stop))
+                client.Start()  # its socket, and the first arrival scheduled
                 self.clients.append((wi, g, index))
             flow += 1
         self.client_first.append(self.helper.GetNClients())
