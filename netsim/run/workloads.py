@@ -407,6 +407,7 @@ class WorkloadRun:
         outputs.write_csv(self.run_dir / "requests.csv", REQUEST_COLUMNS, out.requests)
         outputs.write_csv(self.run_dir / "jobs.csv", JOB_COLUMNS, out.jobs)
         outputs.write_csv(self.run_dir / "storage.csv", STORAGE_COLUMNS, out.storage)
+        out.summary.update(summarise(out))
         return out
 
     def _requests(self, out: "WorkloadResults", books: outputs.Books) -> None:
@@ -470,8 +471,6 @@ class WorkloadRun:
             if sent_by_clients != in_books:
                 out.problems.append(f"inference {work.name!r}: the clients sent {sent_by_clients} request segments, "
                                     f"{in_books} entered the fabric")
-        out.summary["requests"] = {s: int(sum(1 for r in out.requests if r["status"] == s))
-                                   for s in ("answered", "lost", "in_flight", "unaccounted")}
 
     def _jobs(self, out: "WorkloadResults") -> None:
         rec = self.recorder
@@ -571,3 +570,44 @@ def station_percentiles(requests: list[dict]) -> list[dict]:
                      "lost": sum(r["status"] == "lost" for r in rs), "in_flight": sum(r["status"] == "in_flight" for r in rs),
                      **dict(zip(("total_mean_ms", "total_p50_ms", "total_p90_ms", "total_p99_ms", "total_max_ms"), stats))})
     return rows
+
+
+def _quantiles(values: list[float]) -> dict:
+    """mean, p50, p90, p99, max of values (None for each when there are none)."""
+    keys = ("mean", "p50", "p90", "p99", "max")
+    if not values:
+        return dict.fromkeys(keys)
+    a = np.asarray(values, dtype=float)
+    return dict(zip(keys, [float(a.mean()), *map(float, np.percentile(a, [50, 90, 99])), float(a.max())]))
+
+
+def summarise(out: WorkloadResults) -> dict:
+    """The run's workloads in numbers (manifest `workloads`, the console, sweeps'
+    results.parquet): the requests' books (answered + lost by cause + in flight =
+    sent), their latency, per-station percentiles; iterations, step and communication
+    times of the jobs; storage transfers and their throughput."""
+    requests = out.requests
+    status = {s: sum(1 for r in requests if r["status"] == s) for s in ("answered", "lost", "in_flight", "unaccounted")}
+    causes: dict[str, int] = {}
+    for r in requests:
+        if r["status"] == "lost":
+            causes[r["cause"]] = causes.get(r["cause"], 0) + 1
+    totals = [r["total_ms"] for r in requests if r["status"] == "answered"]
+    done = [j for j in out.jobs if j["completed"]]
+    finished = [x for x in out.storage if x["completed"]]
+    return {
+        "requests": {"sent": len(requests), **status, "lost_by_cause": dict(sorted(causes.items())),
+                     "total_ms": _quantiles(totals),
+                     "stations": station_percentiles(requests)},
+        "jobs": {"iterations": len(out.jobs), "completed": len(done),
+                 "step_s": _quantiles([j["step_s"] for j in done]),
+                 "communication_s": _quantiles([j["communication_s"] for j in done]),
+                 "retransmissions": sum(j["retransmissions"] for j in out.jobs),
+                 "lost": sum(j[f"lost_{c}"] for j in out.jobs for c in outputs.LOSS_CAUSES),
+                 "handovers": sum(j["handovers"] for j in out.jobs)},
+        "storage": {"transfers": len(out.storage), "completed": len(finished),
+                    "bytes": sum(x["bytes"] for x in finished),
+                    "throughput_gbps": _quantiles([x["throughput_gbps"] for x in finished
+                                                   if x["throughput_gbps"] is not None]),
+                    "duration_s": _quantiles([x["duration_s"] for x in finished])},
+    }
