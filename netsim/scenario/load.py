@@ -49,7 +49,7 @@ def scenario_from_dict(raw: Any, path: str | Path = "<scenario>") -> Scenario:
     stations = {g.name for g in scenario.ground_stations}
     endpoints = {end for flow in scenario.traffic for end in (flow.src, flow.dst) if end not in stations}
     limits.check_routing(scenario, path, scenario.satellite_count + sum(map(len, names.tle_names.values())),
-                         len(endpoints))
+                         len(endpoints) + limits.workload_endpoints(scenario))
     limits.check_traffic(scenario, path)
     return scenario
 

@@ -170,9 +170,9 @@ class Tier(_Section):
     shells: list[Shell] = Field(default_factory=list)
     tle: list[TleSource] = Field(default_factory=list)
     terminals: Terminals = Terminals()
-    # Compute of each satellite, TOPS (1e12 operations per second); workloads need it
-    # on the tiers they compute in (docs/workloads.md).
-    compute_tops: float | None = Field(default=None, gt=0, le=1e9)
+    # Compute of each satellite, TOPS (1e12 operations per second; 1e-6: a million per
+    # second); workloads need it on the tiers they compute in (docs/workloads.md).
+    compute_tops: float | None = Field(default=None, ge=1e-6, le=1e9)
 
 
 class Constellation(_Section):

@@ -13,16 +13,18 @@ every scenario error.
 from __future__ import annotations
 
 import csv
+import io
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from netsim.errors import ScenarioError, unknown_key
 from netsim.scenario.describe import describe, dotted, first_error, section_type
-from netsim.scenario.model import TCP_CONGESTION_CONTROLS, Scenario, Shell, _Section
+from netsim.scenario.model import (MAX_COUNT, MAX_SECONDS, TCP_CONGESTION_CONTROLS, Scenario, Shell, _Section,
+                                   plain_name)
 from netsim.scenario.names import SatelliteNames
 
 # Bytes a workload's UDP segment starts with (ns3::WorkloadHeader).
@@ -31,13 +33,18 @@ HEADER_BYTES = 12
 JUMBO_SEGMENT_BYTES = 9000 - 20 - 20 - 12
 
 
+# Longest compute of one request or one iteration (a day): compute times are nanosecond
+# integers in the core.
+MAX_COMPUTE_S = 86400.0
+
+
 class Checkpoint(_Section):
     """Every `every` iterations each of the job's satellites sends its share of `bytes`
     to its storage satellite in `tier` (TCP); `restore`: first each reads its share back."""
 
-    every: int = Field(ge=1)
+    every: int = Field(ge=1, le=MAX_COUNT)
     bytes: int = Field(ge=1, le=10**15)  # the whole checkpoint, split evenly over the job's satellites
-    tier: str
+    tier: str = Field(max_length=64)
     # nearest: each satellite's nearest storage satellite at the job's start; single: the
     # one nearest to the job's first satellite, for all; random: one per satellite (seeded).
     placement: Literal["nearest", "single", "random"] = "nearest"
@@ -49,20 +56,25 @@ class TrainingJob(_Section):
     """k satellites of a tier: iterations of compute, then an all-reduce of the gradient."""
 
     name: str
-    tier: str
-    satellites: int = Field(ge=1)
+    tier: str = Field(max_length=64)
+    satellites: int = Field(ge=1, le=MAX_COUNT)
+
+    @field_validator("name")
+    @classmethod
+    def _plain_name(cls, value: str) -> str:
+        return plain_name(value)
     # plane_run: consecutive slots of one plane; plane_block: `planes` adjacent planes,
     # satellites / planes consecutive slots in each (ring order snakes through them);
     # random: anywhere in the tier (seeded).
     placement: Literal["plane_run", "plane_block", "random"] = "plane_run"
-    shell: str | None = None  # the tier's Walker shell for plane placements (default: its first)
-    plane: int | None = Field(default=None, ge=0)  # first plane (default: drawn from seed)
-    slot: int | None = Field(default=None, ge=0)  # first slot (default: drawn from seed)
-    planes: int = Field(default=2, ge=1)  # plane_block
-    seed: int | None = Field(default=None, ge=0)  # default: the scenario seed
+    shell: str | None = Field(default=None, max_length=64)  # Walker shell for plane placements (default: the tier's first)
+    plane: int | None = Field(default=None, ge=0, le=MAX_COUNT)  # first plane (default: drawn from seed)
+    slot: int | None = Field(default=None, ge=0, le=MAX_COUNT)  # first slot (default: drawn from seed)
+    planes: int = Field(default=2, ge=1, le=MAX_COUNT)  # plane_block
+    seed: int | None = Field(default=None, ge=0, lt=2**31)  # default: the scenario seed
     # The chosen satellites in ring order, as the loader resolved them (given: used as is).
-    members: list[str] | None = None
-    iterations: int = Field(default=0, ge=0)  # 0: until stop_s
+    members: list[str] | None = Field(default=None, max_length=MAX_COUNT)
+    iterations: int = Field(default=0, ge=0, le=MAX_COUNT)  # 0: until stop_s
     # Compute per iteration per satellite: seconds, or operations / the tier's compute_tops.
     compute_s: float | None = Field(default=None, gt=0, le=86400)
     compute_ops: float | None = Field(default=None, gt=0, le=1e24)
@@ -75,25 +87,43 @@ class TrainingJob(_Section):
     # TCP send and receive buffers (the window); 0: sized to the path at the start.
     buffer_bytes: int = Field(default=0, ge=0, le=2**30)
     checkpoint: Checkpoint | None = None
-    start_s: float = Field(default=0.0, ge=0)
-    stop_s: float | None = Field(default=None, gt=0)  # no iteration starts after it; default duration_s
+    start_s: float = Field(default=0.0, ge=0, le=MAX_SECONDS)
+    stop_s: float | None = Field(default=None, gt=0, le=MAX_SECONDS)  # no iteration starts after it; default duration_s
+
+    @field_validator("buffer_bytes")
+    @classmethod
+    def _window(cls, value: int) -> int:
+        if 0 < value < 65536:
+            raise ValueError("must be 0 (sized to the path) or at least 65536 bytes")
+        return value
 
 
 class JobGenerator(_Section):
     """Many training jobs on disjoint satellites; every other key is a key of the jobs."""
 
     generate: Literal["jobs"]
-    name: str | None = None  # prefix of the job names (default job<k>)
+    name: str | None = Field(default=None, max_length=48)  # prefix of the job names (default job<k>)
     count: int = Field(ge=1, le=10_000)
-    seed: int | None = Field(default=None, ge=0)
-    sizes: list[int] = Field(min_length=1)  # satellites per job, cycled over the jobs
+    seed: int | None = Field(default=None, ge=0, lt=2**31)
+    # satellites per job, cycled over the jobs
+    sizes: list[Annotated[int, Field(ge=1, le=MAX_COUNT)]] = Field(min_length=1, max_length=10_000)
+
+    @field_validator("name")
+    @classmethod
+    def _plain_name(cls, value: str | None) -> str | None:
+        return value if value is None else plain_name(value)
 
 
 class InferenceWorkload(_Section):
     """Users at ground stations sending requests to servers of a tier."""
 
     name: str
-    tier: str
+    tier: str = Field(max_length=64)
+
+    @field_validator("name")
+    @classmethod
+    def _plain_name(cls, value: str) -> str:
+        return plain_name(value)
     # Users' stations: ground_stations (all), a list of names, or {random: N, seed: S}.
     stations: Any = "ground_stations"
     # Arrival rate per station, or per million inhabitants of the station (its population).
@@ -101,7 +131,7 @@ class InferenceWorkload(_Section):
     rate_per_million: float | None = Field(default=None, gt=0, le=1e6)
     arrivals: Literal["poisson", "constant", "trace"] = "poisson"
     # arrivals trace: CSV with time_s, station and optionally request_bytes, response_bytes, ops.
-    trace_file: str | None = None
+    trace_file: str | None = Field(default=None, min_length=1, max_length=4096)
     request_bytes: int = Field(default=2000, ge=HEADER_BYTES, le=16_000_000)
     response_bytes: int = Field(default=8000, ge=HEADER_BYTES, le=16_000_000)
     ops: float = Field(default=1e12, gt=0, le=1e21)  # operations per request
@@ -114,8 +144,8 @@ class InferenceWorkload(_Section):
     spare_below: int = Field(default=1, ge=1, le=1_000_000)  # backlog under which a server has spare capacity
     server_queue: int = Field(default=0, ge=0, le=1_000_000)  # requests waiting per satellite; 0: unlimited
     segment_bytes: int = Field(default=1472, ge=2 * HEADER_BYTES, le=1472)
-    start_s: float = Field(default=0.0, ge=0)
-    stop_s: float | None = Field(default=None, gt=0)  # default duration_s
+    start_s: float = Field(default=0.0, ge=0, le=MAX_SECONDS)
+    stop_s: float | None = Field(default=None, gt=0, le=MAX_SECONDS)  # default duration_s
 
     @model_validator(mode="after")
     def _one_rate(self):
@@ -262,6 +292,10 @@ def _inference(entry, key: str, ctx: _Context) -> InferenceWorkload:
         raise ScenarioError(ctx.path, f"{key}.placement", f"{w.placement} uses the stations' serving satellites, "
                             f"which are in tier {ctx.scenario.serving_tier!r} (ground_links.tier), not {w.tier!r}; "
                             "use nearest_spare for another tier")
+    tops = tier.compute_tops * 1e12
+    if w.ops / tops > MAX_COMPUTE_S:
+        raise ScenarioError(ctx.path, f"{key}.ops", f"{w.ops:g} operations take {w.ops / tops:.3g} s on a "
+                            f"satellite of tier {w.tier!r} ({tier.compute_tops:g} TOPS); at most {MAX_COMPUTE_S:g} s")
     stations = select_stations(w.stations, f"{key}.stations", ctx)
     if w.rate_per_million is not None:
         known = {g.name: g.population for g in ctx.scenario.ground_stations}
@@ -274,7 +308,11 @@ def _inference(entry, key: str, ctx: _Context) -> InferenceWorkload:
         if not os.path.isabs(file) and Path(ctx.path).is_file():
             file = os.path.abspath(Path(ctx.path).parent / file)
         w = w.model_copy(update={"trace_file": os.path.abspath(file)})
-        read_trace(w, stations, f"{key}.trace_file", ctx.path, ctx.scenario.duration_s)
+        rows = read_trace(w, stations, f"{key}.trace_file", ctx.path, ctx.scenario.duration_s)
+        longest = max((r["ops"] for r in rows), default=0.0) / tops
+        if longest > MAX_COMPUTE_S:
+            raise ScenarioError(ctx.path, f"{key}.trace_file", f"a request of the trace computes for {longest:.3g} s "
+                                f"on tier {w.tier!r}; at most {MAX_COMPUTE_S:g} s")
     return w.model_copy(update={"stations": stations})
 
 
@@ -305,16 +343,26 @@ def select_stations(selector, key: str, ctx) -> list[str]:
 
 
 TRACE_COLUMNS = ("time_s", "station", "request_bytes", "response_bytes", "ops")
+MAX_TRACE_BYTES = 256 << 20
+MAX_TRACE_OPS = 1e21
 
 
 def read_trace(workload: InferenceWorkload, stations: list[str], key: str, path, duration_s: float) -> list[dict]:
     """The rows of an inference trace file: time_s, station and optional sizes and ops
     (the workload's values where a column is absent or a cell empty)."""
     file = Path(workload.trace_file)
-    if not file.is_file():
+    if not file.exists():
         raise ScenarioError(path, key, f"{file}: no such file")
+    if not file.is_file():
+        raise ScenarioError(path, key, f"{file} is not a regular file")
+    try:
+        if file.stat().st_size > MAX_TRACE_BYTES:
+            raise ScenarioError(path, key, f"{file} is larger than {MAX_TRACE_BYTES >> 20} MiB")
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise ScenarioError(path, key, f"cannot read {file}: {getattr(err, 'strerror', None) or err}") from None
     rows = []
-    with file.open(newline="") as f:
+    with io.StringIO(text, newline="") as f:
         reader = csv.DictReader(f)
         header = reader.fieldnames or []
         for column in ("time_s", "station"):
@@ -330,7 +378,7 @@ def read_trace(workload: InferenceWorkload, stations: list[str], key: str, path,
                        "request_bytes": int(row.get("request_bytes") or workload.request_bytes),
                        "response_bytes": int(row.get("response_bytes") or workload.response_bytes),
                        "ops": float(row.get("ops") or workload.ops)}
-            except ValueError as err:
+            except (ValueError, TypeError) as err:
                 raise ScenarioError(path, key, f"{file}, line {line}: {err}") from None
             stop = workload.stop_s if workload.stop_s is not None else duration_s
             if not (workload.start_s <= t < stop):
@@ -342,8 +390,8 @@ def read_trace(workload: InferenceWorkload, stations: list[str], key: str, path,
             for size in ("request_bytes", "response_bytes"):
                 if not HEADER_BYTES <= out[size] <= 16_000_000:
                     raise ScenarioError(path, key, f"{file}, line {line}: {size} must be {HEADER_BYTES}..16000000")
-            if not out["ops"] > 0:
-                raise ScenarioError(path, key, f"{file}, line {line}: ops must be > 0")
+            if not 0 < out["ops"] <= MAX_TRACE_OPS:
+                raise ScenarioError(path, key, f"{file}, line {line}: ops must be > 0 and at most {MAX_TRACE_OPS:g}")
             rows.append(out)
     return rows
 
@@ -356,6 +404,10 @@ def _job(entry, key: str, ctx: _Context, used: set[str], where: str | None = Non
     if (job.compute_s is None) == (job.compute_ops is None):
         raise ScenarioError(ctx.path, f"{key}.compute_s", "give one of compute_s (seconds per iteration) or "
                             "compute_ops (operations per iteration per satellite, / the tier's compute_tops)")
+    if job.compute_ops is not None and job.compute_ops / (tier.compute_tops * 1e12) > MAX_COMPUTE_S:
+        raise ScenarioError(ctx.path, f"{key}.compute_ops", f"{job.compute_ops:g} operations take "
+                            f"{job.compute_ops / (tier.compute_tops * 1e12):.3g} s on a satellite of tier "
+                            f"{job.tier!r} ({tier.compute_tops:g} TOPS); at most {MAX_COMPUTE_S:g} s per iteration")
     if job.gradient_bytes < job.satellites:
         raise ScenarioError(ctx.path, f"{key}.gradient_bytes", f"must be at least one byte per satellite "
                             f"({job.satellites}) (got {job.gradient_bytes})")
