@@ -346,8 +346,11 @@ class WorkloadRun:
 
     def _window(self, snap, src: int, dst: int, segment: int) -> int:
         """TCP buffers sized to the path at the start: twice its bandwidth-delay product,
-        but at most the BDP plus 80 % of a laser queue, so the window alone never
-        overflows the first queue; at least 1 MiB."""
+        at least 1 MiB, but at most 80 % of a laser queue: ns-3's TCP sends a whole window
+        back to back (no pacing) into the first laser's queue, so a larger window
+        overflows it at the start of every step (and its SACK recovery with thousands of
+        segments outstanding costs minutes of wall time). Paths whose BDP is larger run
+        window-limited, as a host with that buffer would."""
         path = self._follow(snap, src, dst)
         if path is not None:
             one_way = float(np.sum(np.linalg.norm(np.diff(snap.pos_m[list(path)], axis=0), axis=1))) / SPEED_OF_LIGHT_MPS
@@ -356,7 +359,7 @@ class WorkloadRun:
         rate = self.scenario.laser.data_rate_gbps * 1e9 / 8
         bdp = 2 * one_way * rate
         queue = self.scenario.laser.queue_packets * (segment + FRAME_OVERHEAD_BYTES)
-        return int(min(max(2 * bdp + 262144, 1 << 20), bdp + 0.8 * queue, 2**30))
+        return int(min(max(2 * bdp + 262144, 1 << 20), 0.8 * queue, 2**30))
 
     def _open(self, snap) -> None:
         """Build every job's streams and CollectiveJob (before the first packet moves)."""
