@@ -132,7 +132,8 @@ class WorkloadRun:
 
     def _endpoint(self, nodes, jumbo: bool) -> None:
         """Make nodes endpoints: a destination column, an IP stack; jumbo frames for TCP."""
-        nodes = [int(n) for n in nodes if int(n) not in self.endpoints]
+        # Once each: ranks may share a storage satellite (placement single or nearest).
+        nodes = [n for n in dict.fromkeys(int(n) for n in nodes) if n not in self.endpoints]
         if not nodes:
             return
         columns = self.states.add_destinations(nodes)
