@@ -258,3 +258,41 @@ def test_bad_workload_input_is_one_line_and_exit_2(tmp_path, label, change, key,
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in result.stderr
     assert key in lines[0] and problem in lines[0] and "s.yaml" in lines[0]
+
+
+# ----------------------------------------------------------------------------- a handover
+
+def _handover_dict() -> dict:
+    """A 2-satellite job across two planes whose laser link outgrows the link budget at
+    ~1.5 s: leo-6-20 and leo-7-20 drift apart at 1.5 km/s from 2,904.4 km, and the laser
+    power is set so the longest usable link is 2,906.7 km (range scales as the square root
+    of the power: 5,387 km at 1 W with the default budget). In-plane links (1,809 km) stay."""
+    return {
+        "name": "handover", "seed": 1, "duration_s": 2.6, "drain_s": 0.0, "epoch": "2026-01-01T00:00:00",
+        "constellation": {"tiers": [{"name": "leo", "compute_tops": TOPS, "shells": [
+            {"altitude_km": 550, "inclination_deg": 53, "planes": 12, "sats_per_plane": 24, "phasing": 1}]}]},
+        "ground_stations": [{"name": "london", "lat_deg": 51.5074, "lon_deg": -0.1278}],
+        "ground_links": {"elevation_mask_deg": 10},
+        "laser": {"tx_power_w": (2906.7 / 5387.272) ** 2},
+        "routing": {"update_interval_s": 0.1},
+        "workloads": {"training": [
+            {"name": "cross", "tier": "leo", "satellites": 2, "members": ["leo-6-20", "leo-7-20"],
+             "compute_s": 0.05, "gradient_bytes": 4_000_000, "start_s": 1.2}]},
+    }
+
+
+def test_a_handover_during_an_iteration_is_a_longer_step_counted_in_jobs_csv(tmp_path):
+    from netsim.run.runner import run
+
+    result = run(scenario_from_dict(_handover_dict()), tmp_path / "run")
+    rows = _read(result.run_dir / "jobs.csv")
+    broken = [r for r in rows if int(r["handovers"]) > 0]
+    assert broken, "the link's loss is counted in jobs.csv"
+    first = broken[0]
+    before = [float(r["step_s"]) for r in rows if int(r["iteration"]) < int(first["iteration"])]
+    assert len(before) >= 2 and float(first["start_s"]) < 1.6 <= float(first["end_s"] or 99)
+    # The iteration that loses its link waits for TCP to recover over the new route.
+    assert first["completed"] == "True" and float(first["step_s"]) > 1.2 * max(before)
+    assert int(first["path_changes"]) > 0
+    handovers = _read(result.run_dir / "handovers.csv")
+    assert any({h["node"], h["old_peer"]} == {"leo-6-20", "leo-7-20"} and h["cause"] == "margin" for h in handovers)
