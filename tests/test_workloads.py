@@ -26,7 +26,7 @@ import pytest
 import yaml
 
 from conftest import default_scenario_dict
-from netsim.routing.solver import SPEED_OF_LIGHT_MPS
+from test_packet_delay import light_time_s
 from netsim.scenario.load import scenario_from_dict
 from netsim.space.orbits import constellation_ephemeris
 from netsim.space.sites import ground_sites
@@ -45,15 +45,6 @@ def _positions(scenario):
     orbits = constellation_ephemeris(scenario)
     sites = ground_sites(scenario.ground_stations, dt.datetime.fromisoformat(scenario.epoch))
     return lambda t_s: np.concatenate([orbits.at(t_s)[0], sites.at(t_s)[0]]), len(orbits)
-
-
-def _light_time_s(positions, a: int, b: int, t_s: float) -> float:
-    """Light leaving a at t_s until it meets b: |r_b(t + tau) - r_a(t)| = c tau (fixed point)."""
-    tx = positions(t_s)[a]
-    tau = np.linalg.norm(positions(t_s)[b] - tx) / SPEED_OF_LIGHT_MPS
-    for _ in range(4):
-        tau = np.linalg.norm(positions(t_s + tau)[b] - tx) / SPEED_OF_LIGHT_MPS
-    return float(tau)
 
 
 # ----------------------------------------------------------------------------- one request
@@ -88,11 +79,11 @@ def test_one_request_is_light_time_serialisation_and_compute(one_request):
     server = names.index(row["server"])
     sent = float(row["sent_s"])
     up_wire = (1000 + PPP_IP_UDP_BYTES) * 8 / RATE_BPS
-    arrived = sent + up_wire + _light_time_s(positions, station, server, sent)
+    arrived = sent + up_wire + light_time_s(positions, station, server, sent)
     compute = 3.0e12 / (TOPS * 1e12)  # 3 ms
     done = arrived + compute
     down_wire = (1400 + PPP_IP_UDP_BYTES) * 8 / RATE_BPS
-    answered = done + down_wire + _light_time_s(positions, server, station, done)
+    answered = done + down_wire + light_time_s(positions, server, station, done)
     assert float(row["uplink_ms"]) * 1e-3 == pytest.approx(arrived - sent, abs=1e-6)
     assert float(row["queue_ms"]) == pytest.approx(0.0, abs=1e-6)
     assert float(row["compute_ms"]) * 1e-3 == pytest.approx(compute, abs=1e-6)
@@ -163,7 +154,7 @@ def test_two_satellite_allreduce_is_g_over_the_rate_plus_light_time(rings):
     positions, _ = _positions(scenario)
     a, b = 30, 31  # leo-0-30, leo-0-31
     t0 = float(row["start_s"]) + 0.01
-    light = _light_time_s(positions, a, b, t0)
+    light = light_time_s(positions, a, b, t0)
     # Two steps; in each, both send G/2 at once, one per direction of the link.
     expected = G2 * 8 / RATE_BPS + 2 * light
     measured = float(row["communication_s"])
@@ -296,3 +287,27 @@ def test_a_handover_during_an_iteration_is_a_longer_step_counted_in_jobs_csv(tmp
     assert int(first["path_changes"]) > 0
     handovers = _read(result.run_dir / "handovers.csv")
     assert any({h["node"], h["old_peer"]} == {"leo-6-20", "leo-7-20"} and h["cause"] == "margin" for h in handovers)
+
+
+# ----------------------------------------------------------------------------- analyze, sweeps
+
+def test_sweeps_and_analyze_read_the_workload_tables(workload_run, tmp_path):
+    import pandas as pd
+
+    from netsim.cli.main import main
+    from netsim.sweep.results import summarise
+
+    _, result = workload_run
+    rows = _read(result.run_dir / "requests.csv")
+    metrics = summarise(result.run_dir)  # a row of results.parquet
+    assert metrics["requests_sent"] == len(rows)
+    assert metrics["requests_answered"] + metrics["requests_lost"] + metrics["requests_in_flight"] == len(rows)
+    answered = sorted(float(r["total_ms"]) for r in rows if r["status"] == "answered")
+    assert metrics["request_p50_ms"] == pytest.approx(float(np.percentile(answered, 50)), abs=1e-5)
+    assert metrics["iterations_completed"] == 4 and metrics["storage_completed"] == 4
+    assert main(["analyze", str(result.run_dir), "--out", str(tmp_path / "a"), "--quiet"]) == 0
+    stations = pd.read_csv(tmp_path / "a" / "request_stations.csv")
+    assert stations["requests"].sum() == len(rows)
+    assert (stations["answered"] + stations["lost"] + stations["in_flight"] == stations["requests"]).all()
+    jobs = pd.read_csv(tmp_path / "a" / "job_steps.csv")
+    assert list(jobs["completed"]) == [4]
