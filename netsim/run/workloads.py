@@ -195,7 +195,7 @@ class WorkloadRun:
         self.client_first.append(self.helper.GetNClients())
         storage_rng = np.random.default_rng(s.seed)
         for ji, job in enumerate(w.training):
-            nodes = [self.lay.node_index(n) for n in job.members]
+            nodes = [self.lay.node_index(n) for n in job.placed]
             entry = _Job(job, ji, flow, nodes)
             flow += 1
             if job.checkpoint is not None:

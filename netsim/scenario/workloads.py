@@ -72,8 +72,12 @@ class TrainingJob(_Section):
     slot: int | None = Field(default=None, ge=0, le=MAX_COUNT)  # first slot (default: drawn from seed)
     planes: int = Field(default=2, ge=1, le=MAX_COUNT)  # plane_block
     seed: int | None = Field(default=None, ge=0, lt=2**31)  # default: the scenario seed
-    # The chosen satellites in ring order, as the loader resolved them (given: used as is).
+    # The job's satellites in ring order, when the user chooses them (else placement does).
     members: list[str] | None = Field(default=None, max_length=MAX_COUNT)
+    # Set by the loader on every load: the satellites in ring order (members, or the
+    # placement's choice). Not read from the file, so a sweep that changes `satellites`
+    # or `placement` places the job again.
+    placed: list[str] | None = Field(default=None, max_length=MAX_COUNT)
     iterations: int = Field(default=0, ge=0, le=MAX_COUNT)  # 0: until stop_s
     # Compute per iteration per satellite: seconds, or operations / the tier's compute_tops.
     compute_s: float | None = Field(default=None, gt=0, le=86400)
@@ -396,7 +400,8 @@ def read_trace(workload: InferenceWorkload, stations: list[str], key: str, path,
     return rows
 
 
-def _job(entry, key: str, ctx: _Context, used: set[str], where: str | None = None) -> TrainingJob:
+def _job(entry, key: str, ctx: _Context, used: set[str], where: str | None = None,
+         placed: list[str] | None = None) -> TrainingJob:
     job = _validate(TrainingJob, entry, where or key, ctx.path)
     key = where or key
     ti, tier = ctx.tier(job.tier, f"{key}.tier")
@@ -430,13 +435,13 @@ def _job(entry, key: str, ctx: _Context, used: set[str], where: str | None = Non
             raise ScenarioError(ctx.path, f"{key}.members", f"need {job.satellites} distinct satellites "
                                 f"(got {len(chosen)})")
     else:
-        chosen = _place(job, key, ti, tier, ctx, used)
+        chosen = placed if placed is not None else _place(job, key, ti, tier, ctx, used)
     overlap = used & set(chosen)
     if overlap:
         raise ScenarioError(ctx.path, f"{key}.members", f"satellite {sorted(overlap)[0]!r} already runs another "
                             "training job")
     used.update(chosen)
-    return job.model_copy(update={"members": chosen})
+    return job.model_copy(update={"placed": chosen})
 
 
 def _shell(job: TrainingJob, key: str, tier, ctx) -> Shell:
@@ -502,7 +507,7 @@ _JOB_GENERATOR_KEYS = set(JobGenerator.model_fields)
 def _generate_jobs(entry: dict, key: str, index: int, ctx: _Context, used: set[str]) -> list[TrainingJob]:
     spec = _validate(JobGenerator, {k: v for k, v in entry.items() if k in _JOB_GENERATOR_KEYS}, key, ctx.path)
     template = {k: v for k, v in entry.items() if k not in _JOB_GENERATOR_KEYS}
-    for banned in ("name", "satellites", "members", "plane", "slot", "seed"):
+    for banned in ("name", "satellites", "members", "placed", "plane", "slot", "seed"):
         if banned in template:
             raise ScenarioError(ctx.path, f"{key}.{banned}", "set per job by the generator (name, sizes, seed)")
     seed = spec.seed if spec.seed is not None else ctx.scenario.seed
@@ -517,5 +522,5 @@ def _generate_jobs(entry: dict, key: str, index: int, ctx: _Context, used: set[s
             raise ScenarioError(ctx.path, f"{key}.sizes", f"{job.satellites} satellites; tier {job.tier!r} has "
                                 f"{ctx.tier_size(tier)}")
         members = _place(job, key, ti, tier, ctx, used, rng)
-        jobs.append(_job({**raw, "members": members}, key, ctx, used, where=key))
+        jobs.append(_job(raw, key, ctx, used, where=key, placed=members))
     return jobs
