@@ -27,8 +27,10 @@ from netsim.scenario.model import (MAX_COUNT, MAX_SECONDS, TCP_CONGESTION_CONTRO
                                    plain_name)
 from netsim.scenario.names import SatelliteNames
 
-# Bytes a workload's UDP segment starts with (ns3::WorkloadHeader).
+# Bytes a workload's UDP segment starts with (ns3::WorkloadHeader), and the most
+# segments a message may have (its 16-bit segment count).
 HEADER_BYTES = 12
+MAX_SEGMENTS = 65535
 # Jumbo frames between workload satellites: TCP segments of a 9,000-byte IP MTU.
 JUMBO_SEGMENT_BYTES = 9000 - 20 - 20 - 12
 
@@ -150,6 +152,14 @@ class InferenceWorkload(_Section):
     segment_bytes: int = Field(default=1472, ge=2 * HEADER_BYTES, le=1472)
     start_s: float = Field(default=0.0, ge=0, le=MAX_SECONDS)
     stop_s: float | None = Field(default=None, gt=0, le=MAX_SECONDS)  # default duration_s
+
+    @model_validator(mode="after")
+    def _segments(self):
+        for key in ("request_bytes", "response_bytes"):
+            if -(-getattr(self, key) // self.segment_bytes) > MAX_SEGMENTS:
+                raise ValueError(f"{key} / segment_bytes: at most {MAX_SEGMENTS} segments a message "
+                                 f"(got {-(-getattr(self, key) // self.segment_bytes)})")
+        return self
 
     @model_validator(mode="after")
     def _one_rate(self):
@@ -394,6 +404,9 @@ def read_trace(workload: InferenceWorkload, stations: list[str], key: str, path,
             for size in ("request_bytes", "response_bytes"):
                 if not HEADER_BYTES <= out[size] <= 16_000_000:
                     raise ScenarioError(path, key, f"{file}, line {line}: {size} must be {HEADER_BYTES}..16000000")
+                if -(-out[size] // workload.segment_bytes) > MAX_SEGMENTS:
+                    raise ScenarioError(path, key, f"{file}, line {line}: {size} / segment_bytes: at most "
+                                        f"{MAX_SEGMENTS} segments a message")
             if not 0 < out["ops"] <= MAX_TRACE_OPS:
                 raise ScenarioError(path, key, f"{file}, line {line}: ops must be > 0 and at most {MAX_TRACE_OPS:g}")
             rows.append(out)
