@@ -19,5 +19,12 @@
 #include "tcp-bulk-source.h"
 #include "traffic-helper.h"
 #include "traffic-recorder.h"
+#include "collective-job.h"
+#include "compute-server.h"
+#include "inference-client.h"
+#include "tcp-message-stream.h"
+#include "workload-header.h"
+#include "workload-helper.h"
+#include "workload-recorder.h"
 
 #endif

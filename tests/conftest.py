@@ -93,3 +93,35 @@ def stress_run(tmp_path_factory):
 
     scenario = scenario_from_dict(stress_scenario_dict())
     return scenario, run(scenario, tmp_path_factory.mktemp("stress-run"))
+
+
+def workload_scenario_dict() -> dict:
+    """Inference requests arriving faster than one satellite computes them (a queue of 2
+    overflows), a run that ends while some are on their way (every outcome of a request
+    at once), a 2-satellite training job whose checkpoints go to a small MEO tier, and a
+    capture at london (tests/test_workloads.py, tests/test_docs.py)."""
+    raw = default_scenario_dict(duration_s=0.6, drain_s=0.004, traffic=[])
+    vleo = raw["constellation"]["tiers"][0]
+    vleo["compute_tops"] = 1000.0
+    vleo["terminals"] = {"isl": {"count": 4, "policy": "plus_grid"}, "up": {"count": 1, "field_of_regard_deg": 60}}
+    raw["constellation"]["tiers"].append({
+        "name": "meo", "shells": [{"altitude_km": 2000, "inclination_deg": 53, "planes": 4, "sats_per_plane": 4,
+                                   "phasing": 1}],
+        "terminals": {"isl": {"count": 4, "policy": "plus_grid"}, "down": {"count": 1, "field_of_regard_deg": 60}}})
+    raw["ground_links"]["tier"] = "vleo"
+    raw["outputs"] = {"pcap_nodes": ["london"]}
+    raw["workloads"] = {
+        "inference": [{"name": "busy", "tier": "vleo", "rate_per_s": 400.0, "request_bytes": 3000,
+                       "response_bytes": 6000, "ops": 4.0e+12, "server_queue": 2, "start_s": 0.1}],
+        "training": [{"name": "pair", "tier": "vleo", "satellites": 2, "plane": 0, "slot": 0, "compute_s": 0.05,
+                      "gradient_bytes": 2_000_000, "iterations": 4,
+                      "checkpoint": {"every": 2, "bytes": 1_000_000, "tier": "meo"}}]}
+    return raw
+
+
+@pytest.fixture(scope="session")
+def workload_run(tmp_path_factory):
+    from netsim.run.runner import run
+
+    scenario = scenario_from_dict(workload_scenario_dict())
+    return scenario, run(scenario, tmp_path_factory.mktemp("workload-run"))

@@ -61,6 +61,16 @@ FLOW_TEMPLATES = {
 }
 GENERATOR = {"generate": "random_pairs", "among": "ground_stations", "count": 1, "kind": "udp_cbr",
              "rate_mbps": 1, "start_s": 0.05, "stop_s": 0.25}
+# The compute fabric's workloads on TINY's tier (its compute rate is set where they are used).
+WORKLOADS = {
+    "inference": {"name": "chat", "tier": "vleo", "rate_per_s": 10, "request_bytes": 2000, "response_bytes": 4000,
+                  "ops": 1.0e+9, "start_s": 0.05, "stop_s": 0.25},
+    "training": {"name": "job", "tier": "vleo", "satellites": 2, "plane": 0, "slot": 0, "compute_s": 0.05,
+                 "gradient_bytes": 100000, "iterations": 2,
+                 "checkpoint": {"every": 1, "bytes": 20000, "tier": "meo"}},
+    "jobs": {"generate": "jobs", "count": 1, "sizes": [2], "tier": "vleo", "compute_s": 0.05,
+             "gradient_bytes": 100000, "iterations": 2},
+}
 HUGE_INT = 2**70
 BAD_STRINGS = ["", "nul\x00inside", "ünïcødé-名前", "../../escape", "a" * 5000, "line\nbreak"]
 
@@ -189,6 +199,14 @@ def scenario_cases() -> list[Case]:
     gen_raw = copy.deepcopy(TINY)
     gen_raw["traffic"] = [dict(GENERATOR)]
     bases.append(("generator", gen_raw, ["traffic", 0], FlowGenerator))
+    from netsim.scenario.workloads import Checkpoint, InferenceWorkload, JobGenerator, TrainingJob
+
+    for label, model, section in (("inference", InferenceWorkload, "inference"), ("training", TrainingJob, "training"),
+                                  ("jobs", JobGenerator, "training")):
+        work_raw = with_workloads(section, WORKLOADS[label])
+        bases.append((label, work_raw, ["workloads", section, 0], model))
+    bases.append(("checkpoint", with_workloads("training", WORKLOADS["training"]),
+                  ["workloads", "training", 0, "checkpoint"], Checkpoint))
     for label, base, path, model in bases:
         for name, field in model.model_fields.items():
             for tag, value in field_values(field):
@@ -207,6 +225,16 @@ def scenario_cases() -> list[Case]:
             cases.append(Case(f"{command}:file:{tag}", [command, "{dir}/s.yaml", "--out", "{dir}/out", "--quiet"],
                               {"s.yaml": text}, valid=False))
     return cases
+
+
+def with_workloads(section: str, entry: dict) -> dict:
+    """TINY with compute on its tier, a small storage tier, and one workload entry."""
+    raw = copy.deepcopy(TINY)
+    raw["constellation"]["tiers"][0]["compute_tops"] = 1000
+    raw["constellation"]["tiers"].append({"name": "meo", "shells": [
+        {"altitude_km": 2000, "inclination_deg": 70, "planes": 2, "sats_per_plane": 2}]})
+    raw["workloads"] = {section: [copy.deepcopy(entry)]}
+    return raw
 
 
 def walk_base() -> dict:

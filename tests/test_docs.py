@@ -59,8 +59,9 @@ def _pattern(name: str) -> re.Pattern:
 
 
 @pytest.fixture(scope="module")
-def runs(short_run, stress_run):
-    return {"default": short_run[1].run_dir, "optional": stress_run[1].run_dir}
+def runs(short_run, stress_run, workload_run):
+    return {"default": short_run[1].run_dir, "optional": stress_run[1].run_dir,
+            "workloads": workload_run[1].run_dir}
 
 
 def test_run_folder_table_names_exactly_the_files_a_run_writes(runs):
@@ -126,8 +127,10 @@ def test_every_csv_named_in_the_docs_is_shipped_or_written(runs, tmp_path):
     from netsim.cli.main import main
 
     assert main(["analyze", str(runs["optional"]), "--out", str(tmp_path / "analysis")]) == 0
+    assert main(["analyze", str(runs["workloads"]), "--out", str(tmp_path / "workload-analysis")]) == 0
     written = {Path(f).name for run_dir in runs.values() for f in _run_files(run_dir)}
     written |= {p.name for p in (tmp_path / "analysis").iterdir()}
+    written |= {p.name for p in (tmp_path / "workload-analysis").iterdir()}
     for page in [README, *sorted((ROOT / "docs").glob("*.md"))]:
         for token in BACKTICKED.findall(page.read_text()):
             for name in re.findall(r"[\w./-]+\.(?:csv|xml)\b", token):

@@ -116,13 +116,29 @@ DropClassifier::CountDelivered(Ptr<const Packet> p)
 void
 DropClassifier::CountInFlight(Ptr<const Packet> p)
 {
-    m_inFlight[RowOf(p)]++;
+    const uint32_t row = RowOf(p);
+    m_inFlight[row]++;
+    if (!m_listener.IsNull())
+    {
+        m_listener(p, row, -1);
+    }
+}
+
+void
+DropClassifier::SetListener(Callback<void, Ptr<const Packet>, uint32_t, int32_t> listener)
+{
+    m_listener = listener;
 }
 
 void
 DropClassifier::Count(Ptr<const Packet> p, Cause cause)
 {
-    m_counts[std::size_t(RowOf(p)) * N_CAUSES + cause]++;
+    const uint32_t row = RowOf(p);
+    m_counts[std::size_t(row) * N_CAUSES + cause]++;
+    if (!m_listener.IsNull())
+    {
+        m_listener(p, row, int32_t(cause));
+    }
 }
 
 uint32_t

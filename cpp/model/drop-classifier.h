@@ -61,6 +61,11 @@ class DropClassifier : public Object
     void WatchPort(uint32_t node, uint32_t port, Ptr<LaserNetDevice> device);
     /** Count a packet found in a queue or on a channel at the end of the run. */
     void CountInFlight(Ptr<const Packet> p);
+    /**
+     * Also tell `listener` of every packet counted lost (its row and cause) or in flight
+     * (cause -1): the workloads' per-request books (WorkloadRecorder::OnBooks).
+     */
+    void SetListener(Callback<void, Ptr<const Packet>, uint32_t, int32_t> listener);
 
     /** @return the number of rows (2 nFlows + 1) */
     uint32_t GetNRows() const;
@@ -98,6 +103,7 @@ class DropClassifier : public Object
     // Made once and shared by every hook: a million satellites, one callback object.
     Callback<void, Ptr<const Packet>, LaserNetDevice::DropCause> m_deviceSink;
     Callback<void, Ptr<const Packet>, SatelliteForwarder::DropReason> m_forwarderSink;
+    Callback<void, Ptr<const Packet>, uint32_t, int32_t> m_listener;
 };
 
 } // namespace ns3

@@ -123,8 +123,11 @@ def run(args) -> int:
     from netsim.analysis.tables import write_tables
 
     try:
+        from netsim.analysis.workloads import workload_tables
+
+        workloads = workload_tables(run_dir) if run_dir else {}
         written = write_tables(out, {"flows": analysis.flows, "throughput": analysis.throughput,
-                                     "captures": analysis.capture_table()},
+                                     "captures": analysis.capture_table(), **workloads},
                                parquet=False if args.no_parquet else None)
         if not args.no_plots:
             from netsim.analysis.plots import write_plots
@@ -136,6 +139,7 @@ def run(args) -> int:
         return fail(f"--out: writing into {out} failed: {err}")
     if not args.quiet:
         _print_summary(analysis)
+        _print_workloads(workloads)
     print("wrote: " + ", ".join(str(p) for p in written))
     return EXIT_BAD_INPUT if analysis.errors or analysis.malformed else EXIT_OK
 
@@ -176,6 +180,24 @@ def _print_summary(analysis) -> None:
               + (f"  MALFORMED {r['malformed']}" if r["malformed"] else ""))
     if len(flows) > 50:
         print(f"... {len(flows) - 50} more flows in flows.csv")
+
+
+def _print_workloads(tables) -> None:
+    """The run's inference latency per station and training steps per job, when it has them."""
+    if "request_stations" in tables:
+        print(f"{'workload':<14} {'station':<16} {'requests':>8} {'answered':>8} {'lost':>5} {'in flight':>9} "
+              f"{'total ms p50/p90/p99':>22}")
+        for _, r in tables["request_stations"].iterrows():
+            latency = "/".join(_opt(r[f"total_ms_{k}"], ".2f") for k in ("p50", "p90", "p99"))
+            print(f"{r['workload']:<14} {r['station']:<16} {r['requests']:>8} {r['answered']:>8} {r['lost']:>5} "
+                  f"{r['in_flight']:>9} {latency:>22}")
+    if "job_steps" in tables:
+        print(f"{'job':<20} {'sats':>5} {'iterations':>10} {'completed':>9} {'step s mean/max':>18} "
+              f"{'comm s mean':>11} {'ideal s':>9}")
+        for _, r in tables["job_steps"].iterrows():
+            step = f"{_opt(r['step_s_mean'], '.4f')}/{_opt(r['step_s_max'], '.4f')}"
+            print(f"{r['job']:<20} {r['satellites']:>5} {r['iterations']:>10} {r['completed']:>9} {step:>18} "
+                  f"{_opt(r['communication_s_mean'], '.4f'):>11} {r['ideal_communication_s']:>9.4f}")
 
 
 def _missing(value) -> bool:

@@ -259,6 +259,8 @@ def _print_summary(result) -> None:
                    if row["rtt_mean_ms"] is not None else "-")
             loss = "-" if row["probe_loss_ratio"] is None else f"{row['probe_loss_ratio']:.1%}"
             print(f"{row['flow']:<20} {row['packets_sent']:>8} {row['replies']:>8} {loss:>7} {rtt:>22}")
+    if result.workloads is not None:
+        _print_workloads(result.workloads.summary)
     books = {r["flow"]: r for r in result.accounting}.get("(no flow)")
     if books and any(v for k, v in books.items() if k.startswith("lost_") or k == "in_flight"):
         print("packets of no flow (ICMP errors and the like) lost: " +
@@ -266,6 +268,38 @@ def _print_summary(result) -> None:
     for problem in result.problems:  # the books do not balance: never quietly
         print(f"netsim: WARNING: the books do not balance: {problem} (accounting.csv, manifest.json)",
               file=sys.stderr)
+
+
+def _print_workloads(summary: dict) -> None:
+    """Inference requests (their books, then latency percentiles per station), training
+    iterations, storage transfers: numbers only where they exist ('-' otherwise)."""
+    num = lambda v, fmt: "-" if v is None else format(v, fmt)  # noqa: E731
+    req = summary["requests"]
+    if req["sent"]:
+        lost = ", ".join(f"{c}={n}" for c, n in req["lost_by_cause"].items())
+        print(f"inference requests: {req['sent']} sent = {req['answered']} answered + {req['lost']} lost"
+              + (f" ({lost})" if lost else "") + f" + {req['in_flight']} in flight at the end"
+              + (f" + {req['unaccounted']} UNACCOUNTED" if req["unaccounted"] else ""))
+        print(f"{'workload':<14} {'station':<16} {'requests':>8} {'answered':>8} {'lost':>5} {'in flight':>9} "
+              f"{'total ms mean/p50/p90/p99/max':>34}")
+        for row in req["stations"]:
+            q = [row[f"total_{k}_ms"] for k in ("mean", "p50", "p90", "p99", "max")]
+            latency = "/".join(num(v, ".2f") for v in q) if q[0] is not None else "-"
+            print(f"{row['workload']:<14} {row['station']:<16} {row['requests']:>8} {row['answered']:>8} "
+                  f"{row['lost']:>5} {row['in_flight']:>9} {latency:>34}")
+    jobs = summary["jobs"]
+    if jobs["iterations"]:
+        step, comm = jobs["step_s"], jobs["communication_s"]
+        print(f"training: {jobs['iterations']} iterations, {jobs['completed']} completed "
+              f"(the rest in flight at the end); step s mean/p50/max {num(step['mean'], '.4f')}/"
+              f"{num(step['p50'], '.4f')}/{num(step['max'], '.4f')}; communication s mean "
+              f"{num(comm['mean'], '.4f')}; {jobs['retransmissions']} retransmissions, {jobs['lost']} segments lost, "
+              f"{jobs['handovers']} handovers on the jobs' paths (jobs.csv)")
+    storage = summary["storage"]
+    if storage["transfers"]:
+        print(f"storage: {storage['transfers']} transfers, {storage['completed']} completed "
+              f"({storage['bytes'] / 1e9:.3f} GB), throughput Gbit/s mean/p50/max "
+              + "/".join(num(storage["throughput_gbps"][k], ".3f") for k in ("mean", "p50", "max")) + " (storage.csv)")
 
 
 if __name__ == "__main__":

@@ -127,6 +127,33 @@ class NetworkStates:
                                           n_transit=self.n_satellites)
         return ports
 
+    def add_destinations(self, nodes) -> np.ndarray:
+        """Destination columns for `nodes`, routed from now on: new columns for nodes that
+        become endpoints during a run (workload servers, training and storage
+        satellites); nodes that are columns already (stations) keep theirs. Returns the
+        columns of `nodes`."""
+        have = {int(n): c for c, n in enumerate(self.destinations)}
+        new = [int(n) for n in dict.fromkeys(int(n) for n in nodes) if int(n) not in have]
+        if new:
+            first = len(self.destinations)
+            self.destinations = np.concatenate([self.destinations, np.asarray(new, dtype=np.int64)])
+            have.update({n: first + i for i, n in enumerate(new)})
+        columns = np.array([have[int(n)] for n in nodes], dtype=np.int64)
+        self.routed_columns = np.union1d(self.routed_columns, columns).astype(np.int64)
+        return columns
+
+    def extend_routes(self, snap: Snapshot, columns: np.ndarray) -> None:
+        """Widen snap.ports to every destination column and fill in the next hops toward
+        `columns` over snap's links (columns added after the snapshot was routed)."""
+        n_nodes = self.layout.n_nodes
+        ports = np.full((n_nodes, len(self.destinations)), NO_ROUTE, dtype=np.uint8)
+        ports[:, :snap.ports.shape[1]] = snap.ports
+        if len(columns):
+            weights = link_weights(snap.links, snap.pos_m, self.scenario.routing.metric)
+            ports[:, columns] = next_hop_ports(snap.links, weights, n_nodes, self.destinations[columns], n_nodes,
+                                               n_transit=self.n_satellites)
+        snap.ports = ports
+
     def _routed_columns(self, routed) -> np.ndarray:
         if isinstance(routed, str) and routed == "all":
             return np.arange(len(self.destinations))

@@ -150,9 +150,12 @@ def accounting(flows, books: Books, drops: dict, udp: dict, probes: dict) -> tup
     in flight = what the queues and channels hold; a UDP flow's application counts = the
     fabric's; a ping flow's probes = the echo requests that entered the fabric."""
     rows, problems = [], []
-    directions = {"udp": ("forward",), "tcp": ("forward", "reverse"), "ping": ("forward", "reverse")}
+    directions = {"udp": ("forward",), "tcp": ("forward", "reverse"), "ping": ("forward", "reverse"),
+                  "workload": ("forward", "reverse")}
     for i, (name, kind, src, dst) in enumerate(flows):
-        family = "udp" if kind.startswith("udp") else "tcp" if kind.startswith("tcp") else "ping"
+        # Workload flows (netsim.run.workloads): requests / responses, segments / ACKs.
+        family = "udp" if kind.startswith("udp") else "tcp" if kind.startswith("tcp") else \
+            "ping" if kind == "ping" else "workload"
         for direction in directions[family]:
             b = books.row(i, direction == "reverse")
             ends = (src, dst) if direction == "forward" else (dst, src)

@@ -17,6 +17,7 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -53,6 +54,8 @@ class RunResult:
     accounting: list = field(default_factory=list)  # the books (accounting.csv rows)
     problems: list = field(default_factory=list)  # how the books fail to balance (empty: they do)
     wall_time_s: float = 0.0
+    # Inference requests, training iterations, storage transfers (netsim.run.workloads).
+    workloads: Any = None
     # Path (node indices) of every destination's tree at each update, for analysis/tests.
     next_hops: list[tuple[float, np.ndarray]] = field(default_factory=list)
     # Wall seconds per phase: setup, network_state (orbits, links, routes), packets (ns-3), outputs.
@@ -89,6 +92,8 @@ def run(scenario: Scenario, run_dir: str | Path, *, scenario_file: str | None = 
     result.wall_time_s = time.perf_counter() - start
     outputs.write_csv(run_dir / "flows.csv", outputs.FLOW_COLUMNS, result.flows)
     outputs.write_csv(run_dir / "accounting.csv", outputs.ACCOUNTING_COLUMNS, result.accounting)
+    if result.workloads is not None:
+        manifest["workloads"] = result.workloads.summary
     manifest.update(status="ok", wall_time_s=round(result.wall_time_s, 3), handovers=result.handovers,
                     flows=len(result.flows), drops=result.drops, packet_hops=result.packet_hops,
                     accounting={"balanced": not result.problems, "problems": result.problems},
@@ -150,6 +155,12 @@ def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops:
 
     traffic_run = traffic.install(ns, fabric, states, scenario, run_dir, captures)  # flows, tracing
     names, ends = traffic_run.names, traffic_run.ends
+    work = None  # the compute fabric's workloads (docs/workloads.md), their flows after the traffic's
+    if scenario.workloads is not None and (scenario.workloads.inference or scenario.workloads.training):
+        from netsim.run.workloads import WorkloadRun
+
+        work = WorkloadRun(ns, fabric, states, scenario, run_dir, first_flow=len(names))
+        work.install()
 
     isl = states.isl
     isl_up = np.zeros(len(isl), dtype=bool)
@@ -162,12 +173,14 @@ def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops:
     # The books: every packet a flow's endpoints send into the fabric, deliver out of it,
     # lose on the way (by cause) or still hold at the end (docs/traffic.md, "The books").
     losses = ns.CreateObject[ns.DropClassifier]()
-    losses.Setup(FLOW_PORT_BASE, len(names))
+    losses.Setup(FLOW_PORT_BASE, len(names) + (len(work.flows) if work else 0))
     fabric.helper.WatchDrops(losses)  # every forwarder and port, also ports created later
     for j, i in enumerate(traffic_run.ping_index):
         losses.AddPing(i, traffic_run.recorder.GetPingSignature(j))
     for node in states.destinations.tolist():
         losses.WatchEndpoint(fabric.helper.GetForwarder(int(node)))
+    if work:
+        work.attach(losses)  # per-request losses; servers added later are watched as they come
 
     step_ns = round(scenario.routing.update_interval_s * 1e9)
     end_ns = round((scenario.duration_s + scenario.drain_s) * 1e9)
@@ -220,6 +233,8 @@ def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops:
                               links.node_b.tolist(), links.port_b.tolist(), ready.tolist())
         availability.add_interval(t_s, next_s, isl_up, states.isl_ready_s, others)
 
+        if work:
+            work.update(snap)  # candidate servers; new ones become endpoints with routes in snap.ports
         fabric.set_forwarding(snap.ports)
         if keep_next_hops:
             next_hops.append((t_s, snap.links))
@@ -244,14 +259,22 @@ def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops:
     outputs.write_csv(run_dir / "links.csv", LINK_COLUMNS,
                       availability.rows(isl, all_names, scenario.duration_s + scenario.drain_s))
     flow_list = [(name, kind, src, dst) for name, kind, (src, dst) in zip(names, traffic_run.kinds, ends)]
+    work_results = None
+    if work:
+        work_results = work.collect(books)
+        flow_list += work.flows
+        manifest["endpoints"] = [{"name": all_names[int(node)], "node_index": int(node),
+                                  "address": traffic.endpoint_address(c)} for c, node in enumerate(states.destinations)]
     flows = outputs.flow_rows(flow_list, books, found.udp, found.tcp, found.ping)
     books_rows, problems = outputs.accounting(flow_list, books, drops, found.udp, found.probes)
+    if work_results is not None:
+        problems += work_results.problems
     packets = found.packets
     ns.Simulator.Destroy()
     clock.lap("outputs")
     return RunResult(run_dir, flows, packets, handovers=handovers, drops=drops, packet_hops=packet_hops,
                      next_hops=next_hops, timing=clock.seconds, cpu_timing=clock.cpu_seconds,
-                     accounting=books_rows, problems=problems)
+                     accounting=books_rows, problems=problems, workloads=work_results)
 
 
 def _scheduler_job() -> dict:

@@ -70,9 +70,63 @@ def offered_packets(flow, scenario: Scenario) -> float:
 def check_traffic(scenario: Scenario, path) -> None:
     """The packets all flows offer together, and the routing updates of the run."""
     check_updates(scenario, path)
-    total = 0.0
+    total = workload_packets(scenario)
+    if total > scenario.limits.max_packets:
+        _refuse(path, "workloads", "packets the workloads offer over the run", total, scenario.limits.max_packets,
+                "max_packets")
     for i, flow in enumerate(scenario.traffic):
         total += offered_packets(flow, scenario)
         if total > scenario.limits.max_packets:
             _refuse(path, f"traffic[{i}]", f"packets offered by traffic[0..{i}] over the run", total,
                     scenario.limits.max_packets, "max_packets")
+
+
+def workload_endpoints(scenario: Scenario) -> int:
+    """Satellites that may become endpoints for the workloads (a destination column each):
+    every job's satellites and their storage satellites, and per user station the servers
+    its placement can choose at one time (routing updates may add more as they move)."""
+    w = scenario.workloads
+    if w is None:
+        return 0
+    total = sum(job.satellites * (2 if job.checkpoint is not None else 1) for job in w.training)
+    for work in w.inference:
+        per_station = {"serving": 1, "nearest_spare": work.candidates,
+                       "within_hops": 1 + 2 * work.hops * (work.hops + 1)}[work.placement]
+        total += len(work.stations) * per_station
+    return total
+
+
+def workload_packets(scenario: Scenario) -> float:
+    """Packets the workloads offer at most: the requests' and responses' segments at the
+    arrival rates; per job, its all-reduce (2 (k - 1) G bytes an iteration, at most one
+    iteration per compute time) and checkpoints in segments and ACKs, at most every
+    stream at the line rate."""
+    w = scenario.workloads
+    if w is None:
+        return 0.0
+    total = 0.0
+    populations = {g.name: g.population or 0 for g in scenario.ground_stations}
+    for work in w.inference:
+        active = max((work.stop_s if work.stop_s is not None else scenario.duration_s) - work.start_s, 0.0)
+        segments = math.ceil(work.request_bytes / work.segment_bytes) + math.ceil(work.response_bytes /
+                                                                                 work.segment_bytes)
+        if work.rate_per_s is not None:
+            rate = work.rate_per_s * len(work.stations)
+        elif work.rate_per_million is not None:
+            rate = work.rate_per_million * sum(populations[s] for s in work.stations) / 1e6
+        else:
+            rate = 0.0  # a trace: its rows were counted as they were read (MAX_TRACE_BYTES)
+        total += rate * active * segments
+    line_pps = scenario.laser.data_rate_gbps * 1e9 / 8 / 1500
+    for job in w.training:
+        active = max((job.stop_s if job.stop_s is not None else scenario.duration_s) - job.start_s, 0.0)
+        streams = job.satellites * (3 if job.checkpoint is not None else 1)
+        by_line = 1.5 * streams * line_pps * active
+        tops = next(t.compute_tops for t in scenario.constellation.tiers if t.name == job.tier)
+        compute_s = job.compute_s if job.compute_s is not None else job.compute_ops / (tops * 1e12)
+        iterations = job.iterations or math.floor(active / compute_s) + 1  # each computes first
+        per_iteration = 2 * (job.satellites - 1) * job.gradient_bytes
+        if job.checkpoint is not None:
+            per_iteration += job.checkpoint.bytes / job.checkpoint.every
+        total += min(1.5 * iterations * per_iteration / job.segment_bytes, by_line)
+    return total

@@ -19,6 +19,7 @@ from netsim.scenario.model import Scenario
 from netsim.scenario.names import SatelliteNames
 from netsim.scenario.stations import expand_station_set
 from netsim.scenario.traffic import expand_traffic
+from netsim.scenario.workloads import expand_workloads
 # Checks that need the orbit and attitude models call down into netsim.space.
 from netsim.space.attitude import boresight_vector
 from netsim.space.orbits import tle_set
@@ -46,11 +47,11 @@ def scenario_from_dict(raw: Any, path: str | Path = "<scenario>") -> Scenario:
     limits.check_satellites(scenario, path)  # before the Walker checks and names
     names = _check_references(scenario, path)
     _check_cloud_files(scenario, path)
-    scenario = expand_traffic(scenario, path, names)
+    scenario = expand_workloads(expand_traffic(scenario, path, names), path, names)
     stations = {g.name for g in scenario.ground_stations}
     endpoints = {end for flow in scenario.traffic for end in (flow.src, flow.dst) if end not in stations}
     limits.check_routing(scenario, path, scenario.satellite_count + sum(map(len, names.tle_names.values())),
-                         len(endpoints))
+                         len(endpoints) + limits.workload_endpoints(scenario))
     limits.check_traffic(scenario, path)
     return scenario
 

@@ -170,6 +170,9 @@ class Tier(_Section):
     shells: list[Shell] = Field(default_factory=list)
     tle: list[TleSource] = Field(default_factory=list)
     terminals: Terminals = Terminals()
+    # Compute of each satellite, TOPS (1e12 operations per second; 1e-6: a million per
+    # second); workloads need it on the tiers they compute in (docs/workloads.md).
+    compute_tops: float | None = Field(default=None, ge=1e-6, le=1e9)
 
 
 class Constellation(_Section):
@@ -513,6 +516,9 @@ class Scenario(_Section):
     # Flows (udp_cbr, udp_onoff, udp_burst, tcp_bulk, ping) and flow generators, as
     # mappings; load_scenario expands them into flow models (netsim.scenario.traffic).
     traffic: list[Any] = Field(default_factory=list)
+    # Inference, training jobs and checkpoints (docs/workloads.md); load_scenario checks
+    # and expands them into a netsim.scenario.workloads.Workloads model.
+    workloads: Any = None
     outputs: Outputs = Outputs()
     limits: Limits = Limits()
 

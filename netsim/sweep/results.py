@@ -128,6 +128,7 @@ def summarise(run_dir: Path) -> dict:
     for key, value in (manifest.get("photonics") or {}).items():
         if isinstance(value, (int, float)) and not isinstance(value, bool) or value is None:
             row[key] = value
+    row.update(workload_metrics(manifest.get("workloads")))
     return row
 
 
@@ -174,6 +175,25 @@ def _paths_summary(run_dir: Path) -> dict:
     except (OSError, KeyError, ValueError):
         pass
     return out
+
+
+def workload_metrics(summary: dict | None) -> dict:
+    """Metrics of a run's workloads (manifest `workloads`, netsim.run.workloads.summarise):
+    requests by outcome and their latency, training steps, storage throughput. None (NaN
+    in the table) where the run has no such number."""
+    if not summary:
+        return {}
+    nan = lambda v: math.nan if v is None else v  # noqa: E731
+    req, jobs, storage = summary["requests"], summary["jobs"], summary["storage"]
+    return {"requests_sent": req["sent"], "requests_answered": req["answered"], "requests_lost": req["lost"],
+            "requests_in_flight": req["in_flight"],
+            **{f"request_{k}_ms": nan(req["total_ms"][k]) for k in ("mean", "p50", "p90", "p99")},
+            "iterations": jobs["iterations"], "iterations_completed": jobs["completed"],
+            "step_mean_s": nan(jobs["step_s"]["mean"]), "step_max_s": nan(jobs["step_s"]["max"]),
+            "communication_mean_s": nan(jobs["communication_s"]["mean"]),
+            "job_retransmissions": jobs["retransmissions"], "job_handovers": jobs["handovers"],
+            "storage_transfers": storage["transfers"], "storage_completed": storage["completed"],
+            "storage_throughput_mean_gbps": nan(storage["throughput_gbps"]["mean"])}
 
 
 def _column(values: list):
