@@ -140,10 +140,31 @@ def test_unbalanced_books_are_reported_loudly(stress_run, capsys):
     udp = {i: (0, np.zeros(0)) for i, f in enumerate(scenario.traffic) if f.kind.startswith("udp")}
     udp[0] = (10, np.zeros(9))  # the application's counts agree with the fabric's
     _, problems = outputs.accounting(flows, books, {}, udp, {})
-    assert any(f"flow {flows[0][0]!r} forward" in p and "+1 unaccounted" in p for p in problems)
+    assert len(problems) == 1 and f"flow {flows[0][0]!r} forward" in problems[0] and "+1 unaccounted" in problems[0]
     _print_summary(dataclasses.replace(result, problems=problems))
     out = capsys.readouterr()
     assert "WARNING: the books do not balance" in out.err and "+1 unaccounted" in out.err
     for kind_header in ("sent", "tcp flow", "ping flow"):
         assert kind_header in out.out
     assert "nan" not in out.out
+
+
+def test_the_books_name_each_direction_and_catch_an_application_miscount(stress_run):
+    """Rows run src -> dst forward and dst -> src in reverse; balanced books whose UDP
+    application received one packet fewer than the fabric delivered are one problem."""
+    scenario, _ = stress_run
+    n = len(scenario.traffic)
+    sent, received = np.zeros(2 * n + 1, np.int64), np.zeros(2 * n + 1, np.int64)
+    sent[0] = received[0] = 10
+    books = outputs.Books(sent, received, np.zeros((2 * n + 1, len(outputs.BOOK_CAUSES)), np.int64),
+                          np.zeros(2 * n + 1, np.int64))
+    flows = [(f.name, f.kind, f.src, f.dst) for f in scenario.traffic]
+    udp = {i: (0, np.zeros(0)) for i, f in enumerate(scenario.traffic) if f.kind.startswith("udp")}
+    assert 0 in udp, "the first flow of the stress run is a UDP flow"
+    udp[0] = (10, np.zeros(9))
+    rows, problems = outputs.accounting(flows, books, {}, udp, {})
+    assert len(problems) == 1 and "the application sent 10 and received 9" in problems[0]
+    for name, _, src, dst in flows:
+        for row in (r for r in rows if r["flow"] == name):
+            assert (row["src"], row["dst"]) == ((src, dst) if row["direction"] == "forward" else (dst, src))
+    assert any(r["direction"] == "reverse" for r in rows)
