@@ -188,3 +188,31 @@ def test_a_link_that_drifts_out_of_range_between_updates_loses_its_packets_as_li
     lost = int(np.sum((sent >= crossing) & (sent < next_update)))
     assert 50 < lost < flow["packets_sent"] / 2
     assert flow["lost_link_down"] == lost == flow["packets_lost"], (flow, crossing)
+
+
+def test_a_restored_link_is_routed_only_once_its_acquisition_is_over():
+    # Network state alone (no packets): a +Grid link back within range at t is dark until
+    # t + ACQUISITION_S (absent from the routing graph), then routed.
+    from netsim.run.network_state import NetworkStates
+
+    states = NetworkStates(scenario_from_dict(margin_scenario()))
+    index = {name: i for i, name in enumerate(states.layout.satellite_names)}
+    pending = {}  # (a, b) -> time its acquisition ends
+    checked_dark = checked_up = 0
+    for t in np.arange(0.0, 40.0, INTERVAL_S):
+        snap = states.at(float(t))
+        for h in snap.handovers:
+            if h["cause"] == "restored":
+                pending[(index[h["node"]], index[h["new_peer"]])] = float(t) + float(h["outage_s"])
+            elif h["cause"] == "margin":
+                pending.pop((index[h["node"]], index[h["old_peer"]]), None)
+        routed = set(zip(snap.links.node_a.tolist(), snap.links.node_b.tolist()))
+        for (a, b), ready_s in list(pending.items()):
+            if t < ready_s - 1e-9:
+                assert (a, b) not in routed and (b, a) not in routed, (t, a, b)
+                checked_dark += 1
+            else:
+                assert (a, b) in routed or (b, a) in routed, (t, a, b)
+                checked_up += 1
+                del pending[(a, b)]
+    assert checked_dark >= 4 and checked_up >= 1
