@@ -272,3 +272,20 @@ def test_pcapng_interface_with_an_unsupported_link_type(tmp_path, capsys):
         read_header(path)
     assert main(["analyze", str(path), "--quiet"]) == 2
     assert "link type 189 is not supported; supported: 0 (BSD loopback)" in capsys.readouterr().err
+
+
+def test_flows_keep_their_identity_when_the_flow_table_grows(tmp_path):
+    # 200 UDP flows (the table starts at 64 and grows twice), each sending one packet
+    # before and one after all the others: every flow, the very first included, must come
+    # out as one row of 2 packets (a flow lost from the table on growth would be split).
+    first, second = [], []
+    for f in range(200):
+        for k, out in ((0, first), (1, second)):
+            frame = Ether() / IP(src="10.128.0.1", dst="10.128.0.2") / UDP(sport=20000 + f, dport=9000) / Raw(bytes(50))
+            frame.time = Decimal(1_700_000_000) + Decimal(k * 1000 + f) / 1000
+            out.append(frame)
+    path = tmp_path / "many.pcap"
+    wrpcap(str(path), first + second)
+    flows = analyze([path]).flows
+    assert len(flows) == 200 and set(flows["sport"]) == set(range(20000, 20200))
+    assert (flows["packets"] == 2).all()
