@@ -123,3 +123,19 @@ def test_routing_picks_the_uplink_and_downlink_per_destination(mode):
                 uplinks.add(path[1])
             seen_several_uplinks |= len(uplinks) > 1
     assert seen_several_uplinks  # some station sends to different destinations over different satellites
+
+
+def test_any_visible_with_more_stations_than_ports_fills_each_satellite_exactly():
+    # 300 stations within ~3 km of each other all see the same nearest satellite; a
+    # satellite has fewer ground ports than that (256 ports less its +Grid terminals), so
+    # exactly that many stations take it and the rest take their next satellite.
+    stations = [{"name": f"s{i}", "lat_deg": 51.5 + 0.0001 * (i % 20), "lon_deg": -0.12 + 0.0001 * (i // 20)}
+                for i in range(300)]
+    raw = default_scenario_dict(ground_stations=stations, traffic=[], outputs={})
+    raw["ground_links"] = {"mode": "any_visible", "max_links": 1, "elevation_mask_deg": 10}
+    states = NetworkStates(scenario_from_dict(raw))
+    ports = states.layout.ground_ports
+    assert ports < 300
+    snap = states.at(0.0)
+    per_satellite = np.bincount(snap.ground.satellite)
+    assert per_satellite.max() == ports and per_satellite.sum() == 300
