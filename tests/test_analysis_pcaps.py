@@ -289,3 +289,26 @@ def test_flows_keep_their_identity_when_the_flow_table_grows(tmp_path):
     flows = analyze([path]).flows
     assert len(flows) == 200 and set(flows["sport"]) == set(range(20000, 20200))
     assert (flows["packets"] == 2).all()
+
+
+def test_each_flow_has_its_own_delay_cdf(tmp_path):
+    # Two SeqTs flows in one capture, 5 ms and 9 ms of constant delay: each flow's CDF
+    # jumps to 1 at its own delay (within the histogram's bin width) and nowhere near
+    # the other's.
+    frames = []
+    for flow, (sport, delay_ns) in enumerate([(49153, 5_000_000), (49154, 9_000_000)]):
+        for k in range(20):
+            sent = 2_000_000_000 + k * 1_000_000 + flow * 100_000
+            udp = IP(src="10.128.0.1", dst="10.128.0.2") / UDP(sport=sport, dport=9000) / Raw(
+                struct.pack(">IQ", k, sent) + bytes(88))
+            frame = Ether() / udp
+            frame.time = Decimal(sent + delay_ns) / Decimal(10 ** 9)
+            frames.append(frame)
+    frames.sort(key=lambda f: f.time)
+    path = tmp_path / "two.pcap"
+    wrpcap(str(path), frames, nano=True)
+    result = analyze([path])
+    for row, expected_ms in zip(result.flows.sort_values("sport").index, (5.0, 9.0)):
+        values_ms, fraction = result.delay_cdfs[int(row)]
+        assert fraction[-1] == pytest.approx(1.0)
+        assert values_ms[0] == pytest.approx(expected_ms, rel=0.02) and values_ms[-1] == pytest.approx(expected_ms, rel=0.02)
