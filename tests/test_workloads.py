@@ -257,14 +257,18 @@ def _handover_dict() -> dict:
     """A 2-satellite job across two planes whose laser link outgrows the link budget at
     ~1.5 s: leo-6-20 and leo-7-20 drift apart at 1.5 km/s from 2,904.4 km, and the laser
     power is set so the longest usable link is 2,906.7 km (range scales as the square root
-    of the power: 5,387 km at 1 W with the default budget). In-plane links (1,809 km) stay."""
+    of the power: ~5,317 km at 1 W with the default budget). In-plane links (1,809 km) stay."""
+    from netsim.links.link_budget import LinkBudget
+    from netsim.scenario.model import Laser
+
+    range_at_1w_km = LinkBudget.from_config(Laser()).max_range_m() / 1e3
     return {
         "name": "handover", "seed": 1, "duration_s": 2.6, "drain_s": 0.0, "epoch": "2026-01-01T00:00:00",
         "constellation": {"tiers": [{"name": "leo", "compute_tops": TOPS, "shells": [
             {"altitude_km": 550, "inclination_deg": 53, "planes": 12, "sats_per_plane": 24, "phasing": 1}]}]},
         "ground_stations": [{"name": "london", "lat_deg": 51.5074, "lon_deg": -0.1278}],
         "ground_links": {"elevation_mask_deg": 10},
-        "laser": {"tx_power_w": (2906.7 / 5387.272) ** 2},
+        "laser": {"tx_power_w": (2906.7 / range_at_1w_km) ** 2},
         "routing": {"update_interval_s": 0.1},
         "workloads": {"training": [
             {"name": "cross", "tier": "leo", "satellites": 2, "members": ["leo-6-20", "leo-7-20"],
