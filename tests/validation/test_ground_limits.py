@@ -139,3 +139,27 @@ def test_any_visible_with_more_stations_than_ports_fills_each_satellite_exactly(
     snap = states.at(0.0)
     per_satellite = np.bincount(snap.ground.satellite)
     assert per_satellite.max() == ports and per_satellite.sum() == 300
+
+
+@pytest.mark.parametrize("mode", ["assigned", "any_visible"])
+def test_a_ground_link_that_stays_keeps_its_station_port(mode):
+    # Ports are the capture files' and the forwarding rows' identity: a (station,
+    # satellite) link present at consecutive updates keeps its station port, while other
+    # links of the station come and go around it.
+    raw = default_scenario_dict(ground_stations=stations_raw()[1:], traffic=[], outputs={})
+    raw["ground_links"] = ({"mode": "assigned", "terminals": 3, "terminals_per_satellite": 4,
+                            "elevation_mask_deg": 10, "acquisition_s": 0.0} if mode == "assigned"
+                           else {"mode": "any_visible", "max_links": 3, "elevation_mask_deg": 10})
+    states = NetworkStates(scenario_from_dict(raw))
+    previous, kept, others_changed = None, 0, 0
+    for t in np.arange(0.0, 900.0, 10.0):
+        g = states.at(float(t)).ground
+        now = {(int(s), int(sat)): int(p) for s, sat, p in zip(g.station, g.satellite, g.station_port)}
+        if previous is not None:
+            for link, port in now.items():
+                if link in previous:
+                    assert port == previous[link], (t, link)
+                    kept += 1
+            others_changed += len(now.keys() ^ previous.keys())
+        previous = now
+    assert kept > 100 and others_changed > 10
