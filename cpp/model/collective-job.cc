@@ -123,6 +123,21 @@ CollectiveJob::ChunkBytes(uint32_t chunk) const
     return m_gradient / m_k + (chunk < m_gradient % m_k ? 1 : 0);
 }
 
+uint32_t
+CollectiveJob::Slices() const
+{
+    // Every chunk in the same number of slices of at most SLICE_BYTES (chunks differ by a byte at most).
+    return uint32_t((ChunkBytes(0) + SLICE_BYTES - 1) / SLICE_BYTES);
+}
+
+uint64_t
+CollectiveJob::SliceBytes(uint32_t chunk, uint32_t slice) const
+{
+    const uint64_t bytes = ChunkBytes(chunk);
+    const uint32_t slices = Slices();
+    return bytes / slices + (slice < bytes % slices ? 1 : 0);
+}
+
 void
 CollectiveJob::Begin()
 {
@@ -213,15 +228,21 @@ CollectiveJob::Advance(uint32_t i)
     const uint64_t n = rank.iteration;
     if (m_algorithm == RING)
     {
-        const uint32_t steps = Steps();
+        // Pipelined: slice j of step s + 1 leaves as soon as slice j of step s has
+        // arrived from the left, so a rank forwards while it still receives and the
+        // path's latency is paid once per iteration rather than once per step.
+        const uint32_t slices = Slices();
+        const uint64_t perIteration = uint64_t(Steps()) * slices;
         const uint32_t next = (i + 1) % m_k;
-        while (rank.sent < steps && (rank.sent == 0 || rank.received >= n * steps + rank.sent))
+        while (rank.sent < perIteration &&
+               (rank.sent < slices || rank.received >= n * perIteration + rank.sent - slices + 1))
         {
-            const uint32_t chunk = (i + m_k * steps - rank.sent) % m_k;
-            SendEdge(i, next, ChunkBytes(chunk));
+            const uint32_t step = rank.sent / slices;
+            const uint32_t chunk = (i + m_k * Steps() - step) % m_k;
+            SendEdge(i, next, SliceBytes(chunk, rank.sent % slices));
             rank.sent++;
         }
-        if (rank.sent == steps && rank.received >= (n + 1) * steps)
+        if (rank.sent == perIteration && rank.received >= (n + 1) * perIteration)
         {
             RankDone(i);
         }

@@ -25,9 +25,11 @@ namespace ns3
  *
  * Ring all-reduce (RING): the gradient of G bytes in k chunks (G / k, the first G mod k
  * one byte larger); 2(k - 1) steps; at step s rank i sends chunk (i - s) mod k to rank
- * i + 1: step 0 when its compute is done, step s once it has also received step s - 1
- * from rank i - 1 (the reduce-scatter, then the all-gather). A rank's all-reduce ends
- * when it has received step 2(k - 1) - 1.
+ * i + 1 (the reduce-scatter, then the all-gather). Pipelined as NCCL does: each chunk
+ * goes as SLICE_BYTES slices, one message each; slice j of step 0 leaves when the
+ * compute is done, slice j of step s once slice j of step s - 1 has arrived from rank
+ * i - 1, so a rank forwards while it still receives. A rank's all-reduce ends when it
+ * has received the last slice of step 2(k - 1) - 1.
  *
  * Tree all-reduce (TREE): a binary tree over the ranks (children of i: 2i + 1, 2i + 2);
  * a rank sends the whole gradient to its parent once its compute is done and its
@@ -50,6 +52,9 @@ class CollectiveJob : public Object
         RING = 0,
         TREE = 1,
     };
+
+    /// Ring slices: NCCL's default pipeline (a 4 MiB buffer in 8 steps) moves 512 KiB at a time.
+    static constexpr uint64_t SLICE_BYTES = 512 * 1024;
 
     void Setup(uint32_t ranks,
                uint8_t algorithm,
@@ -106,8 +111,8 @@ class CollectiveJob : public Object
         bool computing{false};
         bool computeDone{false};
         bool finished{false}; // stopped: no further iteration
-        uint32_t sent{0};     // ring: steps sent this iteration; tree: 1 up, 2 down
-        uint64_t received{0}; // ring: messages received from the predecessor (all iterations)
+        uint32_t sent{0};     // ring: slices sent this iteration; tree: 1 up, 2 down
+        uint64_t received{0}; // ring: slices received from the predecessor (all iterations)
         uint64_t fromParent{0};
         std::vector<uint64_t> fromChildren;
         bool waitingStorage{false};
@@ -126,6 +131,8 @@ class CollectiveJob : public Object
     void SendEdge(uint32_t from, uint32_t to, uint64_t bytes);
     uint64_t ChunkBytes(uint32_t chunk) const;
     uint32_t Steps() const;
+    uint32_t Slices() const;                                 // ring: slices per chunk
+    uint64_t SliceBytes(uint32_t chunk, uint32_t slice) const; // ring: bytes of one slice
 
     uint32_t m_k{1};
     uint8_t m_algorithm{RING};

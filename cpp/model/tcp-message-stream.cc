@@ -74,6 +74,14 @@ TcpMessageStream::Open()
     m_socket->SetAttribute("SndBufSize", UintegerValue(m_bufferBytes));
     m_socket->SetAttribute("RcvBufSize", UintegerValue(m_bufferBytes));
     m_socket->SetAttribute("MinRto", TimeValue(m_minRto));
+    // The first window is the whole window (at least ns-3's 10 segments): a stream is a
+    // tuned fabric transport (RoCE, which training clusters run, has no slow start), and
+    // its window is already sized to the path and to fit a laser queue. Slow start from
+    // 10 segments, its cwnd growing one segment per (delayed) ACK, left a 2-satellite
+    // all-reduce cwnd-limited for iterations: its ACKs queue behind the other
+    // direction's data, so the window it needs is the BDP plus that queue.
+    m_socket->SetAttribute("InitialCwnd",
+                           UintegerValue(std::max<uint32_t>(10, m_bufferBytes / m_segmentBytes)));
     m_socket->Bind();
     m_socket->TraceConnectWithoutContext("Retransmission",
                                          MakeCallback(&TcpMessageStream::Retransmitted, this));
