@@ -312,3 +312,49 @@ def test_each_flow_has_its_own_delay_cdf(tmp_path):
         values_ms, fraction = result.delay_cdfs[int(row)]
         assert fraction[-1] == pytest.approx(1.0)
         assert values_ms[0] == pytest.approx(expected_ms, rel=0.02) and values_ms[-1] == pytest.approx(expected_ms, rel=0.02)
+
+
+def test_many_tcp_connections_each_get_their_own_rtt_samples(tmp_path):
+    # Eight interleaved connections (the RTT state starts with room for four), each with
+    # 40 data segments acknowledged after its own RTTs of 10 + c ms + k * 0.25 ms: 320
+    # distinct (connection, RTT) values, more than the RTT table's first size.
+    frames = []
+    for c in range(8):
+        cl, sv = dict(src="10.0.0.1", dst="10.0.0.2"), dict(src="10.0.0.2", dst="10.0.0.1")
+        cp, sp = dict(sport=41000 + c, dport=80), dict(sport=80, dport=41000 + c)
+        t0 = 1_700_000_000_000 + c * 7  # ms
+        frames += [(t0, IP(**cl) / TCP(**cp, flags="S", seq=1000)),
+                   (t0 + 1, IP(**sv) / TCP(**sp, flags="SA", seq=5000, ack=1001)),
+                   (t0 + 2, IP(**cl) / TCP(**cp, flags="A", seq=1001, ack=5001))]
+        for k in range(40):
+            sent = t0 + 100 + 50 * k
+            seq = 1001 + 1000 * k
+            frames.append((sent, IP(**cl) / TCP(**cp, flags="PA", seq=seq, ack=5001) / Raw(bytes(1000))))
+            frames.append((sent + 10 + c + 0.25 * k, IP(**sv) / TCP(**sp, flags="A", seq=5001, ack=seq + 1000)))
+    frames.sort(key=lambda f: f[0])
+    packets = []
+    for ms, ip in frames:
+        frame = Ether() / ip
+        frame.time = Decimal(str(ms)) / 1000
+        packets.append(frame)
+    path = tmp_path / "conns.pcap"
+    wrpcap(str(path), packets, nano=True)
+    flows = analyze([path]).flows
+    for c in range(8):
+        row = flows[(flows["sport"] == 41000 + c) & (flows["dport"] == 80)].iloc[0]
+        rtts = [1.0] + [10 + c + 0.25 * k for k in range(40)]  # the handshake's SYN -> SYN-ACK, then data
+        assert row["rtt_samples"] == len(rtts), (c, row["rtt_samples"])
+        assert row["rtt_mean_ms"] == pytest.approx(sum(rtts) / len(rtts), abs=1e-6)
+        assert row["rtt_max_ms"] == pytest.approx(max(rtts), abs=1e-6)
+
+
+def test_a_one_packet_seqts_flow_expects_one_packet(tmp_path):
+    # Sequence 0 alone: one packet expected, none lost (the running maximum starts below 0).
+    udp = IP(src="10.128.0.1", dst="10.128.0.2") / UDP(sport=49153, dport=9000) / Raw(
+        struct.pack(">IQ", 0, 2_000_000_000) + bytes(88))
+    frame = Ether() / udp
+    frame.time = Decimal(2_005_000_000) / Decimal(10 ** 9)
+    path = tmp_path / "one.pcap"
+    wrpcap(str(path), [frame], nano=True)
+    row = analyze([path]).flows.iloc[0]
+    assert row["seqts"] and row["packets_expected"] == 1 and row["packets_lost"] == 0
