@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from netsim.analysis.context import RunContext
 from netsim.errors import NetsimError
 
 CAPTURE_PATTERNS = ("*.pcap", "*.pcapng")
@@ -31,7 +32,9 @@ def collect_captures(inputs: list[Path]) -> tuple[list[Path], Path | None, Path]
                     run_dir = run_dir or item
                 default_out = default_out or item / "analysis"
             if not found:
-                raise NetsimError(f"{item}: no .pcap or .pcapng files in this folder"
+                # A run killed before it wrote captures has none: say why, not only that.
+                why = RunContext.from_run_dir(item).incomplete()
+                raise NetsimError(f"{item}: {why + '; ' if why else ''}no .pcap or .pcapng files in this folder"
                                   + (" or its pcap/ folder" if (item / "pcap").is_dir() else ""))
             files += found
         elif item.exists():

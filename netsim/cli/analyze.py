@@ -69,18 +69,13 @@ def run(args) -> int:
 
     from netsim.analysis.inputs import collect_captures
 
-    from netsim.analysis.context import RunContext
-
     try:
         origin_ns = _check_options(args)
         files, run_dir, default_out = collect_captures(args.inputs)
     except NetsimError as err:
-        # A run killed before its captures were written has none: say why, not just that.
-        for folder in (Path(i) for i in args.inputs):
-            why = RunContext.from_run_dir(folder).incomplete() if folder.is_dir() else None
-            if why and not args.allow_incomplete:
-                return fail(f"{folder}: {why}; {err}")
         return fail(str(err))
+
+    from netsim.analysis.context import RunContext
 
     context = RunContext.from_run_dir(run_dir) if run_dir else RunContext()
     why = context.incomplete()
