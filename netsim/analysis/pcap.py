@@ -648,13 +648,8 @@ def read_batches(header: PcapHeader, *, chunk_bytes: int = DEFAULT_CHUNK, progre
         yield from _read_pcapng(header, chunk_bytes, progress, origin_ns, fallback_origin_ns, found)
         return
     path = header.path
-    buf = np.empty(chunk_bytes, dtype=np.uint8)
-    cap = chunk_bytes // 16 + 1
-    offs = np.empty(cap, np.int64)
-    ts = np.empty(cap, np.int64)
-    incl = np.empty(cap, np.int64)
-    orig = np.empty(cap, np.int64)
-    links = np.full(cap, header.linktype, np.int64)
+    buf, (offs, ts, incl, orig, links) = _scratch(chunk_bytes, 5)
+    links[:] = header.linktype
     frac_ns, frac_limit = (1, 1_000_000_000) if header.nanoseconds else (1000, 1_000_000)
     max_incl = min(max(header.snaplen, 262_144), MAX_RECORD)
     offset_ns = -(origin_ns if origin_ns is not None else fallback_origin_ns)
@@ -666,13 +661,7 @@ def read_batches(header: PcapHeader, *, chunk_bytes: int = DEFAULT_CHUNK, progre
         f.seek(24)
         eof = False
         while True:
-            if held == len(buf):  # a single record larger than the buffer
-                bigger = np.empty(2 * len(buf), dtype=np.uint8)
-                bigger[:held] = buf[:held]
-                buf = bigger
-            got = f.readinto(memoryview(buf)[held:]) if not eof else 0
-            eof = eof or got == 0
-            n = held + got
+            buf, n, eof = _refill(f, buf, held, eof)
             count, pos, status = _walk(buf, n, header.little_endian, frac_ns, frac_limit, max_incl, offset_ns,
                                        offs, ts, incl, orig)
             if count:
@@ -694,6 +683,23 @@ def read_batches(header: PcapHeader, *, chunk_bytes: int = DEFAULT_CHUNK, progre
                 return
 
 
+def _scratch(chunk_bytes: int, arrays: int) -> tuple[np.ndarray, list[np.ndarray]]:
+    """A read buffer and per-record int64 arrays (a record takes at least 16 bytes)."""
+    cap = chunk_bytes // 16 + 1
+    return np.empty(chunk_bytes, dtype=np.uint8), [np.empty(cap, np.int64) for _ in range(arrays)]
+
+
+def _refill(f, buf: np.ndarray, held: int, eof: bool) -> tuple[np.ndarray, int, bool]:
+    """Read after the `held` unconsumed bytes at the start of buf (doubled when one record
+    fills it): (buffer, bytes in it, end of file reached)."""
+    if held == len(buf):
+        bigger = np.empty(2 * len(buf), dtype=np.uint8)
+        bigger[:held] = buf[:held]
+        buf = bigger
+    got = f.readinto(memoryview(buf)[held:]) if not eof else 0
+    return buf, held + got, eof or got == 0
+
+
 def _batch(buf, record, count, offs, ts, incl, orig, links, ifaces, times, origins=None) -> Batch:
     out = {name: np.empty(count, dtype) for name, dtype in _FIELDS}
     out["ts_ns"][:] = ts[:count]
@@ -713,14 +719,7 @@ def _batch(buf, record, count, offs, ts, incl, orig, links, ifaces, times, origi
 def _read_pcapng(header: PcapHeader, chunk_bytes: int, progress, origin_ns, fallback_origin_ns,
                  found) -> Iterator[Batch]:
     path = header.path
-    buf = np.empty(chunk_bytes, dtype=np.uint8)
-    cap = chunk_bytes // 16 + 1
-    offs = np.empty(cap, np.int64)
-    ts = np.empty(cap, np.int64)
-    incl = np.empty(cap, np.int64)
-    orig = np.empty(cap, np.int64)
-    links = np.empty(cap, np.int64)
-    ifaces = np.empty(cap, np.int64)
+    buf, (offs, ts, incl, orig, links, ifaces) = _scratch(chunk_bytes, 6)
     table = _Interfaces(origin_ns, fallback_origin_ns)
     times = np.zeros(2, np.int64)
     little = header.little_endian
@@ -731,13 +730,7 @@ def _read_pcapng(header: PcapHeader, chunk_bytes: int, progress, origin_ns, fall
     with path.open("rb") as f:
         eof = False
         while True:
-            if held == len(buf):
-                bigger = np.empty(2 * len(buf), dtype=np.uint8)
-                bigger[:held] = buf[:held]
-                buf = bigger
-            got = f.readinto(memoryview(buf)[held:]) if not eof else 0
-            eof = eof or got == 0
-            n = held + got
+            buf, n, eof = _refill(f, buf, held, eof)
             count, pos = 0, 0
             while True:
                 count, pos, status, last_ts = _walk_ng(
