@@ -131,7 +131,7 @@ def test_routing_only_toward_used_destinations_gives_the_same_rows():
     """A run routes only toward its flows' endpoints: those columns equal the full
     solve, the others are NO_ROUTE."""
     scenario = scenario_from_dict(default_scenario_dict())
-    full, used = NetworkStates(scenario), NetworkStates(scenario, routed="traffic")
+    full, used = NetworkStates(scenario), NetworkStates(scenario, routed="traffic", bounded=False)
     for t in (0.0, 60.0):
         a, b = full.at(t), used.at(t)
         columns = used.routed_columns

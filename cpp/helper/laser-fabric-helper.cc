@@ -42,7 +42,7 @@ LaserFabricHelper::StreamSeed(uint32_t node, uint32_t port)
 NodeContainer
 LaserFabricHelper::CreateNodes(uint32_t n, uint32_t ports, bool relay)
 {
-    NS_ABORT_MSG_IF(ports > ForwardingTable::NO_ROUTE, "at most 254 ports per node");
+    NS_ABORT_MSG_IF(ports > ForwardingTable::UNSOLVED, "at most 254 ports per node");
     NodeContainer created;
     for (uint32_t i = 0; i < n; ++i)
     {

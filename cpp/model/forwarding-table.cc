@@ -50,10 +50,58 @@ ForwardingTable::FindDestination(Ipv4Address addr) const
     return it == m_destinationByAddress.end() ? -1 : int64_t(it->second);
 }
 
-uint8_t
-ForwardingTable::Lookup(uint32_t node, uint32_t dest) const
+void
+ForwardingTable::SetGraph(uint32_t nNodes,
+                          uint32_t nTransit,
+                          const int64_t* rowStart,
+                          const uint32_t* col,
+                          const double* weight,
+                          const uint8_t* reversePort,
+                          const uint32_t* destinationNodes,
+                          uint32_t nDestinations)
 {
-    return m_port[std::size_t(node) * m_nDestinations + dest];
+    NS_ABORT_MSG_IF(nDestinations != m_nDestinations,
+                    "graph for " << nDestinations << " destinations, table has " << m_nDestinations);
+    m_graph = PackedRouteGraph(RouteGraph{nNodes, nTransit, rowStart, col, weight, reversePort});
+    m_destinationNode.assign(destinationNodes, destinationNodes + nDestinations);
+}
+
+uint8_t
+ForwardingTable::Lookup(uint32_t node, uint32_t dest)
+{
+    const std::size_t at = std::size_t(node) * m_nDestinations + dest;
+    if (m_port[at] == UNSOLVED)
+    {
+        Resolve(node, dest);
+    }
+    return m_port[at];
+}
+
+void
+ForwardingTable::Resolve(uint32_t node, uint32_t dest)
+{
+    NS_ABORT_MSG_IF(m_graph.IsEmpty() || dest >= m_destinationNode.size(),
+                    "an UNSOLVED forwarding entry without the graph to resolve it");
+    ++m_resolves;
+    // The same search as the bounded one, in the same order, run further: the entries it
+    // had settled come out the same, the UNSOLVED ones it now settles get their port.
+    const uint32_t n = std::min(m_nNodes, m_graph.nNodes);
+    m_scratch.resize(n);
+    NextHopSolver::SolveOne(m_graph, m_destinationNode[dest], &node, 1, n, m_scratch.data(), nullptr, 1);
+    for (uint32_t v = 0; v < n; ++v)
+    {
+        uint8_t& entry = m_port[std::size_t(v) * m_nDestinations + dest];
+        if (entry == UNSOLVED)
+        {
+            entry = m_scratch[v];
+        }
+    }
+}
+
+uint64_t
+ForwardingTable::GetResolveCount() const
+{
+    return m_resolves;
 }
 
 uint32_t

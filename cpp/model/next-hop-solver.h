@@ -1,30 +1,78 @@
 #ifndef NETSIM_NEXT_HOP_SOLVER_H
 #define NETSIM_NEXT_HOP_SOLVER_H
 
+#include <cstddef>
 #include <cstdint>
+#include <vector>
 
 namespace ns3
 {
 
 /**
+ * @brief The graph routes are computed on: undirected, as CSR with both directions of
+ * every link. Entries rowStart[u]..rowStart[u+1]-1 are u's links, to col[e] with
+ * weight[e] (delay in s, or 1 for hop count); reversePort[e] is the port on col[e] that
+ * leads back to u. Nodes numbered nTransit and above (ground stations) are ends, never
+ * relays: a search reaches them but does not continue through them, unless it starts there.
+ * The arrays are not owned (see PackedRouteGraph).
+ */
+struct RouteGraph
+{
+    uint32_t nNodes{0};
+    uint32_t nTransit{0};
+    const int64_t* rowStart{nullptr};
+    const uint32_t* col{nullptr};
+    const double* weight{nullptr};
+    const uint8_t* reversePort{nullptr};
+};
+
+/**
+ * A RouteGraph packed for searching: each node's links as one run of (weight, peer,
+ * port back) records, so relaxing a node reads its links from one place instead of three
+ * arrays (the searches are bound by memory latency at a million nodes). Owns its data.
+ */
+class PackedRouteGraph
+{
+  public:
+    struct Link
+    {
+        double weight;
+        uint32_t to;
+        uint8_t reversePort;
+    };
+
+    PackedRouteGraph() = default;
+    explicit PackedRouteGraph(const RouteGraph& g);
+
+    bool IsEmpty() const;
+
+    uint32_t nNodes{0};
+    uint32_t nTransit{0};
+    std::vector<uint32_t> first; // node u's links: link[first[u]] .. link[first[u + 1] - 1]
+    std::vector<Link> link;
+};
+
+/**
  * @brief Next hop of every forwarding node toward every destination, by one Dijkstra
  * per destination on a sparse graph (never all pairs, never a dense matrix).
  *
- * The graph is undirected and given as CSR with both directions of every link: the
- * entries rowStart[u]..rowStart[u+1]-1 are u's links, to col[e] with weight[e] (delay in
- * s, or 1 for hop count), and reversePort[e] is the port on col[e] that leads back to u.
  * Searching outward from a destination d, a node v first reached from u gets "port
  * toward u" as its next hop toward d. Destinations are split over threads; the result
  * does not depend on their number (ties go to the lower node index).
  *
- * Nodes numbered nTransit and above (ground stations) are ends, never relays: a search
- * reaches them but does not continue through them, unless the search starts there.
+ * A bounded search stops as soon as its targets (the nodes that send toward d) are
+ * settled. Dijkstra settles nodes in the same order whether or not it stops early, so
+ * every settled node has exactly the next hop of the full search, and so has every node
+ * on a path from a settled node (it is closer to d, hence settled first). Nodes not
+ * settled get UNSOLVED; a later search that stops at one of them completes it exactly.
  */
 class NextHopSolver
 {
   public:
     /** Port value for "unreachable" (ForwardingTable::NO_ROUTE). */
     static constexpr uint8_t NO_ROUTE = 0xFF;
+    /** Port value for "the bounded search stopped before this node". */
+    static constexpr uint8_t UNSOLVED = 0xFE;
 
     /**
      * @param ports output, nForwarding x nDestinations, row-major: ports[v * nDest + j]
@@ -45,6 +93,40 @@ class NextHopSolver
                       uint8_t* ports,
                       double* distances,
                       uint32_t threads);
+
+    /**
+     * As Solve, each destination's search bounded by its targets:
+     * targets[targetStart[j]..targetStart[j+1]) must be settled toward destination j; a
+     * destination with no targets is searched in full. Unsettled nodes get UNSOLVED
+     * (NO_ROUTE when the search ran out of nodes: they are unreachable).
+     */
+    static void SolveBounded(uint32_t nNodes,
+                             uint32_t nTransit,
+                             const int64_t* rowStart,
+                             const uint32_t* col,
+                             const double* weight,
+                             const uint8_t* reversePort,
+                             const uint32_t* destinations,
+                             uint32_t nDestinations,
+                             const int64_t* targetStart,
+                             const uint32_t* targets,
+                             uint32_t nForwarding,
+                             uint8_t* ports,
+                             uint32_t threads);
+
+    /**
+     * One destination's search on g, stopped once the nTargets targets are settled (all
+     * nodes when nTargets is 0); writes ports[v * stride] for v < nForwarding and, when
+     * distances is not null, distances[v * stride]. Uses this thread's scratch space.
+     */
+    static void SolveOne(const PackedRouteGraph& g,
+                         uint32_t destination,
+                         const uint32_t* targets,
+                         uint32_t nTargets,
+                         uint32_t nForwarding,
+                         uint8_t* ports,
+                         double* distances,
+                         std::size_t stride);
 };
 
 } // namespace ns3

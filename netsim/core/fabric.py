@@ -34,7 +34,12 @@ def core_dir() -> Path:
 def load_core():
     """ns-3 plus the netsim models; returns the `ns` namespace (ns.LaserFabricHelper, ...)."""
     folder = core_dir()
-    return load_core_library(folder / LIBRARY_NAME, folder / "include", ["netsim-module.h"])
+    ns = load_core_library(folder / LIBRARY_NAME, folder / "include", ["netsim-module.h"])
+    # Long C++ calls let other Python threads run: the next routing snapshot is computed
+    # while ns-3 moves this interval's packets (no Python code is called back from them).
+    for call in (ns.NextHopSolver.Solve, ns.NextHopSolver.SolveBounded, ns.Simulator.Run):
+        call.__release_gil__ = True
+    return ns
 
 
 def u32(values) -> np.ndarray:
@@ -131,12 +136,17 @@ class Fabric:
         vel = np.ascontiguousarray(vel_mps, dtype=np.float64)
         self.helper.SetEphemerisWindow(start_s, step_s, pos.shape[0], pos, vel)
 
-    def set_forwarding(self, ports: np.ndarray) -> None:
+    def set_forwarding(self, ports: np.ndarray, graph=None, destinations: np.ndarray | None = None) -> None:
         """Next-hop ports of nodes 0..n-1 (satellites, then stations): (n, destinations)
-        uint8, the routing result."""
+        uint8, the routing result; with the graph it was computed on (a RouteGraph) and
+        each column's node when bounded searches left entries UNSOLVED."""
         ports = np.ascontiguousarray(ports, dtype=np.uint8)
         if ports.size:
             self.helper.SetForwardingRows(0, ports.shape[0], ports)
+        if graph is not None:
+            g = graph
+            self.helper.GetForwardingTable().SetGraph(g.n_nodes, g.n_transit, g.row_start, g.cols, g.weight,
+                                                      g.back_port, u32(destinations), len(destinations))
 
     def port(self, node: int, port: int):
         return self.helper.GetPort(node, port)

@@ -16,7 +16,7 @@ def follow_path(snapshot, n_satellites: int, src: int, dst_index: int) -> list[i
     dst = n_satellites + dst_index
     path, node = [src], src
     while node != dst and len(path) <= len(snapshot.ports) + 1:
-        nxt = peer(node, int(snapshot.ports[node, dst_index]))
+        nxt = peer(node, snapshot.next_hop(node, dst_index))
         if nxt < 0:
             return None
         path.append(nxt)

@@ -1,10 +1,12 @@
 """Routing: next hop of every satellite toward every destination, from the links that
 are up. One Dijkstra per destination on a sparse graph (never all pairs, never a dense
-matrix), run by the C++ core's NextHopSolver on all cores."""
+matrix), run by the C++ core's NextHopSolver on all cores; a search may stop once the
+nodes that send toward its destination are settled (bounded routing)."""
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -12,6 +14,7 @@ from netsim.links.numbering import Links
 
 SPEED_OF_LIGHT_MPS = 299_792_458.0
 NO_ROUTE = 0xFF  # ForwardingTable::NO_ROUTE in the C++ core
+UNSOLVED = 0xFE  # a bounded search did not reach this node (ForwardingTable::UNSOLVED)
 
 
 def link_weights(links: Links, pos_m: np.ndarray, metric: str) -> np.ndarray:
@@ -25,6 +28,34 @@ def link_delays_s(links: Links, pos_m: np.ndarray) -> np.ndarray:
     return np.linalg.norm(pos_m[links.node_b] - pos_m[links.node_a], axis=-1) / SPEED_OF_LIGHT_MPS
 
 
+@dataclass(frozen=True)
+class RouteGraph:
+    """The graph routes are computed on, as the C++ solver takes it: CSR with both
+    directions of every link; entry u->v carries the port on v that leads back to u.
+    Nodes n_transit.. (ground stations) start and end paths but never relay."""
+
+    n_nodes: int
+    n_transit: int
+    row_start: np.ndarray  # int64 (n_nodes + 1)
+    cols: np.ndarray  # uint32 per link end
+    weight: np.ndarray  # float64 per link end
+    back_port: np.ndarray  # uint8 per link end
+
+
+def route_graph(links: Links, weights: np.ndarray, n_nodes: int, n_transit: int | None = None) -> RouteGraph:
+    a = links.node_a.astype(np.int64)
+    b = links.node_b.astype(np.int64)
+    rows = np.concatenate([a, b])
+    order = np.argsort(rows, kind="stable")
+    row_start = np.zeros(n_nodes + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n_nodes), out=row_start[1:])
+    return RouteGraph(n_nodes, n_nodes if n_transit is None else n_transit, row_start,
+                      _nonempty(np.ascontiguousarray(np.concatenate([b, a])[order], dtype=np.uint32)),
+                      _nonempty(np.ascontiguousarray(np.concatenate([weights, weights])[order], dtype=np.float64)),
+                      _nonempty(np.ascontiguousarray(np.concatenate([links.port_b, links.port_a])[order],
+                                                     dtype=np.uint8)))
+
+
 def next_hop_ports(links: Links, weights: np.ndarray, n_nodes: int, destinations: np.ndarray,
                    forwarding_nodes: int, n_transit: int | None = None, threads: int | None = None,
                    with_distances: bool = False):
@@ -32,30 +63,38 @@ def next_hop_ports(links: Links, weights: np.ndarray, n_nodes: int, destinations
     node: uint8 array (forwarding_nodes, len(destinations)), NO_ROUTE where unreachable.
     Nodes n_transit.. (ground stations) start and end paths but never relay (default:
     every node may relay). threads: None reads NETSIM_ROUTING_THREADS (0 or unset: all cores)."""
+    return solve(route_graph(links, weights, n_nodes, n_transit), destinations, forwarding_nodes, threads=threads,
+                 with_distances=with_distances)
+
+
+def solve(graph: RouteGraph, destinations: np.ndarray, forwarding_nodes: int, targets: list | None = None,
+          threads: int | None = None, with_distances: bool = False):
+    """Next-hop ports (forwarding_nodes, len(destinations)) on graph. targets: per
+    destination the nodes that send toward it (None or an empty list: every node); each
+    search stops once its targets are settled, and the nodes it did not settle get
+    UNSOLVED (exact next hops for every node on a path from a target; see
+    Snapshot.next_hop and ForwardingTable for completing the rest)."""
     from netsim.core.fabric import load_core
 
     if threads is None:
         threads = int(os.environ.get("NETSIM_ROUTING_THREADS", "0"))
-
     ns = load_core()
-    a = links.node_a.astype(np.int64)
-    b = links.node_b.astype(np.int64)
-    # CSR with both directions; entry u->v carries the port on v that leads back to u.
-    rows = np.concatenate([a, b])
-    order = np.argsort(rows, kind="stable")
-    cols = np.ascontiguousarray(np.concatenate([b, a])[order], dtype=np.uint32)
-    weight = np.ascontiguousarray(np.concatenate([weights, weights])[order], dtype=np.float64)
-    back_port = np.ascontiguousarray(np.concatenate([links.port_b, links.port_a])[order], dtype=np.uint8)
-    row_start = np.zeros(n_nodes + 1, dtype=np.int64)
-    np.cumsum(np.bincount(rows, minlength=n_nodes), out=row_start[1:])
+    g = graph
     dest = np.ascontiguousarray(destinations, dtype=np.uint32)
     ports = np.empty((forwarding_nodes, len(dest)), dtype=np.uint8)
     distances = np.empty((forwarding_nodes, len(dest))) if with_distances else None
-    if len(dest) and forwarding_nodes:
-        transit = n_nodes if n_transit is None else n_transit
-        ns.NextHopSolver.Solve(n_nodes, transit, row_start, _nonempty(cols), _nonempty(weight), _nonempty(back_port),
-                               dest, len(dest), forwarding_nodes, ports,
-                               distances if with_distances else ns.cppyy.nullptr, threads)
+    if not (len(dest) and forwarding_nodes):
+        return (ports, distances) if with_distances else ports
+    if targets is not None and not with_distances:
+        start = np.zeros(len(dest) + 1, dtype=np.int64)
+        start[1:] = np.cumsum([len(t) for t in targets])
+        flat = np.concatenate([np.asarray(t, dtype=np.uint32) for t in targets] + [np.zeros(0, dtype=np.uint32)])
+        ns.NextHopSolver.SolveBounded(g.n_nodes, g.n_transit, g.row_start, g.cols, g.weight, g.back_port, dest,
+                                      len(dest), start, _nonempty(np.ascontiguousarray(flat)), forwarding_nodes,
+                                      ports, threads)
+        return ports
+    ns.NextHopSolver.Solve(g.n_nodes, g.n_transit, g.row_start, g.cols, g.weight, g.back_port, dest, len(dest),
+                           forwarding_nodes, ports, distances if with_distances else ns.cppyy.nullptr, threads)
     return (ports, distances) if with_distances else ports
 
 

@@ -8,6 +8,7 @@ Both the packet-level runner (which pushes each snapshot into the C++ core) and
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass, field
 from typing import Iterable
 
@@ -19,7 +20,8 @@ from netsim.links.fixed_isls import fixed_isls
 from netsim.links.ground_links import GroundLinkAssigner, GroundLinkSet, StationLimits, remaining_visibility_s
 from netsim.links.link_budget import LinkBudget
 from netsim.links.numbering import Links, layout
-from netsim.routing.solver import NO_ROUTE, SPEED_OF_LIGHT_MPS, link_weights, next_hop_distances, next_hop_ports
+from netsim.routing.solver import (NO_ROUTE, SPEED_OF_LIGHT_MPS, UNSOLVED, RouteGraph, link_weights,
+                                   next_hop_distances, route_graph, solve)
 from netsim.run.traffic import endpoint_nodes
 from netsim.scenario.model import Scenario
 from netsim.space.geometry import line_of_sight
@@ -44,6 +46,17 @@ class Snapshot:
     ground_acquisition_s: np.ndarray = None  # per ground link: acquisition (new links), s
     handovers: list = field(default_factory=list)  # rows of the handover table
     group_changes: list = field(default_factory=list)  # GroupChange per dynamic link group
+    graph: RouteGraph | None = None  # what ports were computed on
+    destinations: np.ndarray | None = None  # node of each destination column
+
+    def next_hop(self, node: int, column: int) -> int:
+        """ports[node, column], completing the column first if a bounded search left
+        that entry UNSOLVED (the same next hops as a search of every node)."""
+        port = int(self.ports[node, column])
+        if port == UNSOLVED:
+            self.ports[:, column] = solve(self.graph, self.destinations[[column]], len(self.ports))[:, 0]
+            port = int(self.ports[node, column])
+        return port
 
 
 class NetworkStates:
@@ -52,9 +65,14 @@ class NetworkStates:
     routed: the destinations whose next hops are computed — "all" (every destination
     column), "traffic" (the endpoints of the scenario's flows: all a packet run can
     address) or node names (e.g. the stations of the reported pairs). The other
-    columns stay NO_ROUTE, so a run routes only toward where its packets go."""
+    columns stay NO_ROUTE, so a run routes only toward where its packets go.
 
-    def __init__(self, scenario: Scenario, routed: str | Iterable[str] = "all"):
+    bounded (routed="traffic" only): each destination's search stops once the endpoints
+    that send toward it are settled; other entries are UNSOLVED and completed on demand
+    (Snapshot.next_hop, and the C++ ForwardingTable for packets), with the same next
+    hops as a full search. None: on unless NETSIM_BOUNDED_ROUTING=0."""
+
+    def __init__(self, scenario: Scenario, routed: str | Iterable[str] = "all", bounded: bool | None = None):
         self.scenario = scenario
         self.orbits = constellation_ephemeris(scenario)
         self.sites = ground_sites(scenario.ground_stations, dt.datetime.fromisoformat(scenario.epoch))
@@ -68,6 +86,9 @@ class NetworkStates:
         # Destination columns: every ground station, then satellites that end a flow.
         self.destinations = endpoint_nodes(scenario, self.layout)
         self.routed_columns = self._routed_columns(routed)
+        if bounded is None:
+            bounded = os.environ.get("NETSIM_BOUNDED_ROUTING", "1") != "0"
+        self.column_senders = self._column_senders() if bounded and routed == "traffic" else None
         self.peer_columns = self._peer_columns()
         self.allowed_isl = self._tier_mask()
         _, self.earth_radius_m = earth_constants()
@@ -109,22 +130,23 @@ class NetworkStates:
         blocked = self.clouds.blocked(ground.station, ground.station_port, t_s) if self.clouds else None
         links = Links.concatenate([self.isl.select(ready_isl & self.allowed_isl), *dynamic,
                                    ground.links(n_sat, routable_ground_links(ground, ready, t_s, blocked))])
-        ports = self._next_hops(links, pos)
+        graph = route_graph(links, link_weights(links, pos, self.scenario.routing.metric), self.layout.n_nodes,
+                            self.n_satellites)
+        ports = self._next_hops(graph)
         self.started = True
         return Snapshot(t_s, pos, vel, isl.copy(), ground, links, ports, isl_dark, ready, slew, acquisition,
-                        handovers, group_changes)
+                        handovers, group_changes, graph, self.destinations)
 
-    def _next_hops(self, links: Links, pos: np.ndarray) -> np.ndarray:
+    def _next_hops(self, graph: RouteGraph) -> np.ndarray:
         """(nodes, destination columns) ports; columns not routed stay NO_ROUTE."""
         n_nodes, routed = self.layout.n_nodes, self.routed_columns
-        if not len(routed):
-            return np.full((n_nodes, len(self.destinations)), NO_ROUTE, dtype=np.uint8)
-        weights = link_weights(links, pos, self.scenario.routing.metric)
-        if len(routed) == len(self.destinations):
-            return next_hop_ports(links, weights, n_nodes, self.destinations, n_nodes, n_transit=self.n_satellites)
         ports = np.full((n_nodes, len(self.destinations)), NO_ROUTE, dtype=np.uint8)
-        ports[:, routed] = next_hop_ports(links, weights, n_nodes, self.destinations[routed], n_nodes,
-                                          n_transit=self.n_satellites)
+        if not len(routed):
+            return ports
+        senders = None if self.column_senders is None else [self.column_senders.get(int(c), ()) for c in routed]
+        if len(routed) == len(self.destinations):
+            return solve(graph, self.destinations, n_nodes, senders)
+        ports[:, routed] = solve(graph, self.destinations[routed], n_nodes, senders)
         return ports
 
     def add_destinations(self, nodes) -> np.ndarray:
@@ -149,10 +171,9 @@ class NetworkStates:
         ports = np.full((n_nodes, len(self.destinations)), NO_ROUTE, dtype=np.uint8)
         ports[:, :snap.ports.shape[1]] = snap.ports
         if len(columns):
-            weights = link_weights(snap.links, snap.pos_m, self.scenario.routing.metric)
-            ports[:, columns] = next_hop_ports(snap.links, weights, n_nodes, self.destinations[columns], n_nodes,
-                                               n_transit=self.n_satellites)
+            ports[:, columns] = solve(snap.graph, self.destinations[columns], n_nodes)
         snap.ports = ports
+        snap.destinations = self.destinations
 
     def _routed_columns(self, routed) -> np.ndarray:
         if isinstance(routed, str) and routed == "all":
@@ -161,6 +182,19 @@ class NetworkStates:
             routed = {end for flow in self.scenario.traffic for end in (flow.src, flow.dst)}
         column = {int(node): c for c, node in enumerate(self.destinations)}
         return np.array(sorted(column[self.layout.node_index(name)] for name in set(routed)), dtype=np.int64)
+
+    def _column_senders(self) -> dict[int, np.ndarray]:
+        """Per destination column, the flow endpoints that send toward it: both ends of
+        every flow (replies and acknowledgements go back). Columns added later
+        (workloads) have none and are searched in full."""
+        lay = self.layout
+        column = {int(node): c for c, node in enumerate(self.destinations)}
+        senders: dict[int, set[int]] = {}
+        for flow in self.scenario.traffic:
+            src, dst = lay.node_index(flow.src), lay.node_index(flow.dst)
+            senders.setdefault(column[dst], set()).add(src)
+            senders.setdefault(column[src], set()).add(dst)
+        return {c: np.array(sorted(nodes), dtype=np.uint32) for c, nodes in senders.items()}
 
     def _update_group(self, group, t_s, pos, vel, handovers):
         max_range = self.budget.max_range_m() if self.budget is not None else 2 * 42_164e3

@@ -33,6 +33,7 @@ from netsim.run.folder import clear_outputs, write_failed_manifest
 from netsim.run.network_state import HANDOVER_COLUMNS, NetworkStates
 from netsim.run.paths import PathLog, report_pairs
 from netsim.run.photonics import photonics_summary
+from netsim.run.prefetch import Prefetch, SnapshotTimes, overlap_enabled
 from netsim.scenario.model import Scenario
 
 # Ground station g has address 10.128.0.0 + g + 1 (a /9 leaves room for 8 M endpoints).
@@ -51,6 +52,9 @@ class RunResult:
     # Packets handed to a laser port by a satellite's forwarder, counted in the core: a
     # packet crossing k satellites counts k (manifest `packet_hops`).
     packet_hops: int = 0
+    # How routes were computed: overlap, bounded searches, searches completed for packets
+    # that met an UNSOLVED entry, per-snapshot compute time (manifest `routing`).
+    routing: dict = field(default_factory=dict)
     accounting: list = field(default_factory=list)  # the books (accounting.csv rows)
     problems: list = field(default_factory=list)  # how the books fail to balance (empty: they do)
     wall_time_s: float = 0.0
@@ -96,6 +100,7 @@ def run(scenario: Scenario, run_dir: str | Path, *, scenario_file: str | None = 
         manifest["workloads"] = result.workloads.summary
     manifest.update(status="ok", wall_time_s=round(result.wall_time_s, 3), handovers=result.handovers,
                     flows=len(result.flows), drops=result.drops, packet_hops=result.packet_hops,
+                    routing=result.routing,
                     accounting={"balanced": not result.problems, "problems": result.problems},
                     timing={k: round(v, 3) for k, v in result.timing.items()},
                     cpu_timing={k: round(v, 3) for k, v in result.cpu_timing.items()},
@@ -187,12 +192,23 @@ def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops:
     bar = _progress_bar(scenario.duration_s + scenario.drain_s, progress)
     t_ns = 0
     clock.lap("setup")
+
+    def snapshot(t_s: float, pos_vel, next_s: float):
+        """The network at t_s and the positions at the next update (netsim.run.prefetch)."""
+        return states.at(t_s, pos_vel), states.positions(next_s)
+
+    snapshot_times = SnapshotTimes()
+    overlap = overlap_enabled()
+    pending = None
     pos_vel = states.positions(0.0)
     while t_ns < end_ns:
         next_ns = min(t_ns + step_ns, end_ns)
         t_s, next_s = t_ns * 1e-9, next_ns * 1e-9
-        snap = states.at(t_s, pos_vel)
-        next_pos_vel = states.positions(next_s)
+        if pending is None:
+            snap, next_pos_vel = snapshot_times.timed(snapshot, t_s, pos_vel, next_s)
+        else:
+            snap, next_pos_vel = pending.result()
+            pending = None
         fabric.set_ephemeris_window(t_s, next_s - t_s, np.stack([snap.pos_m, next_pos_vel[0]]),
                                     np.stack([snap.vel_mps, next_pos_vel[1]]))
 
@@ -235,11 +251,16 @@ def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops:
 
         if work:
             work.update(snap)  # candidate servers; new ones become endpoints with routes in snap.ports
-        fabric.set_forwarding(snap.ports)
+        fabric.set_forwarding(snap.ports, snap.graph if states.column_senders is not None else None,
+                              states.destinations)
         if keep_next_hops:
             next_hops.append((t_s, snap.links))
         path_log.record(snap)
 
+        if overlap and next_ns < end_ns:
+            # Everything above has read this snapshot's state; the next one may change it.
+            pending = Prefetch(snapshot_times.timed, snapshot, next_s, next_pos_vel,
+                               min(next_ns + step_ns, end_ns) * 1e-9)
         clock.lap("network_state")
         ns.Simulator.Stop(ns.NanoSeconds(next_ns - ns.Simulator.Now().GetNanoSeconds()))
         ns.Simulator.Run()
@@ -254,6 +275,9 @@ def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops:
     found = traffic_run.collect(books, losses)
     drops = fabric.drop_totals()
     packet_hops = int(fabric.helper.GetPacketHops())
+    routing = {"overlap": overlap, "bounded": states.column_senders is not None,
+               "completed_searches": int(fabric.helper.GetForwardingTable().GetResolveCount()),
+               "snapshots": snapshot_times.summary()}
     path_log.write(run_dir)
     outputs.write_csv(run_dir / "handovers.csv", HANDOVER_COLUMNS, handover_rows)
     outputs.write_csv(run_dir / "links.csv", LINK_COLUMNS,
@@ -273,6 +297,7 @@ def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops:
     ns.Simulator.Destroy()
     clock.lap("outputs")
     return RunResult(run_dir, flows, packets, handovers=handovers, drops=drops, packet_hops=packet_hops,
+                     routing=routing,
                      next_hops=next_hops, timing=clock.seconds, cpu_timing=clock.cpu_seconds,
                      accounting=books_rows, problems=problems, workloads=work_results)
 

@@ -326,7 +326,7 @@ class WorkloadRun:
         column = self._column(dst)
         path, node = [src], src
         while node != dst and len(path) <= 4 * self.scenario.routing.max_hops:
-            nxt = peer(node, int(snap.ports[node, column]))
+            nxt = peer(node, snap.next_hop(node, column))
             if nxt < 0:
                 return None
             path.append(nxt)
