@@ -72,22 +72,22 @@ ForwardingTable::Lookup(uint32_t node, uint32_t dest)
     const std::size_t at = std::size_t(node) * m_nDestinations + dest;
     if (m_port[at] == UNSOLVED)
     {
-        Resolve(node, dest);
+        Resolve(dest);
     }
     return m_port[at];
 }
 
 void
-ForwardingTable::Resolve(uint32_t node, uint32_t dest)
+ForwardingTable::Resolve(uint32_t dest)
 {
     NS_ABORT_MSG_IF(m_graph.IsEmpty() || dest >= m_destinationNode.size(),
                     "an UNSOLVED forwarding entry without the graph to resolve it");
     ++m_resolves;
-    // The same search as the bounded one, in the same order, run further: the entries it
-    // had settled come out the same, the UNSOLVED ones it now settles get their port.
+    // The full search of dest: the entries the bounded one settled come out the same (same
+    // order), the UNSOLVED ones get their port; once per column and interval, not per packet.
     const uint32_t n = std::min(m_nNodes, m_graph.nNodes);
     m_scratch.resize(n);
-    NextHopSolver::SolveOne(m_graph, m_destinationNode[dest], &node, 1, n, m_scratch.data(), nullptr, 1);
+    NextHopSolver::SolveOne(m_graph, m_destinationNode[dest], nullptr, 0, n, m_scratch.data(), nullptr, 1);
     for (uint32_t v = 0; v < n; ++v)
     {
         uint8_t& entry = m_port[std::size_t(v) * m_nDestinations + dest];

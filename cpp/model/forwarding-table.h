@@ -60,15 +60,15 @@ class ForwardingTable : public Object
     int64_t FindDestination(Ipv4Address addr) const;
     /** The port of node toward dest (an UNSOLVED entry is resolved first). */
     uint8_t Lookup(uint32_t node, uint32_t dest);
-    /** Searches run because a lookup met an UNSOLVED entry (since the table was made). */
+    /** Columns searched in full because a lookup met an UNSOLVED entry (since the table was made). */
     uint64_t GetResolveCount() const;
 
     uint32_t GetNNodes() const;
     uint32_t GetNDestinations() const;
 
   private:
-    /** Continue dest's search until node is settled; fills every entry it settles. */
-    void Resolve(uint32_t node, uint32_t dest);
+    /** Search dest's column in full; fills its UNSOLVED entries. */
+    void Resolve(uint32_t dest);
 
     uint32_t m_nNodes{0};
     uint32_t m_nDestinations{0};

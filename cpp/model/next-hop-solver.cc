@@ -133,7 +133,7 @@ struct Search
 /**
  * Dijkstra from one destination, stopped once every target is settled (never, when
  * there are none). Settled nodes leave the heap for good: where[v] == SETTLED.
- * @return true if the search stopped early (nodes may remain unsettled yet reachable)
+ * @return true if it stopped at its targets (unsettled nodes may still be reachable)
  */
 bool
 SearchFrom(uint32_t source, const PackedRouteGraph& g, const uint32_t* targets, uint32_t nTargets, Search& s)
@@ -151,7 +151,7 @@ SearchFrom(uint32_t source, const PackedRouteGraph& g, const uint32_t* targets, 
         const uint32_t u = s.PopMin();
         if (s.node[u].target && --remaining == 0)
         {
-            return !s.heap.empty();
+            return true; // u's links are not relaxed: the others may still be reachable
         }
         if (u >= g.nTransit && u != source)
         {
