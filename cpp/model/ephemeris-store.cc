@@ -36,9 +36,19 @@ EphemerisStore::SetWindow(double startS,
     m_stepS = stepS;
     m_nSamples = nSamples;
     m_nNodes = nNodes;
-    const std::size_t n = std::size_t(nSamples) * nNodes * 3;
-    m_posM.assign(posM, posM + n);
-    m_velMps.assign(velMps, velMps + n);
+    // Stored by node, then sample: a packet's position and velocity lookups read one
+    // node's samples from one place (at a million nodes every lookup misses the cache).
+    m_state.resize(std::size_t(nSamples) * nNodes * VALUES);
+    for (uint32_t k = 0; k < nSamples; ++k)
+    {
+        for (uint32_t node = 0; node < nNodes; ++node)
+        {
+            const std::size_t from = (std::size_t(k) * nNodes + node) * 3;
+            double* to = &m_state[(std::size_t(node) * nSamples + k) * VALUES];
+            std::copy(posM + from, posM + from + 3, to);
+            std::copy(velMps + from, velMps + from + 3, to + 3);
+        }
+    }
 }
 
 void
@@ -69,12 +79,10 @@ EphemerisStore::GetPosition(uint32_t node, Time t) const
     const double h10 = (s3 - 2 * s2 + s) * m_stepS;
     const double h01 = -2 * s3 + 3 * s2;
     const double h11 = (s3 - s2) * m_stepS;
-    const std::size_t i0 = (std::size_t(k) * m_nNodes + node) * 3;
-    const std::size_t i1 = i0 + std::size_t(m_nNodes) * 3;
-    const double* p0 = &m_posM[i0];
-    const double* p1 = &m_posM[i1];
-    const double* v0 = &m_velMps[i0];
-    const double* v1 = &m_velMps[i1];
+    const double* p0 = &m_state[(std::size_t(node) * m_nSamples + k) * VALUES];
+    const double* v0 = p0 + 3;
+    const double* p1 = p0 + VALUES;
+    const double* v1 = p1 + 3;
     double r[3];
     for (int c = 0; c < 3; ++c)
     {
@@ -95,13 +103,14 @@ EphemerisStore::GetVelocity(uint32_t node, Time t) const
     const double d10 = 3 * s * s - 4 * s + 1;
     const double d01 = (-6 * s * s + 6 * s) / m_stepS;
     const double d11 = 3 * s * s - 2 * s;
-    const std::size_t i0 = (std::size_t(k) * m_nNodes + node) * 3;
-    const std::size_t i1 = i0 + std::size_t(m_nNodes) * 3;
+    const double* p0 = &m_state[(std::size_t(node) * m_nSamples + k) * VALUES];
+    const double* v0 = p0 + 3;
+    const double* p1 = p0 + VALUES;
+    const double* v1 = p1 + 3;
     double v[3];
     for (int c = 0; c < 3; ++c)
     {
-        v[c] = d00 * m_posM[i0 + c] + d10 * m_velMps[i0 + c] + d01 * m_posM[i1 + c] +
-               d11 * m_velMps[i1 + c];
+        v[c] = d00 * p0[c] + d10 * v0[c] + d01 * p1[c] + d11 * v1[c];
     }
     return Vector(v[0], v[1], v[2]);
 }

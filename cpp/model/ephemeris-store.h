@@ -60,8 +60,8 @@ class EphemerisStore : public Object
     double m_stepS{1};
     uint32_t m_nSamples{0};
     uint32_t m_nNodes{0};
-    std::vector<double> m_posM;
-    std::vector<double> m_velMps;
+    static constexpr std::size_t VALUES = 6; // x, y, z in m, then vx, vy, vz in m/s
+    std::vector<double> m_state;             // [node][sample][VALUES]
 };
 
 } // namespace ns3

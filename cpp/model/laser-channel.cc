@@ -119,6 +119,33 @@ LaserChannel::LightTimeS(const Vector& txPos, const Vector& rxPos, const Vector&
     return tau;
 }
 
+/**
+ * The arrival of one packet: an event with its arguments as members (one allocation per
+ * hop; MakeEvent's bound std::function needs two for this many arguments).
+ */
+class LaserChannel::DeliverEvent : public EventImpl
+{
+  public:
+    DeliverEvent(LaserChannel* channel, InFlightList::iterator it, Ptr<LaserNetDevice> dst, bool corrupted)
+        : m_channel(channel),
+          m_it(it),
+          m_dst(dst),
+          m_corrupted(corrupted)
+    {
+    }
+
+  private:
+    void Notify() override
+    {
+        m_channel->Deliver(m_it, m_dst, m_corrupted);
+    }
+
+    LaserChannel* m_channel;
+    InFlightList::iterator m_it;
+    Ptr<LaserNetDevice> m_dst;
+    bool m_corrupted;
+};
+
 bool
 LaserChannel::TransmitStart(Ptr<const Packet> p, Ptr<LaserNetDevice> src, Time txTime)
 {
@@ -190,11 +217,7 @@ LaserChannel::TransmitStart(Ptr<const Packet> p, Ptr<LaserNetDevice> src, Time t
     const auto it = m_inFlight.insert(m_inFlight.end(), p->Copy());
     Simulator::ScheduleWithContext(dst->GetNode()->GetId(),
                                    txTime + delay,
-                                   &LaserChannel::Deliver,
-                                   this,
-                                   it,
-                                   dst,
-                                   corrupted);
+                                   new DeliverEvent(this, it, dst, corrupted));
     m_txrxTrace(p, src, dst, txTime, delay);
     return true;
 }

@@ -66,6 +66,7 @@ class LaserChannel : public Channel
     typedef std::list<Ptr<Packet>> InFlightList;
     /** The last bit of a packet reached dst: hand it over and forget it. */
     void Deliver(InFlightList::iterator it, Ptr<LaserNetDevice> dst, bool corrupted);
+    class DeliverEvent;
     int IndexOf(Ptr<const LaserNetDevice> dev) const;
     /** Light time, s, from txPos to a receiver at rxPos moving at rxVel. */
     static double LightTimeS(const Vector& txPos, const Vector& rxPos, const Vector& rxVel);

@@ -486,7 +486,6 @@ LaserNetDevice::PppToEther(uint16_t proto)
 bool
 LaserNetDevice::Send(Ptr<Packet> packet, const Address&, uint16_t protocolNumber)
 {
-    NS_LOG_FUNCTION(this << packet << protocolNumber);
     if (!m_linkUp)
     {
         m_macTxDropTrace(packet);
@@ -520,6 +519,26 @@ LaserNetDevice::SendFrom(Ptr<Packet> packet,
     return Send(packet, dest, protocolNumber);
 }
 
+/** The end of a frame on a lane: one allocation, no bound std::function. */
+class LaserNetDevice::TransmitCompleteEvent : public EventImpl
+{
+  public:
+    TransmitCompleteEvent(LaserNetDevice* device, uint32_t lane)
+        : m_device(device),
+          m_lane(lane)
+    {
+    }
+
+  private:
+    void Notify() override
+    {
+        m_device->TransmitComplete(m_lane);
+    }
+
+    LaserNetDevice* m_device;
+    uint32_t m_lane;
+};
+
 void
 LaserNetDevice::StartNextTransmission(uint32_t lane)
 {
@@ -544,7 +563,7 @@ LaserNetDevice::StartNextTransmission(uint32_t lane)
     m_txBytes += p->GetSize();
     m_phyTxBeginTrace(p);
     const Time txTime = m_bps.CalculateBytesTxTime(p->GetSize());
-    Simulator::Schedule(txTime, &LaserNetDevice::TransmitComplete, this, lane);
+    Simulator::Schedule(txTime, Ptr<EventImpl>(new TransmitCompleteEvent(this, lane), false));
     if (!m_channel->TransmitStart(p, this, txTime))
     {
         m_phyTxDropTrace(p);
@@ -563,7 +582,6 @@ LaserNetDevice::TransmitComplete(uint32_t lane)
 void
 LaserNetDevice::Receive(Ptr<Packet> packet, bool corrupted)
 {
-    NS_LOG_FUNCTION(this << packet << corrupted);
     if (corrupted)
     {
         m_phyRxDropTrace(packet);
@@ -573,7 +591,8 @@ LaserNetDevice::Receive(Ptr<Packet> packet, bool corrupted)
     m_snifferTrace(packet);
     m_promiscSnifferTrace(packet);
     m_phyRxEndTrace(packet);
-    Ptr<Packet> original = packet->Copy();
+    // The MAC trace sees the frame with its PPP header: copy it only for a listener.
+    Ptr<Packet> original = m_macRxTrace.IsEmpty() ? nullptr : packet->Copy();
     PppHeader ppp;
     packet->RemoveHeader(ppp);
     const uint16_t protocol = PppToEther(ppp.GetProtocol());
@@ -581,7 +600,10 @@ LaserNetDevice::Receive(Ptr<Packet> packet, bool corrupted)
     {
         m_promiscCallback(this, packet, protocol, GetAddress(), GetAddress(), PACKET_HOST);
     }
-    m_macRxTrace(original);
+    if (original)
+    {
+        m_macRxTrace(original);
+    }
     if (!m_rxCallback.IsNull())
     {
         m_rxCallback(this, packet, protocol, GetAddress());
