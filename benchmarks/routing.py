@@ -36,8 +36,8 @@ import _scaled_fabric as sf  # noqa: E402
 
 from netsim.scenario.load import scenario_from_dict  # noqa: E402
 from netsim.core.fabric import load_core  # noqa: E402
-from netsim.run.network_state import NetworkStates  # noqa: E402
-from netsim.routing.solver import NO_ROUTE, link_weights, next_hop_ports  # noqa: E402
+from netsim.run.network_state import NetworkStates, column_senders  # noqa: E402
+from netsim.routing.solver import NO_ROUTE, UNSOLVED, link_weights, next_hop_ports, route_graph, solve  # noqa: E402
 
 
 def shell_scenario(planes: int, per_plane: int, altitude_km: float, inclination_deg: float) -> dict:
@@ -126,7 +126,33 @@ def main() -> None:
 
     # 4. One destination's search on this graph: the C++ solver against scipy.
     solver_vs_scipy(states, snap, name)
-    print(f"machine: {os.cpu_count()} cores, routing threads {args.threads}")
+    # 5. The destinations a run routes, searched in full and bounded by their senders.
+    bounded_vs_full(states, snap, name)
+    print(f"machine: {os.cpu_count()} cores, routing threads {args.threads}, load average {os.getloadavg()[0]:.1f}")
+
+
+def bounded_vs_full(states, snap, name: str) -> None:
+    """CPU seconds per destination of the searches a packet run makes (its flows'
+    endpoints), on one thread: each search in full, then each stopped once the
+    destination's senders are settled; and the share of nodes the bounded ones settle."""
+    senders = column_senders(states.scenario, states.layout, states.destinations)
+    columns = sorted(senders)
+    n = states.layout.n_nodes
+    graph = route_graph(snap.links, link_weights(snap.links, snap.pos_m, "delay"), n, states.n_satellites)
+    dest = states.destinations[columns]
+    cpu = time.process_time()
+    full = solve(graph, dest, n, threads=1)
+    full_cpu = time.process_time() - cpu
+    cpu = time.process_time()
+    bounded = solve(graph, dest, n, [senders[c] for c in columns], threads=1)
+    bounded_cpu = time.process_time() - cpu
+    solved = bounded != UNSOLVED
+    assert np.array_equal(bounded[solved], full[solved])
+    print(f"{name}-routed-destinations: {len(columns)}")
+    print(f"{name}-full-search-per-destination-cpu: {full_cpu / len(columns):.3f} s")
+    print(f"{name}-bounded-search-per-destination-cpu: {bounded_cpu / len(columns):.3f} s")
+    print(f"{name}-bounded-settled-share: {solved.mean():.3f}")
+    print(f"{name}-bounded-over-full-cpu: {bounded_cpu / full_cpu:.3f}")
 
 
 def solver_vs_scipy(states, snap, name: str, destinations: int = 3) -> None:

@@ -88,7 +88,7 @@ def read_run(run_dir: Path) -> dict:
             "manifest_peak_rss_mb": manifest.get("peak_rss_mb"), "drops": manifest.get("drops"),
             "packets_sent": sum(r["packets_sent"] for r in flows),
             "packets_received": sum(r["packets_received"] for r in flows),
-            "packet_hops": manifest.get("packet_hops")}
+            "packet_hops": manifest.get("packet_hops"), "routing": manifest.get("routing") or {}}
 
 
 def derived(point: dict) -> dict:
@@ -196,6 +196,12 @@ def print_end_to_end(p: dict) -> None:
     if "packet_hops_per_cpu_s" in p:
         figure(f"{name}-packet-hops-per-cpu-s", p["packet_hops_per_cpu_s"], "/s")
         figure(f"{name}-cpu-ns-per-packet-hop", p["cpu_ns_per_packet_hop"], "ns")
+    snapshots = (p.get("routing") or {}).get("snapshots")
+    if snapshots:
+        # Network state per routing update, computed beside ns-3 (manifest routing.snapshots).
+        figure(f"{name}-network-state-per-update", snapshots["mean_wall_s"], "s")
+        figure(f"{name}-network-state-per-update-max", snapshots["max_wall_s"], "s")
+        figure(f"{name}-completed-searches", p["routing"].get("completed_searches", 0))
 
 
 def status(p: dict) -> str:

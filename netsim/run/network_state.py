@@ -184,17 +184,7 @@ class NetworkStates:
         return np.array(sorted(column[self.layout.node_index(name)] for name in set(routed)), dtype=np.int64)
 
     def _column_senders(self) -> dict[int, np.ndarray]:
-        """Per destination column, the flow endpoints that send toward it: both ends of
-        every flow (replies and acknowledgements go back). Columns added later
-        (workloads) have none and are searched in full."""
-        lay = self.layout
-        column = {int(node): c for c, node in enumerate(self.destinations)}
-        senders: dict[int, set[int]] = {}
-        for flow in self.scenario.traffic:
-            src, dst = lay.node_index(flow.src), lay.node_index(flow.dst)
-            senders.setdefault(column[dst], set()).add(src)
-            senders.setdefault(column[src], set()).add(dst)
-        return {c: np.array(sorted(nodes), dtype=np.uint32) for c, nodes in senders.items()}
+        return column_senders(self.scenario, self.layout, self.destinations)
 
     def _update_group(self, group, t_s, pos, vel, handovers):
         max_range = self.budget.max_range_m() if self.budget is not None else 2 * 42_164e3
@@ -346,6 +336,19 @@ class NetworkStates:
         allowed = np.array([tier.name in allowed_tiers for tier in self.scenario.constellation.tiers])
         in_tier = allowed[self.layout.tier_of]
         return in_tier[self.isl.node_a] & in_tier[self.isl.node_b]
+
+
+def column_senders(scenario: Scenario, lay, destinations: np.ndarray) -> dict[int, np.ndarray]:
+    """Per destination column, the flow endpoints that send toward it: both ends of every
+    flow (replies and acknowledgements go back). Columns added later (workloads) have
+    none and are searched in full."""
+    column = {int(node): c for c, node in enumerate(destinations)}
+    senders: dict[int, set[int]] = {}
+    for flow in scenario.traffic:
+        src, dst = lay.node_index(flow.src), lay.node_index(flow.dst)
+        senders.setdefault(column[dst], set()).add(src)
+        senders.setdefault(column[src], set()).add(dst)
+    return {c: np.array(sorted(nodes), dtype=np.uint32) for c, nodes in senders.items()}
 
 
 HANDOVER_COLUMNS = ("time_s", "node", "terminal", "old_peer", "new_peer", "outage_s", "cause")
