@@ -74,12 +74,24 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="20 s of the 34x34 run; the seed fabric at ~10 k")
     parser.add_argument("--updates", type=int, default=3, help="routing updates of the seed fabric to time")
     parser.add_argument("--threads", type=int, default=1, help="routing threads (default 1: one core)")
+    parser.add_argument("--parts", default="kuiper,growth,seed", help="which of kuiper,growth,seed to run")
     args = parser.parse_args()
+    parts = set(args.parts.split(","))
     os.environ["NETSIM_ROUTING_THREADS"] = str(args.threads)
     load_core()
 
-    # 1. 34 x 34 at 630 km (the Kuiper shell of Hypatia's studies), 100 stations.
-    duration = 20.0 if args.quick else 200.0
+    if "kuiper" in parts:
+        kuiper(args.quick)
+    if "growth" in parts:
+        growth()
+    if "seed" in parts:
+        seed_fabric(args.quick, args.updates)
+    print(f"machine: {os.cpu_count()} cores, routing threads {args.threads}, load average {os.getloadavg()[0]:.1f}")
+
+
+def kuiper(quick: bool) -> None:
+    """34 x 34 at 630 km (the Kuiper shell of Hypatia's studies), 100 stations."""
+    duration = 20.0 if quick else 200.0
     states = NetworkStates(scenario_from_dict(shell_scenario(34, 34, 630, 51.9)))
     times = np.arange(0, duration + 1e-9, 0.1)
     wall, cpu = cpu_updates(states, times)
@@ -88,7 +100,10 @@ def main() -> None:
     print(f"kuiper34-total-cpu: {cpu:.2f} s")
     print(f"kuiper34-per-update: {wall / len(times) * 1e3:.2f} ms")
 
-    # 3. Growth with satellites: one update (after a first, warm-up update).
+
+
+def growth() -> None:
+    """One update (after a first, warm-up update) as satellites grow."""
     for planes, per_plane in ((100, 100), (200, 500)):
         states = NetworkStates(scenario_from_dict(shell_scenario(planes, per_plane, 550, 53)))
         states.at(0.0)
@@ -96,10 +111,13 @@ def main() -> None:
         print(f"update-{planes * per_plane}-satellites: {wall:.2f} s")
         print(f"update-{planes * per_plane}-satellites-cpu: {cpu:.2f} s")
 
-    # 2. The seed fabric with its inter-tier links (the scaled copy with --quick).
+
+
+def seed_fabric(quick: bool, updates: int) -> None:
+    """The seed fabric with its inter-tier links (the scaled copy with --quick)."""
     raw = sf.seed_scenario()
     name = "seed-fabric"
-    if args.quick:
+    if quick:
         raw, name = sf.scaled(raw, 10_000 / 1_218_000), "seed-fabric-10k"
     start = time.perf_counter()
     states = NetworkStates(scenario_from_dict(raw))
@@ -107,7 +125,7 @@ def main() -> None:
     print(f"{name}-destinations: {len(states.destinations)}")
     print(f"{name}-setup: {time.perf_counter() - start:.2f} s")
     interval = states.scenario.routing.update_interval_s
-    for k in range(args.updates):
+    for k in range(updates):
         start, cpu = time.perf_counter(), time.process_time()
         snap = states.at(k * interval)
         wall, cpu = time.perf_counter() - start, time.process_time() - cpu
@@ -128,7 +146,6 @@ def main() -> None:
     solver_vs_scipy(states, snap, name)
     # 5. The destinations a run routes, searched in full and bounded by their senders.
     bounded_vs_full(states, snap, name)
-    print(f"machine: {os.cpu_count()} cores, routing threads {args.threads}, load average {os.getloadavg()[0]:.1f}")
 
 
 def bounded_vs_full(states, snap, name: str) -> None:

@@ -16,12 +16,11 @@ namespace
 
 /**
  * Dijkstra's state for one destination: per node its distance, next-hop port and heap
- * position side by side (one cache line per relaxation: at a million nodes the state does
- * not fit in cache), and an indexed 4-ary min-heap of the reached, unsettled nodes keyed
- * on (distance, node index), so equal distances resolve to the lower node index. Entries
- * carry their key (no lookup into the node array while sifting) and decrease in place,
- * so each node is in the heap at most once. The settling order is the same as a binary
- * heap with stale entries.
+ * position side by side, and an indexed 4-ary min-heap of the reached, unsettled nodes
+ * keyed on (distance, node index), so equal distances resolve to the lower node index.
+ * Entries carry their key (no lookup into the node array while sifting) and decrease in
+ * place, so each node is in the heap at most once. (A heap with stale entries and no
+ * positions settles nodes in the same order; on the seed fabric it was ~1.5x slower.)
  */
 struct Search
 {

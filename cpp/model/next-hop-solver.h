@@ -27,9 +27,9 @@ struct RouteGraph
 };
 
 /**
- * A RouteGraph packed for searching: each node's links as one run of (weight, peer,
- * port back) records, so relaxing a node reads its links from one place instead of three
- * arrays (the searches are bound by memory latency at a million nodes). Owns its data.
+ * A RouteGraph packed for searching, owning its data: each node's links as one run of
+ * (weight, peer, port back) records (one place to read per relaxed node instead of three
+ * arrays; on the seed fabric's graph it searches as fast as the arrays did).
  */
 class PackedRouteGraph
 {
