@@ -266,11 +266,8 @@ NextHopSolver::Solve(uint32_t nNodes,
                      double* distances,
                      uint32_t threads)
 {
-    const PackedRouteGraph g(RouteGraph{nNodes, nTransit, rowStart, col, weight, reversePort});
-    OverThreads(nDestinations, threads, [&](uint32_t j) {
-        SolveOne(g, destinations[j], nullptr, 0, nForwarding, ports + j, distances ? distances + j : nullptr,
-                 nDestinations);
-    });
+    SolveAll({nNodes, nTransit, rowStart, col, weight, reversePort}, destinations, nDestinations, nullptr, nullptr,
+             nForwarding, ports, distances, threads);
 }
 
 void
@@ -288,10 +285,26 @@ NextHopSolver::SolveBounded(uint32_t nNodes,
                             uint8_t* ports,
                             uint32_t threads)
 {
-    const PackedRouteGraph g(RouteGraph{nNodes, nTransit, rowStart, col, weight, reversePort});
+    SolveAll({nNodes, nTransit, rowStart, col, weight, reversePort}, destinations, nDestinations, targetStart,
+             targets, nForwarding, ports, nullptr, threads);
+}
+
+void
+NextHopSolver::SolveAll(const RouteGraph& graph,
+                        const uint32_t* destinations,
+                        uint32_t nDestinations,
+                        const int64_t* targetStart,
+                        const uint32_t* targets,
+                        uint32_t nForwarding,
+                        uint8_t* ports,
+                        double* distances,
+                        uint32_t threads)
+{
+    const PackedRouteGraph g(graph);
     OverThreads(nDestinations, threads, [&](uint32_t j) {
-        SolveOne(g, destinations[j], targets + targetStart[j], uint32_t(targetStart[j + 1] - targetStart[j]),
-                 nForwarding, ports + j, nullptr, nDestinations);
+        const uint32_t nTargets = targetStart ? uint32_t(targetStart[j + 1] - targetStart[j]) : 0;
+        SolveOne(g, destinations[j], nTargets ? targets + targetStart[j] : nullptr, nTargets, nForwarding,
+                 ports + j, distances ? distances + j : nullptr, nDestinations);
     });
 }
 

@@ -119,6 +119,17 @@ class NextHopSolver
      * nodes when nTargets is 0); writes ports[v * stride] for v < nForwarding and, when
      * distances is not null, distances[v * stride]. Uses this thread's scratch space.
      */
+    /** Solve (targetStart null) or SolveBounded on a graph given as a RouteGraph. */
+    static void SolveAll(const RouteGraph& graph,
+                         const uint32_t* destinations,
+                         uint32_t nDestinations,
+                         const int64_t* targetStart,
+                         const uint32_t* targets,
+                         uint32_t nForwarding,
+                         uint8_t* ports,
+                         double* distances,
+                         uint32_t threads);
+
     static void SolveOne(const PackedRouteGraph& g,
                          uint32_t destination,
                          const uint32_t* targets,
