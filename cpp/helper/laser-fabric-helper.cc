@@ -12,6 +12,7 @@
 #include "ns3/uinteger.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace ns3
 {
@@ -222,6 +223,27 @@ LaserFabricHelper::SetPortPhysics(uint32_t firstNode,
                 dev->SetLinkModel(model);
                 dev->SetChannels(channels);
             }
+        }
+    }
+}
+
+void
+LaserFabricHelper::SetBackgroundRates(const uint32_t* node,
+                                      const uint32_t* port,
+                                      const double* bps,
+                                      uint64_t n,
+                                      double minPacketShare)
+{
+    for (uint64_t i = 0; i < n; ++i)
+    {
+        if (node[i] >= m_ports.size() || port[i] >= m_ports[node[i]].size())
+        {
+            continue;
+        }
+        if (Ptr<LaserNetDevice> dev = m_ports[node[i]][port[i]])
+        {
+            dev->SetMinPacketShare(minPacketShare);
+            dev->SetBackgroundRate(DataRate(uint64_t(std::llround(std::max(bps[i], 0.0)))));
         }
     }
 }

@@ -10,6 +10,7 @@
 #include "ns3/ppp-header.h"
 #include "ns3/simulator.h"
 #include "ns3/uinteger.h"
+#include "ns3/double.h"
 
 #include <algorithm>
 #include <cmath>
@@ -108,6 +109,19 @@ LaserNetDevice::GetTypeId()
                           UintegerValue(1),
                           MakeUintegerAccessor(&LaserNetDevice::SetChannels, &LaserNetDevice::GetChannels),
                           MakeUintegerChecker<uint32_t>(1, 4096))
+            .AddAttribute("BackgroundRate",
+                          "Fluid background load the terminal carries (all channels together); "
+                          "packets get what is left of DataRate on each channel.",
+                          DataRateValue(DataRate(0)),
+                          MakeDataRateAccessor(&LaserNetDevice::SetBackgroundRate,
+                                               &LaserNetDevice::GetBackgroundRate),
+                          MakeDataRateChecker())
+            .AddAttribute("MinPacketShare",
+                          "Share of DataRate packets keep when the background fills the terminal.",
+                          DoubleValue(0.01),
+                          MakeDoubleAccessor(&LaserNetDevice::SetMinPacketShare,
+                                             &LaserNetDevice::GetMinPacketShare),
+                          MakeDoubleChecker<double>(1e-6, 1.0))
             .AddAttribute("LinkModel",
                           "Optical link budget and bit-error model; none = ideal link.",
                           PointerValue(),
@@ -274,6 +288,44 @@ uint32_t
 LaserNetDevice::GetChannels() const
 {
     return m_channels;
+}
+
+void
+LaserNetDevice::SetBackgroundRate(DataRate bps)
+{
+    m_background = bps;
+}
+
+DataRate
+LaserNetDevice::GetBackgroundRate() const
+{
+    return m_background;
+}
+
+void
+LaserNetDevice::SetMinPacketShare(double share)
+{
+    NS_ABORT_MSG_IF(!(share > 0 && share <= 1), "MinPacketShare is in (0, 1]");
+    m_minPacketShare = share;
+}
+
+double
+LaserNetDevice::GetMinPacketShare() const
+{
+    return m_minPacketShare;
+}
+
+DataRate
+LaserNetDevice::GetPacketRate() const
+{
+    if (m_background.GetBitRate() == 0)
+    {
+        return m_bps;
+    }
+    // The background spreads over the lane's channels like the packets' flows do.
+    const double line = double(m_bps.GetBitRate());
+    const double left = line - double(m_background.GetBitRate()) / m_channels;
+    return DataRate(uint64_t(std::max(left, m_minPacketShare * line)));
 }
 
 namespace
@@ -543,7 +595,7 @@ LaserNetDevice::StartNextTransmission(uint32_t lane)
     ++m_txFrames;
     m_txBytes += p->GetSize();
     m_phyTxBeginTrace(p);
-    const Time txTime = m_bps.CalculateBytesTxTime(p->GetSize());
+    const Time txTime = GetPacketRate().CalculateBytesTxTime(p->GetSize());
     Simulator::Schedule(txTime, &LaserNetDevice::TransmitComplete, this, lane);
     if (!m_channel->TransmitStart(p, this, txTime))
     {

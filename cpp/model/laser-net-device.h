@@ -77,6 +77,17 @@ class LaserNetDevice : public NetDevice
     void SetChannels(uint32_t channels);
     uint32_t GetChannels() const;
     /**
+     * Fluid background load this terminal carries beside its packets (all channels
+     * together): each channel serialises packets at DataRate - BackgroundRate/Channels,
+     * never below MinPacketShare x DataRate (docs/workloads.md, "Background load").
+     */
+    void SetBackgroundRate(DataRate bps);
+    DataRate GetBackgroundRate() const;
+    void SetMinPacketShare(double share);
+    double GetMinPacketShare() const;
+    /** @return the rate one channel serialises packets at, after the background */
+    DataRate GetPacketRate() const;
+    /**
      * The channel of a flow in a lane of `channels`: a fixed hash of the IPv4 source and
      * destination, protocol and ports (0 for protocols without ports), as LAG/ECMP do.
      */
@@ -202,6 +213,8 @@ class LaserNetDevice : public NetDevice
     double m_pointTimeS{-1}; //!< time of the last pointing sample; < 0: none yet
     std::vector<std::pair<double, double>> m_blocked;
     DataRate m_bps;
+    DataRate m_background{0};
+    double m_minPacketShare{0.01};
     Mac48Address m_address;
     uint32_t m_ifIndex{0};
     uint16_t m_mtu;
