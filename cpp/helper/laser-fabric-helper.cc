@@ -10,6 +10,7 @@
 #include "ns3/queue-size.h"
 #include "ns3/rng-seed-manager.h"
 #include "ns3/uinteger.h"
+#include "ns3/simulator.h"
 
 #include <algorithm>
 #include <cmath>
@@ -246,6 +247,23 @@ LaserFabricHelper::SetBackgroundRates(const uint32_t* node,
             dev->SetBackgroundRate(DataRate(uint64_t(std::llround(std::max(bps[i], 0.0)))));
         }
     }
+}
+
+void
+LaserFabricHelper::ClearBackgroundAt(double atS)
+{
+    Simulator::Schedule(Seconds(atS) - Simulator::Now(), [this]() {
+        for (auto& ports : m_ports)
+        {
+            for (auto& dev : ports)
+            {
+                if (dev)
+                {
+                    dev->SetBackgroundRate(DataRate(0));
+                }
+            }
+        }
+    });
 }
 
 void

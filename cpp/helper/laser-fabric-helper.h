@@ -108,6 +108,8 @@ class LaserFabricHelper : public PcapHelperForDevice
      */
     void SetBackgroundRates(const uint32_t* node, const uint32_t* port, const double* bps, uint64_t n,
                             double minPacketShare);
+    /** Clear every port's background at simulation time atS (when the traffic stops). */
+    void ClearBackgroundAt(double atS);
     /** Call watcher for every port that exists now and every port created later. */
     void WatchPorts(PortCallback watcher);
     /** Count the losses of every port and forwarder, now and later, per flow and cause. */

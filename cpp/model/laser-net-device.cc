@@ -116,6 +116,11 @@ LaserNetDevice::GetTypeId()
                           MakeDataRateAccessor(&LaserNetDevice::SetBackgroundRate,
                                                &LaserNetDevice::GetBackgroundRate),
                           MakeDataRateChecker())
+            .AddAttribute("BackgroundFrameBytes",
+                          "Size of the background's frames (the wait for the one in service).",
+                          UintegerValue(1500),
+                          MakeUintegerAccessor(&LaserNetDevice::m_backgroundFrameBytes),
+                          MakeUintegerChecker<uint32_t>(1, 65535))
             .AddAttribute("MinPacketShare",
                           "Share of DataRate packets keep when the background fills the terminal.",
                           DoubleValue(0.01),
@@ -315,17 +320,16 @@ LaserNetDevice::GetMinPacketShare() const
     return m_minPacketShare;
 }
 
-DataRate
-LaserNetDevice::GetPacketRate() const
+double
+LaserNetDevice::GetBackgroundShare() const
 {
     if (m_background.GetBitRate() == 0)
     {
-        return m_bps;
+        return 0.0;
     }
     // The background spreads over the lane's channels like the packets' flows do.
-    const double line = double(m_bps.GetBitRate());
-    const double left = line - double(m_background.GetBitRate()) / m_channels;
-    return DataRate(uint64_t(std::max(left, m_minPacketShare * line)));
+    const double rho = double(m_background.GetBitRate()) / m_channels / double(m_bps.GetBitRate());
+    return std::min(rho, 1.0 - m_minPacketShare);
 }
 
 namespace
@@ -550,7 +554,12 @@ LaserNetDevice::Send(Ptr<Packet> packet, const Address&, uint16_t protocolNumber
     ppp.SetProtocol(EtherToPpp(protocolNumber));
     packet->AddHeader(ppp);
     m_macTxTrace(packet);
-    if (!GetLaneQueue(lane)->Enqueue(packet))
+    Ptr<Queue<Packet>> queue = GetLaneQueue(lane);
+    // With background, packets may fill only their share of the queue.
+    const double rho = GetBackgroundShare();
+    const bool full = rho > 0 && double(queue->GetNPackets() + 1) >
+                                     std::max(1.0, (1.0 - rho) * double(queue->GetMaxSize().GetValue()));
+    if (full || !queue->Enqueue(packet))
     {
         m_macTxDropTrace(packet);
         NotifyDrop(packet, DROP_QUEUE);
@@ -595,9 +604,16 @@ LaserNetDevice::StartNextTransmission(uint32_t lane)
     ++m_txFrames;
     m_txBytes += p->GetSize();
     m_phyTxBeginTrace(p);
-    const Time txTime = GetPacketRate().CalculateBytesTxTime(p->GetSize());
-    Simulator::Schedule(txTime, &LaserNetDevice::TransmitComplete, this, lane);
-    if (!m_channel->TransmitStart(p, this, txTime))
+    const Time txTime = m_bps.CalculateBytesTxTime(p->GetSize());
+    Time busy = txTime;   // until the channel takes the next frame
+    Time onWire = txTime; // until the frame's last bit leaves
+    if (const double rho = GetBackgroundShare(); rho > 0)
+    {
+        busy = Seconds(txTime.GetSeconds() / (1.0 - rho));
+        onWire = txTime + Seconds(rho * 0.5 * m_bps.CalculateBytesTxTime(m_backgroundFrameBytes).GetSeconds());
+    }
+    Simulator::Schedule(busy, &LaserNetDevice::TransmitComplete, this, lane);
+    if (!m_channel->TransmitStart(p, this, onWire))
     {
         m_phyTxDropTrace(p);
         NotifyDrop(p, DROP_LINK_DOWN);

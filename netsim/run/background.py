@@ -26,6 +26,9 @@ from netsim.run.demands import draw_demands
 from netsim.scenario.model import Scenario
 
 KINDS = ("isl", "inter_tier", "ground")
+# UDP 8 + IPv4 20 + PPP 2 bytes a datagram carries on the laser beyond its payload: a
+# flow's rate_mbps counts payload, capacities and background rates count line bits.
+UDP_WIRE_OVERHEAD_BYTES = 30
 SATURATED = 1 - 1e-9  # utilisation at which a port counts as a bottleneck
 LINK_COLUMNS = ("time_s", "node", "port", "peer", "kind", "tier", "capacity_gbps", "background_gbps",
                 "foreground_gbps", "utilisation", "saturated")
@@ -100,15 +103,17 @@ class BackgroundLoad:
             allocation.rate, np.diff(paths.start))[:bg_entries], minlength=len(port_ids))
         foreground = allocation.load - background
         self._couple(fabric, port_ids, background)
+        if fabric is not None and self.spec.couple and next_s > self.scenario.duration_s:
+            fabric.clear_background_at(self.scenario.duration_s)  # the drain runs without it
         self.intervals.append(_Interval(
             snap.t_s, rate[:n_bg], paths.routed[:n_bg], paths.hops[:n_bg], self._paths(paths, n_bg),
             self._link_rows(snap.t_s, ports, port_ids, capacity, background, foreground),
             self._summary(snap.t_s, ports, port_ids, capacity, background, foreground), allocation.rounds))
 
     def _foreground(self, t_s: float, next_s: float):
-        """Packet flows active in the interval, as demands: UDP at its (peak) rate, a
-        burst flow at its mean rate, TCP elastic (np.inf). Pings are left out (bytes per
-        probe)."""
+        """Packet flows active in the interval, as demands at their line rate: UDP at its
+        (peak) rate, a burst flow at its mean rate, TCP elastic (np.inf). Pings are left
+        out (bytes per probe)."""
         if not self.spec.reserve_foreground:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
         lay = self.states.layout
@@ -120,9 +125,9 @@ class BackgroundLoad:
             if flow.kind == "tcp_bulk":
                 gbps = np.inf
             elif flow.kind == "udp_burst":
-                gbps = flow.burst_packets * flow.packet_bytes * 8 / flow.period_s / 1e9
+                gbps = flow.burst_packets * (flow.packet_bytes + UDP_WIRE_OVERHEAD_BYTES) * 8 / flow.period_s / 1e9
             else:
-                gbps = flow.rate_mbps / 1e3
+                gbps = flow.rate_mbps / 1e3 * (flow.packet_bytes + UDP_WIRE_OVERHEAD_BYTES) / flow.packet_bytes
             src.append(lay.node_index(flow.src))
             dst.append(lay.node_index(flow.dst))
             rate.append(gbps)
@@ -264,19 +269,19 @@ class BackgroundLoad:
         """Run figures over the intervals with background (means over intervals; maxima)."""
         offered = float(self.demands.rate_gbps.sum())
         if not self.intervals:
-            return {"demands": len(self.demands), "offered_tbps": offered / 1e3, "intervals": 0}
+            return {"demands": len(self.demands), "offered_tbps": round(offered / 1e3, 9), "intervals": 0}
         carried = np.array([iv.allocated_gbps.sum() for iv in self.intervals])
         satisfied = np.array([(iv.allocated_gbps >= self.demands.rate_gbps * (1 - 1e-9)).mean()
                               for iv in self.intervals])
         rows = [row for iv in self.intervals for row in iv.summary]
         return {"demands": len(self.demands), "intervals": len(self.intervals),
-                "offered_tbps": round(offered / 1e3, 6), "carried_tbps": round(float(carried.mean()) / 1e3, 6),
+                "offered_tbps": round(offered / 1e3, 9), "carried_tbps": round(float(carried.mean()) / 1e3, 9),
                 "carried_fraction": round(float(carried.mean()) / offered, 6),
                 "demands_satisfied": round(float(satisfied.mean()), 6),
                 "routed_fraction": round(float(np.mean([iv.routed.mean() for iv in self.intervals])), 6),
                 "max_utilisation": round(max(r["max_utilisation"] for r in rows), 6),
                 "saturated_ports": max(sum(r["saturated_ports"] for r in iv.summary) for iv in self.intervals),
                 "link_load_tbps": round(float(np.mean([sum(r["background_gbps"] for r in iv.summary)
-                                                       for iv in self.intervals])) / 1e3, 6),
+                                                       for iv in self.intervals])) / 1e3, 9),
                 "allocation_rounds": max(iv.rounds for iv in self.intervals),
                 "coupled": self.spec.couple}

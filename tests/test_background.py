@@ -1,0 +1,160 @@
+"""Background load beside packets (netsim.run.background): the coupled model (fluid
+background, max-min allocated, each port's packet rate reduced by it) against a full
+packet-level run of the same network with the background sent as UDP packets at the
+allocated rates, on a chain and on a small +Grid; the tables; the scenario keys."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from netsim.errors import ScenarioError
+from netsim.run.background import UDP_WIRE_OVERHEAD_BYTES
+from netsim.scenario.load import scenario_from_dict
+
+# 10 Mbit/s lasers: a TCP window over these paths (RTT up to ~0.2 s) is tens of packets,
+# within the queue, so TCP settles in the first second and keeps its bottleneck busy
+# instead of spending the run recovering from slow start.
+LINE_GBPS = 0.01
+BASE = {
+    "seed": 3, "duration_s": 10.0, "drain_s": 0.5,
+    "laser": {"data_rate_gbps": LINE_GBPS, "physics": False, "queue_packets": 100},
+    # One routing interval: the allocation the full run replays holds for the whole run.
+    "routing": {"update_interval_s": 10.5},
+}
+FOREGROUND = [
+    {"name": "fg-tcp", "kind": "tcp_bulk", "src": "S0", "dst": "S2", "start_s": 0.1, "stop_s": 10.0},
+    {"name": "fg-udp", "kind": "udp_cbr", "src": "S3", "dst": "S5", "rate_mbps": 1, "packet_bytes": 1400,
+     "start_s": 0.1, "stop_s": 10.0},
+]
+
+
+def _chain(tmp_path) -> dict:
+    """Six satellites of one plane linked in a line (each hop ~725 km, 2.4 ms)."""
+    (tmp_path / "chain.txt").write_text("".join(f"vleo-0-{i} vleo-0-{i + 1}\n" for i in range(5)))
+    (tmp_path / "demands.csv").write_text("src,dst,rate_gbps\n" + "".join(
+        f"vleo-0-{a},vleo-0-{b},{share * LINE_GBPS}\n" for a, b, share in ((0, 5, 0.4), (1, 3, 0.5), (2, 5, 0.3), (4, 2, 0.2))))
+    raw = {**copy.deepcopy(BASE), "name": "chain", "constellation": {"tiers": [{
+        "name": "vleo", "shells": [{"altitude_km": 550, "inclination_deg": 53, "planes": 1, "sats_per_plane": 60}],
+        "terminals": {"isl": {"count": 2, "policy": "list", "links_file": str(tmp_path / "chain.txt")}}}]},
+        "background": {"matrix": [{"generate": "file", "file": str(tmp_path / "demands.csv")}]}}
+    ends = {f"S{i}": f"vleo-0-{i}" for i in range(6)}
+    raw["traffic"] = [{**f, "src": ends[f["src"]], "dst": ends[f["dst"]]} for f in FOREGROUND]
+    return raw
+
+
+def _grid(tmp_path) -> dict:
+    """A 6 x 20 +Grid; background from random satellites to four of them (tier_to_tier)."""
+    raw = {**copy.deepcopy(BASE), "name": "grid", "constellation": {"tiers": [{
+        "name": "vleo", "shells": [{"altitude_km": 550, "inclination_deg": 53, "planes": 6, "sats_per_plane": 20,
+                                    "phasing": 1}]}]},
+        "background": {"matrix": [{"generate": "tier_to_tier", "src_tier": "vleo", "dst_tier": "vleo",
+                                   "destinations": 4, "count": 24, "total_gbps": 6 * LINE_GBPS, "seed": 5}]}}
+    ends = {"S0": "vleo-0-0", "S2": "vleo-2-1", "S3": "vleo-3-0", "S5": "vleo-4-3"}
+    raw["traffic"] = [{**f, "src": ends[f["src"]], "dst": ends[f["dst"]]} for f in FOREGROUND]
+    return raw
+
+
+def _full_packet(coupled: dict, demands: pd.DataFrame) -> dict:
+    """The same scenario with the background as UDP packets at its allocated line rates."""
+    raw = copy.deepcopy(coupled)
+    del raw["background"]
+    size = 1400
+    for row in demands.itertuples():
+        if row.allocated_gbps > 0:
+            raw["traffic"].append({"name": f"bg{row.demand}", "kind": "udp_cbr", "src": row.src, "dst": row.dst,
+                                   "packet_bytes": size, "start_s": 0.0, "stop_s": raw["duration_s"],
+                                   "rate_mbps": row.allocated_gbps * 1e3 * size / (size + UDP_WIRE_OVERHEAD_BYTES)})
+    return raw
+
+
+@pytest.fixture(scope="module", params=["chain", "grid"])
+def pair(request, tmp_path_factory):
+    from netsim.run.runner import run
+
+    folder = tmp_path_factory.mktemp(request.param)
+    coupled_raw = {"chain": _chain, "grid": _grid}[request.param](folder)
+    coupled = run(scenario_from_dict(coupled_raw), folder / "coupled")
+    demands = pd.read_csv(folder / "coupled" / "load_demands.csv")
+    full = run(scenario_from_dict(_full_packet(coupled_raw, demands)), folder / "full")
+    return request.param, folder, coupled, full
+
+
+def _flow(result, name: str) -> dict:
+    return next(f for f in result.flows if f["flow"] == name)
+
+
+def test_coupled_foreground_within_ten_percent_of_full_packet_level(pair):
+    topology, folder, coupled, full = pair
+    figures = {}
+    for name, column in (("fg-tcp", "goodput_mbps"), ("fg-udp", "delay_mean_ms"), ("fg-udp", "packets_received")):
+        a, b = float(_flow(coupled, name)[column]), float(_flow(full, name)[column])
+        figures[f"{name}.{column}"] = (a, b)
+        assert b > 0 and abs(a - b) / b <= 0.10, f"{topology} {name} {column}: coupled {a} vs full {b}"
+    print(topology, json.dumps(figures))
+    # The background really competes: the TCP flow's fair share is well below the line rate.
+    assert float(_flow(coupled, "fg-tcp")["goodput_mbps"]) < 0.8 * LINE_GBPS * 1e3
+    for result in (coupled, full):
+        assert not result.problems  # the books balance in both runs
+
+
+def test_the_chain_allocation_is_the_hand_solution(pair):
+    """Chain links, in units of the line rate C; demands 0->5 0.4, 1->3 0.5, 2->5 0.3,
+    4->2 0.2, TCP 0->2 elastic. Fair shares: 0->1 carries 0->5 and TCP (1/2 each); 1->2
+    carries 0->5, 1->3 and TCP (1/3 each); 2->3 carries 0->5, 1->3 and 2->5 (1/3 each),
+    but 2->5 asks for 0.3 < 1/3 and freezes there, which leaves 2->3 0.35 each for the
+    other two. So 1->2 fills first, at 1/3: 0->5 = 1->3 = TCP = 1/3, and 2->3 carries
+    0.967 (not full). 4->2 (0.2) is alone on its ports and gets it all."""
+    topology, folder, coupled, full = pair
+    if topology != "chain":
+        pytest.skip("hand solution for the chain only")
+    demands = pd.read_csv(folder / "coupled" / "load_demands.csv")
+    np.testing.assert_allclose(demands["allocated_gbps"], np.array([1 / 3, 1 / 3, 0.3, 0.2]) * LINE_GBPS, atol=1e-6)
+    links = pd.read_csv(folder / "coupled" / "load_links.csv")
+    hop = links[(links["node"] == "vleo-0-1") & (links["peer"] == "vleo-0-2")].iloc[0]
+    assert hop["background_gbps"] == pytest.approx(2 / 3 * LINE_GBPS, abs=1e-6)
+    assert hop["foreground_gbps"] == pytest.approx(1 / 3 * LINE_GBPS, abs=1e-6)
+    assert hop["utilisation"] == pytest.approx(1.0) and hop["saturated"]
+    manifest = json.loads((folder / "coupled" / "manifest.json").read_text())
+    assert manifest["background"]["carried_tbps"] == pytest.approx((2 / 3 + 0.5) * LINE_GBPS / 1e3, rel=1e-4)
+    assert manifest["background"]["demands_satisfied"] == pytest.approx(0.5)
+
+
+def test_tables_have_no_missing_numbers(pair):
+    topology, folder, coupled, full = pair
+    for name in ("load_links.csv", "load_summary.csv", "load_demands.csv"):
+        table = pd.read_csv(folder / "coupled" / name, keep_default_na=False)
+        assert len(table) and "nan" not in (folder / "coupled" / name).read_text()
+    assert not (folder / "full" / "load_links.csv").exists()  # no background: no tables
+
+
+@pytest.mark.parametrize("change, key, message", [
+    ({"total_gbps": 1, "total_tbps": 1}, "background.matrix[0].total_gbps", "exactly one"),
+    ({"generate": "uniform"}, "background.matrix[0].count", "required"),
+    ({"tier": "vleo"}, "background.matrix[0].tier", "not used by generate: gravity"),
+    ({"generate": "ground_to_tier", "tier": "nope", "count": 3}, "background.matrix[0].tier", "no tier named"),
+    ({"generate": "tier_to_tier", "src_tier": "vleo", "dst_tier": "vleo", "count": 3, "destinations": 999},
+     "background.matrix[0].destinations", "has 144 satellites"),
+    ({"total_gbps": -1}, "background.matrix.0.total_gbps", "greater than 0"),
+])
+def test_bad_background_keys_name_the_key(change, key, message):
+    from conftest import default_scenario_dict
+
+    raw = default_scenario_dict(background={"matrix": [{"generate": "gravity", "total_gbps": 1, **change}]})
+    with pytest.raises(ScenarioError) as err:
+        scenario_from_dict(raw, "s.yaml")
+    assert err.value.key.replace("[0]", ".0") == key.replace("[0]", ".0") and message in err.value.problem
+
+
+def test_a_bad_demand_file_names_its_line(tmp_path):
+    from conftest import default_scenario_dict
+
+    (tmp_path / "d.csv").write_text("src,dst,rate_gbps\nlondon,new_york,1\nlondon,mars,2\n")
+    raw = default_scenario_dict(background={"matrix": [{"generate": "file", "file": str(tmp_path / "d.csv")}]})
+    with pytest.raises(ScenarioError) as err:
+        scenario_from_dict(raw, "s.yaml")
+    assert "line 3" in err.value.problem and "mars" in err.value.problem
