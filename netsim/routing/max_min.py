@@ -39,7 +39,7 @@ def max_min_rates(path_start: np.ndarray, path_links: np.ndarray, capacity: np.n
     crosses a link at most once. capacity: per link, >= 0. demand: per demand, > 0;
     np.inf for an elastic demand that takes what it can get."""
     path_start = np.asarray(path_start, dtype=np.int64)
-    path_links = np.asarray(path_links, dtype=np.int64)
+    path_links = np.asarray(path_links)
     capacity = np.asarray(capacity, dtype=float)
     demand = np.asarray(demand, dtype=float)
     n_demands, n_links = len(demand), len(capacity)
@@ -50,7 +50,8 @@ def max_min_rates(path_start: np.ndarray, path_links: np.ndarray, capacity: np.n
     residual = capacity.copy()
     active = np.arange(n_demands)  # demands not frozen yet, in order
     entry_link = path_links
-    entry_owner = np.repeat(np.arange(n_demands), lengths)  # position in `active` of each entry's demand
+    # position in `active` of each entry's demand (int32: 10^7 entries at fabric scale)
+    entry_owner = np.repeat(np.arange(n_demands, dtype=np.int32), lengths)
     rounds = 0
     while len(active):
         rounds += 1
@@ -74,6 +75,6 @@ def max_min_rates(path_start: np.ndarray, path_links: np.ndarray, capacity: np.n
         keep = ~frozen
         active, lengths = active[keep], lengths[keep]
         entry_link = entry_link[~frozen_entry]
-        entry_owner = np.repeat(np.arange(len(active)), lengths)
+        entry_owner = np.repeat(np.arange(len(active), dtype=np.int32), lengths)
     load = np.bincount(path_links, weights=np.repeat(rate, np.diff(path_start)), minlength=n_links)
     return Allocation(rate, load, rounds)

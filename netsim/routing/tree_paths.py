@@ -67,15 +67,17 @@ def walk_trees(tree_ports: np.ndarray, column: np.ndarray, start: np.ndarray, ro
         back = reverse[alive]
         # Reversed demands transmit from the next node back toward this one.
         sent = np.where(back, nxt * stride + ports.peer_port[pid], pid)
-        owner.append(alive)
-        step_of.append(np.where(back, -step, step))
-        port_of.append(sent)
+        # int32: ~10^7 entries a fabric-scale interval (port ids stay below 2^31).
+        owner.append(alive.astype(np.int32))
+        step_of.append(np.where(back, -step, step).astype(np.int32))
+        port_of.append(sent.astype(np.int32))
         arrived = nxt == root[alive]
         alive, at = alive[~arrived], nxt[~arrived]
     failed[alive] = True  # loop guard: more than max_hops
-    owner_all = np.concatenate(owner) if owner else np.zeros(0, dtype=np.int64)
-    step_all = np.concatenate(step_of) if step_of else np.zeros(0, dtype=np.int64)
-    port_all = np.concatenate(port_of) if port_of else np.zeros(0, dtype=np.int64)
+    owner_all = np.concatenate(owner) if owner else np.zeros(0, dtype=np.int32)
+    step_all = np.concatenate(step_of) if step_of else np.zeros(0, dtype=np.int32)
+    port_all = np.concatenate(port_of) if port_of else np.zeros(0, dtype=np.int32)
+    del owner, step_of, port_of
     keep = ~failed[owner_all]
     owner_all, step_all, port_all = owner_all[keep], step_all[keep], port_all[keep]
     order = np.lexsort((step_all, owner_all))  # by demand, then in the direction of flow

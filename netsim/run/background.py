@@ -93,6 +93,7 @@ class BackgroundLoad:
         paths = walk_trees(self._trees(snap, roots), column, start, root, reverse, ports,
                            self.scenario.routing.max_hops)
         port_ids, link_of_entry = np.unique(paths.port_id, return_inverse=True)
+        port_ids, link_of_entry = port_ids.astype(np.int64), link_of_entry.astype(np.int32)
         capacity = self.capacity_gbps(port_ids)
         wanted = np.concatenate([self.demands.rate_gbps, fg_rate])[paths.routed]
         allocation = max_min_rates(paths.start, link_of_entry, capacity, wanted)
