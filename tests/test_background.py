@@ -158,3 +158,49 @@ def test_a_bad_demand_file_names_its_line(tmp_path):
     with pytest.raises(ScenarioError) as err:
         scenario_from_dict(raw, "s.yaml")
     assert "line 3" in err.value.problem and "mars" in err.value.problem
+
+
+def test_a_background_run_balances_its_books_and_tables(background_run):
+    scenario, result = background_run
+    assert not result.problems
+    demands = pd.read_csv(result.run_dir / "load_demands.csv", keep_default_na=False)
+    n_demands = 4 * 3 + 40  # gravity: every ordered pair of 4 stations; ground_to_tier: 40
+    intervals = 4  # updates at 0, 0.5, 1.0, 1.5 s; none in the drain
+    assert len(demands) == n_demands * intervals
+    assert (demands["allocated_gbps"] <= demands["demand_gbps"] * (1 + 1e-6)).all()
+    assert ((demands["path"] != "") == (demands["demand"] < 5)).all()  # record_paths: 5
+    summary = pd.read_csv(result.run_dir / "load_summary.csv")
+    links = pd.read_csv(result.run_dir / "load_links.csv")
+    for t, rows in links.groupby("time_s"):
+        # the summary's carried load is the sum over every loaded port (all are listed here)
+        assert rows["background_gbps"].sum() == pytest.approx(summary[summary["time_s"] == t]["background_gbps"].sum(),
+                                                              abs=1e-3)
+        assert (rows["utilisation"] <= 1 + 1e-6).all()
+    manifest = json.loads((result.run_dir / "manifest.json").read_text())["background"]
+    assert manifest["offered_tbps"] == pytest.approx(0.07) and manifest["intervals"] == intervals
+    # Each station has two ground terminals of 10 Gbps: 70 Gbps offered cannot all pass.
+    assert 0 < manifest["carried_tbps"] < manifest["offered_tbps"] and manifest["max_utilisation"] == pytest.approx(1.0)
+
+
+def test_same_scenario_same_bytes(background_run, tmp_path):
+    from conftest import background_scenario_dict
+    from netsim.run.runner import run
+
+    run(scenario_from_dict(background_scenario_dict()), tmp_path / "again")
+    for name in ("load_links.csv", "load_summary.csv", "load_demands.csv", "flows.csv", "accounting.csv"):
+        assert (tmp_path / "again" / name).read_bytes() == (background_run[1].run_dir / name).read_bytes(), name
+
+
+def test_the_view_and_the_sweep_table_show_the_load(background_run, tmp_path):
+    from netsim.cli.main import main
+    from netsim.sweep.results import summarise
+
+    run_dir = background_run[1].run_dir
+    assert main(["view", str(run_dir)]) == 0
+    page = (run_dir / "view.html").read_text()
+    assert "background load from load_links.csv" in page and "links by utilisation" in page
+    row = summarise(run_dir)
+    manifest = json.loads((run_dir / "manifest.json").read_text())["background"]
+    assert row["background_carried_tbps"] == manifest["carried_tbps"]
+    assert row["background_max_utilisation"] == pytest.approx(1.0)
+    assert 0 <= row["background_demands_satisfied"] <= 1

@@ -30,7 +30,7 @@ KINDS = ("isl", "inter_tier", "ground")
 # flow's rate_mbps counts payload, capacities and background rates count line bits.
 UDP_WIRE_OVERHEAD_BYTES = 30
 SATURATED = 1 - 1e-9  # utilisation at which a port counts as a bottleneck
-LINK_COLUMNS = ("time_s", "node", "port", "peer", "kind", "tier", "capacity_gbps", "background_gbps",
+LINK_COLUMNS = ("time_s", "node", "node_index", "port", "peer", "kind", "tier", "capacity_gbps", "background_gbps",
                 "foreground_gbps", "utilisation", "saturated")
 SUMMARY_COLUMNS = ("time_s", "kind", "tier", "ports_up", "ports_loaded", "capacity_gbps", "background_gbps",
                    "foreground_gbps", "mean_utilisation", "max_utilisation", "saturated_ports")
@@ -206,7 +206,7 @@ class BackgroundLoad:
         ids = port_ids[order]
         kind, tier = self.port_kind_tier(ids)
         return {"time_s": np.full(len(ids), round(t_s, 9)), "node": self.names[ids // self.stride],
-                "port": ids % self.stride, "peer": self.names[ports.peer_node[ids]],
+                "node_index": ids // self.stride, "port": ids % self.stride, "peer": self.names[ports.peer_node[ids]],
                 "kind": np.array(KINDS, dtype=object)[kind],
                 "tier": np.array(self.tier_names, dtype=object)[tier], "capacity_gbps": capacity[order],
                 "background_gbps": background[order], "foreground_gbps": foreground[order],

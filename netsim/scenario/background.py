@@ -32,7 +32,9 @@ def check_background(scenario: Scenario, path, names: SatelliteNames) -> None:
     total = 0
     for i, part in enumerate(background.matrix):
         key = f"background.matrix[{i}]"
-        given = {k for k in BackgroundDemands.model_fields if k in part.model_fields_set} - {"generate", "name", "seed"}
+        # Keys set away from their defaults (a resolved scenario, as in a manifest, lists all).
+        given = {k for k, f in BackgroundDemands.model_fields.items()
+                 if getattr(part, k) != f.default} - {"generate", "name", "seed"}
         for extra in sorted(given - _USES[part.generate]):
             raise ScenarioError(path, f"{key}.{extra}", f"not used by generate: {part.generate}; it uses "
                                                         f"{', '.join(sorted(_USES[part.generate]))}")
