@@ -1,13 +1,12 @@
 """Background load of a run: the traffic matrix as fluid rates on the routed paths,
 allocated max-min fair under each laser port's capacity once per routing interval, and
-(coupled) each port's rate seen by packets reduced by the background it carries.
+(coupled) the share of each laser port the background holds taken from the packets.
 
 The packet flows take part in the allocation (UDP at their rate, TCP elastic) so the
 background leaves them their fair share; only the background's part is taken off the
-ports. Paths are the packets' own: a demand toward a node that packets are routed to
-follows that node's next-hop tree; other trees are solved here over the same links and
-metric. A demand from a ground station to a satellite follows the reverse of the
-satellite's path to the station (links are symmetric, so it is a shortest path too).
+ports. Paths are the packets' own: next-hop trees solved over the same links and metric
+by the same solver. A demand from a ground station to a satellite follows the reverse
+of the satellite's path to the station (links are symmetric: a shortest path too).
 Model, assumptions and error: docs/workloads.md, "Background load".
 """
 
@@ -135,20 +134,12 @@ class BackgroundLoad:
         return np.array(src, dtype=np.int64), np.array(dst, dtype=np.int64), np.array(rate, dtype=float)
 
     def _trees(self, snap, roots: np.ndarray) -> np.ndarray:
-        """Next-hop ports toward each root (nodes x roots): the packets' own column where
-        the run routes packets to that node, else solved here over snap's links."""
-        states = self.states
-        column_of = {int(node): c for c, node in enumerate(states.destinations)}
-        routed = set(int(c) for c in states.routed_columns)
-        mine = np.array([column_of.get(int(r), -1) in routed for r in roots], dtype=bool)
-        trees = np.empty((states.layout.n_nodes, len(roots)), dtype=np.uint8)
-        if mine.any():
-            trees[:, mine] = snap.ports[:, [column_of[int(r)] for r in roots[mine]]]
-        if (~mine).any():
-            weights = link_weights(snap.links, snap.pos_m, self.scenario.routing.metric)
-            trees[:, ~mine] = next_hop_ports(snap.links, weights, states.layout.n_nodes, roots[~mine],
-                                             states.layout.n_nodes, n_transit=states.n_satellites)
-        return trees
+        """Next-hop ports toward each root (nodes x roots), solved over snap's links and
+        metric as the packets' own columns are (complete trees: every demand's source
+        needs its entry, while the packets' columns need only their senders')."""
+        lay = self.states.layout
+        weights = link_weights(snap.links, snap.pos_m, self.scenario.routing.metric)
+        return next_hop_ports(snap.links, weights, lay.n_nodes, roots, lay.n_nodes, n_transit=lay.n_satellites)
 
     def _couple(self, fabric, port_ids: np.ndarray, background_gbps: np.ndarray) -> None:
         """Set the background of the ports that carry some; clear it where it is gone."""
