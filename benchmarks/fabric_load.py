@@ -8,48 +8,30 @@ One `netsim run` in a child process; prints `figure-name: value unit`, one per l
 
 from __future__ import annotations
 
-import argparse
 import json
-import resource
-import subprocess
-import sys
-import tempfile
-import time
 from pathlib import Path
 
 import pandas as pd
-import yaml
+
+from _child_run import child_run, quick_parser
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "topologies" / "seed-fabric-load.yaml"
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="2 simulated seconds instead of 10")
-    parser.add_argument("--keep", type=Path, help="write the run folder here instead of a temporary one")
-    args = parser.parse_args()
-    raw = yaml.safe_load(SCENARIO.read_text())
-    if args.quick:
-        raw["duration_s"] = 2.0
-    with tempfile.TemporaryDirectory() as tmp:
-        scenario = Path(tmp) / "seed-fabric-load.yaml"
-        scenario.write_text(yaml.safe_dump(raw))
-        out = args.keep or Path(tmp) / "run"
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "netsim.cli.main", "run", str(scenario), "--out", str(out), "--quiet"],
-                       check=True, stdout=subprocess.DEVNULL)
-        wall = time.perf_counter() - start
-        peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        manifest = json.loads((out / "manifest.json").read_text())
-        summary = pd.read_csv(out / "load_summary.csv")
-        links = pd.read_csv(out / "load_links.csv")
-        flows = pd.read_csv(out / "flows.csv")
+    args = quick_parser(__doc__.splitlines()[0]).parse_args()
+    with child_run(SCENARIO, args.quick, args.keep) as run:
+        manifest = json.loads((run.run_dir / "manifest.json").read_text())
+        summary = pd.read_csv(run.run_dir / "load_summary.csv")
+        links = pd.read_csv(run.run_dir / "load_links.csv")
+        flows = pd.read_csv(run.run_dir / "flows.csv")
+    raw, wall, peak = run.scenario, run.wall_s, run.peak_mib
     load = manifest["background"]
     print(f"fabric-load-simulated: {raw['duration_s']:g} s")
     print(f"fabric-load-routing-interval: {raw['routing']['update_interval_s']:g} s")
     print(f"fabric-load-wall-time: {wall:.1f} s")
-    print(f"fabric-load-peak-memory: {peak_kib / 1024:.0f} MiB")
+    print(f"fabric-load-peak-memory: {peak:.0f} MiB")
     print(f"fabric-load-background-time: {manifest['timing'].get('background', 0.0):.1f} s")
     print(f"fabric-load-demands: {load['demands']} demands")
     print(f"fabric-load-offered: {load['offered_tbps']:.3f} Tbps")

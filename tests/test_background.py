@@ -204,3 +204,27 @@ def test_the_view_and_the_sweep_table_show_the_load(background_run, tmp_path):
     assert row["background_carried_tbps"] == manifest["carried_tbps"]
     assert row["background_max_utilisation"] == pytest.approx(1.0)
     assert 0 <= row["background_demands_satisfied"] <= 1
+
+
+def test_a_loaded_port_delays_spaces_and_limits_packets_as_documented():
+    """One 10 Gbit/s link whose sending port carries 6 Gbit/s of background (rho = 0.6),
+    the three effects worked out by hand: a lone packet waits rho x half a 1,500-byte
+    frame; back-to-back packets leave serialisation / (1 - rho) apart; of a burst of 100
+    into a 100-packet queue, one goes into service and 40 = (1 - rho) x 100 wait."""
+    from core_support import SPEED_OF_LIGHT_MPS, drivers, run_and_collect, two_terminal_link
+
+    ns, test = drivers()
+    distance_m, rho = 3_000_000.0, 0.6
+    serialise_s = (998 + 2) * 8 / 10e9
+    fabric = two_terminal_link([7e6, 0, 0], [7e6, distance_m, 0])
+    fabric.set_background([0], [0], [rho * 10.0], 0.01)
+    test.Listen(fabric.port(1, 0))
+    test.SendTrain(fabric.port(0, 0), 1.0, 1.0, 1, 998)  # alone
+    test.SendTrain(fabric.port(0, 0), 3.0, 1e-9, 100, 998)  # a burst
+    arrivals = np.array(run_and_collect(ns, test, 5.0)) * 1e-9
+    ns.Simulator.Destroy()
+    wait_s = rho * 1500 * 8 / 10e9 / 2
+    assert arrivals[0] == pytest.approx(1.0 + distance_m / SPEED_OF_LIGHT_MPS + serialise_s + wait_s, abs=2e-9)
+    burst = arrivals[1:]
+    assert len(burst) == 41
+    np.testing.assert_allclose(np.diff(burst), serialise_s / (1 - rho), atol=2e-9)

@@ -113,8 +113,7 @@ LaserNetDevice::GetTypeId()
                           "Fluid background load the terminal carries (all channels together); "
                           "packets get what is left of DataRate on each channel.",
                           DataRateValue(DataRate(0)),
-                          MakeDataRateAccessor(&LaserNetDevice::SetBackgroundRate,
-                                               &LaserNetDevice::GetBackgroundRate),
+                          MakeDataRateAccessor(&LaserNetDevice::m_background),
                           MakeDataRateChecker())
             .AddAttribute("BackgroundFrameBytes",
                           "Size of the background's frames (the wait for the one in service).",
@@ -124,8 +123,7 @@ LaserNetDevice::GetTypeId()
             .AddAttribute("MinPacketShare",
                           "Share of DataRate packets keep when the background fills the terminal.",
                           DoubleValue(0.01),
-                          MakeDoubleAccessor(&LaserNetDevice::SetMinPacketShare,
-                                             &LaserNetDevice::GetMinPacketShare),
+                          MakeDoubleAccessor(&LaserNetDevice::m_minPacketShare),
                           MakeDoubleChecker<double>(1e-6, 1.0))
             .AddAttribute("LinkModel",
                           "Optical link budget and bit-error model; none = ideal link.",
@@ -301,23 +299,11 @@ LaserNetDevice::SetBackgroundRate(DataRate bps)
     m_background = bps;
 }
 
-DataRate
-LaserNetDevice::GetBackgroundRate() const
-{
-    return m_background;
-}
-
 void
 LaserNetDevice::SetMinPacketShare(double share)
 {
     NS_ABORT_MSG_IF(!(share > 0 && share <= 1), "MinPacketShare is in (0, 1]");
     m_minPacketShare = share;
-}
-
-double
-LaserNetDevice::GetMinPacketShare() const
-{
-    return m_minPacketShare;
 }
 
 double

@@ -86,9 +86,7 @@ class LaserNetDevice : public NetDevice
      * and they may fill only (1 - rho) of the transmit queue (the rest holds background).
      */
     void SetBackgroundRate(DataRate bps);
-    DataRate GetBackgroundRate() const;
     void SetMinPacketShare(double share);
-    double GetMinPacketShare() const;
     /** @return rho: the share of each channel the background holds */
     double GetBackgroundShare() const;
     /**
