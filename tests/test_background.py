@@ -228,3 +228,39 @@ def test_a_loaded_port_delays_spaces_and_limits_packets_as_documented():
     burst = arrivals[1:]
     assert len(burst) == 41
     np.testing.assert_allclose(np.diff(burst), serialise_s / (1 - rho), atol=2e-9)
+
+
+def test_each_generator_draws_its_demands():
+    """The matrix parts as drawn: rates sum to each part's total, ends are distinct and of
+    the asked kind, gravity weighs by population products, draws repeat with the seed."""
+    from conftest import default_scenario_dict
+    from netsim.run.demands import draw_demands
+    from netsim.run.network_state import NetworkStates
+
+    raw = default_scenario_dict(background={"matrix": [
+        {"generate": "gravity", "total_gbps": 12},
+        {"generate": "uniform", "count": 7, "total_gbps": 7},
+        {"generate": "ground_to_tier", "tier": "vleo", "count": 50, "total_tbps": 0.05, "direction": "up"},
+        {"generate": "tier_to_tier", "src_tier": "vleo", "dst_tier": "vleo", "destinations": 3, "count": 60,
+         "total_gbps": 6}]})
+    raw["ground_stations"][0]["population"] = 3  # london weighs 3, the others 1
+    scenario = scenario_from_dict(raw)
+    lay = NetworkStates(scenario).layout
+    d = draw_demands(scenario, lay)
+    n_sat = lay.n_satellites
+    for part, total in enumerate((12, 7, 50, 6)):
+        mine = d.part == part
+        assert d.rate_gbps[mine].sum() == pytest.approx(total)
+    assert (d.src != d.dst).all()
+    gravity = d.part == 0
+    assert gravity.sum() == 12  # 4 stations, ordered pairs
+    london = n_sat  # the first station
+    from_london = gravity & (d.src == london)
+    # weights: from or to london 3 (6 pairs), the 6 other pairs 1: total 24
+    np.testing.assert_allclose(d.rate_gbps[from_london], 12 * 3 / 24)
+    up = d.part == 2
+    assert (d.src[up] >= n_sat).all() and (d.dst[up] < n_sat).all()
+    storage = d.part == 3
+    assert len(np.unique(d.dst[storage])) <= 3 and (d.src[storage] < n_sat).all()
+    again = draw_demands(scenario, lay)
+    assert (again.src == d.src).all() and (again.dst == d.dst).all()
