@@ -68,6 +68,8 @@ def max_min_rates(path_start: np.ndarray, path_links: np.ndarray, capacity: np.n
         bottleneck = (crossing > 0) & (below == 0)
         frozen = (demand[active] <= path_share * (1 + _TOLERANCE)) | (
             np.add.reduceat(bottleneck[entry_link].astype(np.int64), starts) > 0)
+        if not frozen.any():  # cannot happen in exact arithmetic; rounding must not loop
+            frozen = level <= level.min() * (1 + _TOLERANCE)
         rate[active[frozen]] = level[frozen]
         frozen_entry = frozen[entry_owner]
         residual -= np.bincount(entry_link[frozen_entry], weights=level[entry_owner[frozen_entry]],
