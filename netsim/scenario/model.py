@@ -10,7 +10,7 @@ import datetime as dt
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 
@@ -458,12 +458,7 @@ class BackgroundDemands(_Section):
     # satellites of `tier`; tier_to_tier: random satellites of src_tier to `destinations`
     # satellites of dst_tier (e.g. LEO -> MEO storage); file: a CSV of src,dst,rate_gbps.
     generate: Literal["gravity", "uniform", "ground_to_tier", "tier_to_tier", "file"]
-    name: str | None = None  # default bg<k>
-
-    @field_validator("name")
-    @classmethod
-    def _plain_name(cls, value: str | None) -> str | None:
-        return value if value is None else plain_name(value)
+    name: Annotated[str, AfterValidator(plain_name)] | None = None  # default bg<k>
     # Exactly one of them (not for file, whose rows carry their rates).
     total_gbps: float | None = Field(default=None, gt=0, le=1e9)
     total_tbps: float | None = Field(default=None, gt=0, le=1e6)
