@@ -125,3 +125,24 @@ def workload_run(tmp_path_factory):
 
     scenario = scenario_from_dict(workload_scenario_dict())
     return scenario, run(scenario, tmp_path_factory.mktemp("workload-run"))
+
+
+def background_scenario_dict() -> dict:
+    """The default scenario, 2 s, with a background matrix: city pairs and station <->
+    satellite demands, allocated every 0.5 s."""
+    raw = default_scenario_dict(duration_s=2.0, drain_s=0.5)
+    raw["routing"] = {**raw["routing"], "update_interval_s": 0.5}
+    raw["traffic"] = [{**flow, "start_s": 0.2, "stop_s": 1.8} for flow in raw["traffic"]]
+    raw["outputs"] = {}
+    raw["background"] = {"matrix": [{"generate": "gravity", "name": "cities", "total_gbps": 30},
+                                    {"generate": "ground_to_tier", "name": "edge", "tier": "vleo", "count": 40,
+                                     "total_gbps": 40}], "record_paths": 5}
+    return raw
+
+
+@pytest.fixture(scope="session")
+def background_run(tmp_path_factory):
+    from netsim.run.runner import run
+
+    scenario = scenario_from_dict(background_scenario_dict())
+    return scenario, run(scenario, tmp_path_factory.mktemp("background-run"))

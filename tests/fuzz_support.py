@@ -71,6 +71,14 @@ WORKLOADS = {
     "jobs": {"generate": "jobs", "count": 1, "sizes": [2], "tier": "vleo", "compute_s": 0.05,
              "gradient_bytes": 100000, "iterations": 2},
 }
+# One background part per generator (TINY: two stations, one 36-satellite tier).
+BACKGROUND_PARTS = [
+    {"generate": "gravity", "total_gbps": 1},
+    {"generate": "uniform", "count": 3, "total_gbps": 1},
+    {"generate": "ground_to_tier", "tier": "vleo", "count": 3, "total_tbps": 0.001},
+    {"generate": "tier_to_tier", "src_tier": "vleo", "dst_tier": "vleo", "destinations": 2, "count": 3,
+     "total_gbps": 1},
+]
 HUGE_INT = 2**70
 BAD_STRINGS = ["", "nul\x00inside", "ünïcødé-名前", "../../escape", "a" * 5000, "line\nbreak"]
 
@@ -199,6 +207,12 @@ def scenario_cases() -> list[Case]:
     gen_raw = copy.deepcopy(TINY)
     gen_raw["traffic"] = [dict(GENERATOR)]
     bases.append(("generator", gen_raw, ["traffic", 0], FlowGenerator))
+    from netsim.scenario.model import BackgroundDemands
+
+    for part in BACKGROUND_PARTS:  # each generator's part of the background matrix
+        bg_raw = copy.deepcopy(TINY)
+        bg_raw["background"] = {"matrix": [dict(part)]}
+        bases.append((f"background-{part['generate']}", bg_raw, ["background", "matrix", 0], BackgroundDemands))
     from netsim.scenario.workloads import Checkpoint, InferenceWorkload, JobGenerator, TrainingJob
 
     for label, model, section in (("inference", InferenceWorkload, "inference"), ("training", TrainingJob, "training"),
@@ -246,6 +260,7 @@ def walk_base() -> dict:
     raw["laser"] = {"receiver": {"type": "preamp"}}
     raw["ground_links"] = {**raw["ground_links"], "atmosphere": {"model": "clear_sky"}, "clouds": {"probability": 0.0}}
     raw["outputs"]["pcap"] = [{"tiers": ["vleo"], "link": "ground"}]
+    raw["background"] = {"matrix": [{"generate": "gravity", "total_gbps": 1}]}
     return raw
 
 

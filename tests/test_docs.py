@@ -59,9 +59,9 @@ def _pattern(name: str) -> re.Pattern:
 
 
 @pytest.fixture(scope="module")
-def runs(short_run, stress_run, workload_run):
+def runs(short_run, stress_run, workload_run, background_run):
     return {"default": short_run[1].run_dir, "optional": stress_run[1].run_dir,
-            "workloads": workload_run[1].run_dir}
+            "workloads": workload_run[1].run_dir, "background": background_run[1].run_dir}
 
 
 def test_run_folder_table_names_exactly_the_files_a_run_writes(runs):

@@ -10,8 +10,10 @@
 #include "ns3/queue-size.h"
 #include "ns3/rng-seed-manager.h"
 #include "ns3/uinteger.h"
+#include "ns3/simulator.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace ns3
 {
@@ -224,6 +226,44 @@ LaserFabricHelper::SetPortPhysics(uint32_t firstNode,
             }
         }
     }
+}
+
+void
+LaserFabricHelper::SetBackgroundRates(const uint32_t* node,
+                                      const uint32_t* port,
+                                      const double* bps,
+                                      uint64_t n,
+                                      double minPacketShare)
+{
+    for (uint64_t i = 0; i < n; ++i)
+    {
+        if (node[i] >= m_ports.size() || port[i] >= m_ports[node[i]].size())
+        {
+            continue;
+        }
+        if (Ptr<LaserNetDevice> dev = m_ports[node[i]][port[i]])
+        {
+            dev->SetMinPacketShare(minPacketShare);
+            dev->SetBackgroundRate(DataRate(uint64_t(std::llround(std::max(bps[i], 0.0)))));
+        }
+    }
+}
+
+void
+LaserFabricHelper::ClearBackgroundAt(double atS)
+{
+    Simulator::Schedule(Seconds(atS) - Simulator::Now(), [this]() {
+        for (auto& ports : m_ports)
+        {
+            for (auto& dev : ports)
+            {
+                if (dev)
+                {
+                    dev->SetBackgroundRate(DataRate(0));
+                }
+            }
+        }
+    });
 }
 
 void

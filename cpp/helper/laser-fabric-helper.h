@@ -102,6 +102,14 @@ class LaserFabricHelper : public PcapHelperForDevice
      * station); replaces the port's earlier intervals.
      */
     void SetBlockedIntervals(uint32_t node, uint32_t port, const double* startS, const double* endS, uint32_t n);
+    /**
+     * Background load of ports in bulk (bit/s, all channels together): ports that do not
+     * exist yet carry no packets and are skipped; 0 clears a port's background.
+     */
+    void SetBackgroundRates(const uint32_t* node, const uint32_t* port, const double* bps, uint64_t n,
+                            double minPacketShare);
+    /** Clear every port's background at simulation time atS (when the traffic stops). */
+    void ClearBackgroundAt(double atS);
     /** Call watcher for every port that exists now and every port created later. */
     void WatchPorts(PortCallback watcher);
     /** Count the losses of every port and forwarder, now and later, per flow and cause. */

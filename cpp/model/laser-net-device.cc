@@ -10,6 +10,7 @@
 #include "ns3/ppp-header.h"
 #include "ns3/simulator.h"
 #include "ns3/uinteger.h"
+#include "ns3/double.h"
 
 #include <algorithm>
 #include <cmath>
@@ -108,6 +109,22 @@ LaserNetDevice::GetTypeId()
                           UintegerValue(1),
                           MakeUintegerAccessor(&LaserNetDevice::SetChannels, &LaserNetDevice::GetChannels),
                           MakeUintegerChecker<uint32_t>(1, 4096))
+            .AddAttribute("BackgroundRate",
+                          "Fluid background load the terminal carries (all channels together); "
+                          "packets get what is left of DataRate on each channel.",
+                          DataRateValue(DataRate(0)),
+                          MakeDataRateAccessor(&LaserNetDevice::m_background),
+                          MakeDataRateChecker())
+            .AddAttribute("BackgroundFrameBytes",
+                          "Size of the background's frames (the wait for the one in service).",
+                          UintegerValue(1500),
+                          MakeUintegerAccessor(&LaserNetDevice::m_backgroundFrameBytes),
+                          MakeUintegerChecker<uint32_t>(1, 65535))
+            .AddAttribute("MinPacketShare",
+                          "Share of DataRate packets keep when the background fills the terminal.",
+                          DoubleValue(0.01),
+                          MakeDoubleAccessor(&LaserNetDevice::m_minPacketShare),
+                          MakeDoubleChecker<double>(1e-6, 1.0))
             .AddAttribute("LinkModel",
                           "Optical link budget and bit-error model; none = ideal link.",
                           PointerValue(),
@@ -274,6 +291,31 @@ uint32_t
 LaserNetDevice::GetChannels() const
 {
     return m_channels;
+}
+
+void
+LaserNetDevice::SetBackgroundRate(DataRate bps)
+{
+    m_background = bps;
+}
+
+void
+LaserNetDevice::SetMinPacketShare(double share)
+{
+    NS_ABORT_MSG_IF(!(share > 0 && share <= 1), "MinPacketShare is in (0, 1]");
+    m_minPacketShare = share;
+}
+
+double
+LaserNetDevice::GetBackgroundShare() const
+{
+    if (m_background.GetBitRate() == 0)
+    {
+        return 0.0;
+    }
+    // The background spreads over the lane's channels like the packets' flows do.
+    const double rho = double(m_background.GetBitRate()) / m_channels / double(m_bps.GetBitRate());
+    return std::min(rho, 1.0 - m_minPacketShare);
 }
 
 namespace
@@ -497,7 +539,12 @@ LaserNetDevice::Send(Ptr<Packet> packet, const Address&, uint16_t protocolNumber
     ppp.SetProtocol(EtherToPpp(protocolNumber));
     packet->AddHeader(ppp);
     m_macTxTrace(packet);
-    if (!GetLaneQueue(lane)->Enqueue(packet))
+    Ptr<Queue<Packet>> queue = GetLaneQueue(lane);
+    // With background, packets may fill only their share of the queue.
+    const double rho = GetBackgroundShare();
+    const bool full = rho > 0 && double(queue->GetNPackets() + 1) >
+                                     std::max(1.0, (1.0 - rho) * double(queue->GetMaxSize().GetValue()));
+    if (full || !queue->Enqueue(packet))
     {
         m_macTxDropTrace(packet);
         NotifyDrop(packet, DROP_QUEUE);
@@ -563,8 +610,15 @@ LaserNetDevice::StartNextTransmission(uint32_t lane)
     m_txBytes += p->GetSize();
     m_phyTxBeginTrace(p);
     const Time txTime = m_bps.CalculateBytesTxTime(p->GetSize());
-    Simulator::Schedule(txTime, Ptr<EventImpl>(new TransmitCompleteEvent(this, lane), false));
-    if (!m_channel->TransmitStart(p, this, txTime))
+    Time busy = txTime;   // until the channel takes the next frame
+    Time onWire = txTime; // until the frame's last bit leaves
+    if (const double rho = GetBackgroundShare(); rho > 0)
+    {
+        busy = Seconds(txTime.GetSeconds() / (1.0 - rho));
+        onWire = txTime + Seconds(rho * 0.5 * m_bps.CalculateBytesTxTime(m_backgroundFrameBytes).GetSeconds());
+    }
+    Simulator::Schedule(busy, Ptr<EventImpl>(new TransmitCompleteEvent(this, lane), false));
+    if (!m_channel->TransmitStart(p, this, onWire))
     {
         m_phyTxDropTrace(p);
         NotifyDrop(p, DROP_LINK_DOWN);

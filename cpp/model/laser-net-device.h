@@ -77,6 +77,19 @@ class LaserNetDevice : public NetDevice
     void SetChannels(uint32_t channels);
     uint32_t GetChannels() const;
     /**
+     * Fluid background load this terminal carries beside its packets (all channels
+     * together), a share rho of each channel (at most 1 - MinPacketShare). Packets see
+     * it three ways (docs/workloads.md, "Background load"): each waits rho x half a
+     * background frame (the frame in service when it arrives, on average), is
+     * serialised at DataRate, and the channel then stays busy with background for
+     * rho / (1 - rho) of its serialisation time, so packets get (1 - rho) x DataRate;
+     * and they may fill only (1 - rho) of the transmit queue (the rest holds background).
+     */
+    void SetBackgroundRate(DataRate bps);
+    void SetMinPacketShare(double share);
+    /** @return rho: the share of each channel the background holds */
+    double GetBackgroundShare() const;
+    /**
      * The channel of a flow in a lane of `channels`: a fixed hash of the IPv4 source and
      * destination, protocol and ports (0 for protocols without ports), as LAG/ECMP do.
      */
@@ -203,6 +216,9 @@ class LaserNetDevice : public NetDevice
     double m_pointTimeS{-1}; //!< time of the last pointing sample; < 0: none yet
     std::vector<std::pair<double, double>> m_blocked;
     DataRate m_bps;
+    DataRate m_background{0};
+    double m_minPacketShare{0.01};
+    uint32_t m_backgroundFrameBytes{1500};
     Mac48Address m_address;
     uint32_t m_ifIndex{0};
     uint16_t m_mtu;

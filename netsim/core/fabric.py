@@ -116,6 +116,18 @@ class Fabric:
             self.helper.SetPortPhysics(nodes.start, len(nodes), ports.start, len(ports),
                                        self.ns.DataRate(int(data_rate_gbps * 1e9)), model, int(channels))
 
+    def set_background(self, node, port, rate_gbps, min_packet_share: float) -> None:
+        """Fluid background load per port (all channels together): packets get what is
+        left of the line rate, at least min_packet_share of it (0 Gbps: none)."""
+        n = len(node)
+        if n:
+            self.helper.SetBackgroundRates(u32(node), u32(port), np.ascontiguousarray(rate_gbps, dtype=np.float64) * 1e9,
+                                           n, float(min_packet_share))
+
+    def clear_background_at(self, at_s: float) -> None:
+        """Every port's background ends at simulation time at_s."""
+        self.helper.ClearBackgroundAt(float(at_s))
+
     def set_blocked(self, node: int, port: int, start_s, end_s) -> None:
         """The link through a port is dark during [start_s[i], end_s[i]) (clouds)."""
         start = np.ascontiguousarray(start_s, dtype=np.float64)

@@ -65,7 +65,8 @@ def link_groups(scenario: Scenario, lay: Layout) -> list[LinkGroup]:
     groups = []
     for i, tier in enumerate(tiers):
         isl = tier.terminals.isl
-        if isl.policy != "plus_grid" and isl.count > 0:
+        # +Grid and listed ISLs are fixed (netsim.links.fixed_isls); the others are assigned.
+        if isl.policy not in ("plus_grid", "list") and isl.count > 0:
             g = geometry(isl, "ring")
             groups.append(LinkGroup("isl", nodes_of[i], nodes_of[i], g, g, lay.plans[i].isl[0],
                                     lay.plans[i].isl[0], True, isl.policy, isl.acquisition_s))

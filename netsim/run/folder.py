@@ -25,7 +25,8 @@ from netsim.files import io_reason
 # Files that netsim run / paths / view / link-budget write into a run folder.
 OUTPUT_FILES = ("manifest.json", "flows.csv", "accounting.csv", "handovers.csv", "links.csv", "rtt.csv", "path_changes.csv",
                 "tcp.csv", "ping.csv", "ping_probes.csv", "link_traffic.csv", "flowmon.xml", "flowmon.csv",
-                "view.html", "rtt.png", "paths_map.png", "requests.csv", "jobs.csv", "storage.csv")
+                "view.html", "rtt.png", "paths_map.png", "requests.csv", "jobs.csv", "storage.csv",
+                "load_links.csv", "load_summary.csv", "load_demands.csv")
 OUTPUT_DIRS = ("analysis",)
 CAPTURES_DIR = "pcap"  # its captures (*.pcap, *.pcapng) and index.csv go; other files stay
 

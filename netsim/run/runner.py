@@ -167,6 +167,12 @@ def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops:
         work = WorkloadRun(ns, fabric, states, scenario, run_dir, first_flow=len(names))
         work.install()
 
+    background = None  # fluid background load beside the packets (docs/workloads.md)
+    if scenario.background is not None:
+        from netsim.run.background import BackgroundLoad
+
+        background = BackgroundLoad(scenario, states)
+
     isl = states.isl
     isl_up = np.zeros(len(isl), dtype=bool)
     ground = GroundLinkSet.empty()
@@ -262,6 +268,9 @@ def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops:
             pending = Prefetch(snapshot_times.timed, snapshot, next_s, next_pos_vel,
                                min(next_ns + step_ns, end_ns) * 1e-9)
         clock.lap("network_state")
+        if background is not None:
+            background.step(snap, next_s, fabric)
+            clock.lap("background")
         ns.Simulator.Stop(ns.NanoSeconds(next_ns - ns.Simulator.Now().GetNanoSeconds()))
         ns.Simulator.Run()
         captures.check()  # a failed write (disk full) fails the run here, not with an abort
@@ -279,6 +288,8 @@ def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops:
                "completed_searches": int(fabric.helper.GetForwardingTable().GetResolveCount()),
                "snapshots": snapshot_times.summary()}
     path_log.write(run_dir)
+    if background is not None:
+        manifest["background"] = background.write(run_dir)
     outputs.write_csv(run_dir / "handovers.csv", HANDOVER_COLUMNS, handover_rows)
     outputs.write_csv(run_dir / "links.csv", LINK_COLUMNS,
                       availability.rows(isl, all_names, scenario.duration_s + scenario.drain_s))

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from netsim.errors import ScenarioError, read_yaml
 from netsim.scenario import limits
+from netsim.scenario.background import check_background
 from netsim.scenario.describe import describe, dotted, first_error
 from netsim.scenario.clouds_file import MAX_CLOUD_INTERVALS, read_cloud_file
 from netsim.scenario.links_file import read_links_file
@@ -47,6 +48,7 @@ def scenario_from_dict(raw: Any, path: str | Path = "<scenario>") -> Scenario:
     limits.check_satellites(scenario, path)  # before the Walker checks and names
     names = _check_references(scenario, path)
     _check_cloud_files(scenario, path)
+    check_background(scenario, path, names)
     scenario = expand_workloads(expand_traffic(scenario, path, names), path, names)
     stations = {g.name for g in scenario.ground_stations}
     endpoints = {end for flow in scenario.traffic for end in (flow.src, flow.dst) if end not in stations}
@@ -248,6 +250,11 @@ def _resolve_files(raw: dict, path) -> dict:
     for station in stations if isinstance(stations, list) else []:
         if isinstance(station, dict) and isinstance(station.get("cloud_file"), str):
             station["cloud_file"] = os.path.abspath(base / station["cloud_file"])
+    background = raw.get("background")
+    matrix = background.get("matrix") if isinstance(background, dict) else None
+    for part in matrix if isinstance(matrix, list) else []:
+        if isinstance(part, dict) and isinstance(part.get("file"), str):
+            part["file"] = os.path.abspath(base / part["file"])
     return raw
 
 

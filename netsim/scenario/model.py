@@ -10,7 +10,7 @@ import datetime as dt
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 
@@ -449,6 +449,54 @@ TRAFFIC_KINDS = {"udp_cbr": UdpCbrFlow, "udp_onoff": UdpOnOffFlow, "udp_burst": 
                  "tcp_bulk": TcpBulkFlow, "ping": PingFlow}
 
 
+class BackgroundDemands(_Section):
+    """One part of the background traffic matrix (docs/workloads.md, "Background load"):
+    demands carried as fluid rates, not packets. The total rate is split over the demands
+    (gravity: by population products; the others: equally)."""
+
+    # gravity, uniform: between ground stations; ground_to_tier: stations and random
+    # satellites of `tier`; tier_to_tier: random satellites of src_tier to `destinations`
+    # satellites of dst_tier (e.g. LEO -> MEO storage); file: a CSV of src,dst,rate_gbps.
+    generate: Literal["gravity", "uniform", "ground_to_tier", "tier_to_tier", "file"]
+    name: Annotated[str, AfterValidator(plain_name)] | None = None  # default bg<k>
+    # Exactly one of them (not for file, whose rows carry their rates).
+    total_gbps: float | None = Field(default=None, gt=0, le=1e9)
+    total_tbps: float | None = Field(default=None, gt=0, le=1e6)
+    # Demands to draw (uniform, ground_to_tier, tier_to_tier); gravity: heaviest pairs
+    # kept (default all pairs).
+    count: int | None = Field(default=None, ge=1, le=10 * MAX_COUNT)
+    tier: str | None = None  # ground_to_tier
+    # ground_to_tier: up (station -> satellite), down (satellite -> station) or both.
+    direction: Literal["up", "down", "both"] = "both"
+    src_tier: str | None = None  # tier_to_tier
+    dst_tier: str | None = None
+    destinations: int = Field(default=16, ge=1, le=10_000)  # tier_to_tier: satellites demands go to
+    file: str | None = Field(default=None, min_length=1, max_length=4096)  # relative to the scenario file
+    seed: int | None = Field(default=None, ge=0, lt=2**63)  # default: the scenario seed
+
+    @property
+    def total_rate_gbps(self) -> float | None:
+        return self.total_gbps if self.total_tbps is None else self.total_tbps * 1e3
+
+
+class Background(_Section):
+    """Background load beside the packet-level flows: demands allocated max-min fair on
+    the routed paths each routing interval; with couple, each laser port's rate seen by
+    packets is reduced by the background it carries (docs/workloads.md)."""
+
+    matrix: list[BackgroundDemands] = Field(min_length=1, max_length=64)
+    couple: bool = True
+    # The packet flows (udp rates, tcp elastic) take part in the allocation, so the
+    # background leaves them their max-min share; false: the background goes first.
+    reserve_foreground: bool = True
+    # A port the background fills still serves packets at this share of its rate.
+    min_packet_share: float = Field(default=0.01, gt=0, le=1)
+    # load_links.csv: the most loaded ports per interval; load_demands.csv: paths of the
+    # first record_paths demands (every demand's rate and hops are written).
+    link_rows: int = Field(default=10_000, ge=0, le=10 * MAX_COUNT)
+    record_paths: int = Field(default=100, ge=0, le=10 * MAX_COUNT)
+
+
 class PcapSelector(_Section):
     """Laser ports that write pcap files: of these nodes, tiers and ground stations
     (union), restricted to a link kind."""
@@ -498,6 +546,8 @@ class Limits(_Section):
     max_packets: int = Field(default=100_000_000, ge=1, le=10**13)
     # netsim paths: rows of rtt.csv (pairs x updates).
     max_path_rows: int = Field(default=20_000_000, ge=1, le=10**11)
+    # Background demands (background.matrix), all parts together.
+    max_background_demands: int = Field(default=2_000_000, ge=1, le=10**9)
 
 
 class Scenario(_Section):
@@ -519,6 +569,8 @@ class Scenario(_Section):
     # Inference, training jobs and checkpoints (docs/workloads.md); load_scenario checks
     # and expands them into a netsim.scenario.workloads.Workloads model.
     workloads: Any = None
+    # Fluid background traffic beside the packets (docs/workloads.md); none by default.
+    background: Background | None = None
     outputs: Outputs = Outputs()
     limits: Limits = Limits()
 

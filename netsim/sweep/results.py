@@ -129,6 +129,7 @@ def summarise(run_dir: Path) -> dict:
         if isinstance(value, (int, float)) and not isinstance(value, bool) or value is None:
             row[key] = value
     row.update(workload_metrics(manifest.get("workloads")))
+    row.update(background_metrics(manifest.get("background")))
     return row
 
 
@@ -194,6 +195,17 @@ def workload_metrics(summary: dict | None) -> dict:
             "job_retransmissions": jobs["retransmissions"], "job_handovers": jobs["handovers"],
             "storage_transfers": storage["transfers"], "storage_completed": storage["completed"],
             "storage_throughput_mean_gbps": nan(storage["throughput_gbps"]["mean"])}
+
+
+def background_metrics(summary: dict | None) -> dict:
+    """Metrics of a run's background load (manifest `background`): carried Tbps (mean
+    over the intervals), the most utilised port, the share of demands fully served."""
+    if not summary or not summary.get("intervals"):
+        return {}
+    return {"background_offered_tbps": summary["offered_tbps"], "background_carried_tbps": summary["carried_tbps"],
+            "background_max_utilisation": summary["max_utilisation"],
+            "background_demands_satisfied": summary["demands_satisfied"],
+            "background_saturated_ports": summary["saturated_ports"]}
 
 
 def _column(values: list):

@@ -92,7 +92,9 @@ def page_notes(model: ViewModel, max_per_tier: int) -> list[str]:
                      "(no packets); paths follow the next-hop tables of each instant.")
     else:
         notes.append(f"Paths as the run recorded them (rtt.csv); link states: {model.link_states}"
-                     + ("; utilisation over the whole run from link_traffic.csv." if model.has_utilisation else "."))
+                     + ("; utilisation over the whole run from link_traffic.csv" if model.has_utilisation else "")
+                     + ("; background load from load_links.csv (each port's busiest interval)."
+                        if (source.path / "load_links.csv").is_file() else "."))
     sampled = [(name, total) for name, total in zip(model.tier_names, model.tier_counts) if total > max_per_tier]
     if sampled:
         notes.append("Showing " + ", ".join(f"{max_per_tier:,} of {total:,} {name} satellites"

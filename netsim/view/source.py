@@ -74,6 +74,12 @@ def _run_source(run_dir: Path) -> Source:
     if (run_dir / "link_traffic.csv").is_file():
         utilisation = {(int(r["node_index"]), int(r["port"])): float(r["utilisation"])
                        for r in _read_csv(run_dir / "link_traffic.csv")}
+    if (run_dir / "load_links.csv").is_file():
+        # Background load: a port's busiest interval (background + the packets' share).
+        utilisation = dict(utilisation or {})
+        for r in _read_csv(run_dir / "load_links.csv"):
+            key = (int(r["node_index"]), int(r["port"]))
+            utilisation[key] = max(utilisation.get(key, 0.0), float(r["utilisation"]))
     handovers = _read_csv(run_dir / "handovers.csv") if (run_dir / "handovers.csv").is_file() else []
     return Source("run", run_dir, scenario, times, end_s, _read_csv(run_dir / "rtt.csv"), handovers, utilisation)
 
