@@ -1,4 +1,4 @@
-"""Link-assignment benchmark (issue 5): feasible pairs, matching and terminal assignment
+"""Link-assignment benchmark: feasible pairs, matching and terminal assignment
 for every terminal group of a three-tier fabric, one step cold and one step warm.
 
     .venv/bin/python benchmarks/assignment.py           # 10 k, 100 k, the 1.218 M seed fabric, mini hour

@@ -1,4 +1,4 @@
-"""Orbit-layer benchmark on the seed fabric (issue 3): 1,218,000 satellites in three tiers.
+"""Orbit-layer benchmark on the seed fabric: 1,218,000 satellites in three tiers.
 
     .venv/bin/python benchmarks/orbits.py           # full: more repeats, 1,000-orbit poliastro sample
     .venv/bin/python benchmarks/orbits.py --quick   # about 20 s

@@ -1,4 +1,4 @@
-"""Scaling benchmark (issue 9): the whole seed fabric at packet level on one machine.
+"""Scaling benchmark: the whole seed fabric at packet level on one machine.
 
 1. End to end: `netsim run` of copies of topologies/seed-fabric.yaml scaled to about
    10 k, 100 k and the full 1,218,000 satellites (10 s simulated each): wall time, wall
