@@ -9,14 +9,20 @@ from netsim.routing.solver import SPEED_OF_LIGHT_MPS
 
 
 def follow_path(snapshot, n_satellites: int, src: int, dst_index: int) -> list[int] | None:
-    """Nodes from node src to destination column dst_index (a ground station's column
+    """Nodes from node src to ground station dst_index (a station's destination column
     is its index) by the next-hop tables, the source's own row included, or None if
     unreachable (or a transient loop)."""
+    return follow_column(snapshot, n_satellites, src, dst_index, n_satellites + dst_index, len(snapshot.ports) + 1)
+
+
+def follow_column(snapshot, n_satellites: int, src: int, column: int, dst: int, max_nodes: int) -> list[int] | None:
+    """Nodes from node src to node dst, whose destination column is `column`, by the
+    next-hop tables (completing a bounded column where needed); None if a next hop is
+    missing or the path exceeds max_nodes."""
     peer = port_peers(snapshot, n_satellites)
-    dst = n_satellites + dst_index
     path, node = [src], src
-    while node != dst and len(path) <= len(snapshot.ports) + 1:
-        nxt = peer(node, snapshot.next_hop(node, dst_index))
+    while node != dst and len(path) <= max_nodes:
+        nxt = peer(node, snapshot.next_hop(node, column))
         if nxt < 0:
             return None
         path.append(nxt)

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 from scipy.spatial import cKDTree
 
-from netsim.routing.paths import port_peers
+from netsim.routing.paths import follow_column
 from netsim.routing.solver import SPEED_OF_LIGHT_MPS
 from netsim.run import outputs
 from netsim.run.traffic import endpoint_address
@@ -322,16 +322,9 @@ class WorkloadRun:
         return adjacency
 
     def _follow(self, snap, src: int, dst: int) -> tuple[int, ...] | None:
-        peer = port_peers(snap, self.lay.n_satellites)
-        column = self._column(dst)
-        path, node = [src], src
-        while node != dst and len(path) <= 4 * self.scenario.routing.max_hops:
-            nxt = peer(node, snap.next_hop(node, column))
-            if nxt < 0:
-                return None
-            path.append(nxt)
-            node = nxt
-        return tuple(path) if node == dst else None
+        path = follow_column(snap, self.lay.n_satellites, src, self._column(dst), dst,
+                             4 * self.scenario.routing.max_hops)
+        return tuple(path) if path is not None else None
 
     def _streams(self, job: _Job) -> list[tuple[int, int]]:
         """(src node, dst node) of every stream of the job: edges, checkpoints, restores."""
