@@ -85,7 +85,9 @@ def solve(graph: RouteGraph, destinations: np.ndarray, forwarding_nodes: int, ta
     distances = np.empty((forwarding_nodes, len(dest))) if with_distances else None
     if not (len(dest) and forwarding_nodes):
         return (ports, distances) if with_distances else ports
-    if targets is not None and not with_distances:
+    if targets is not None and with_distances:
+        raise ValueError("a bounded search has no distances for the nodes it does not settle")
+    if targets is not None:
         start = np.zeros(len(dest) + 1, dtype=np.int64)
         start[1:] = np.cumsum([len(t) for t in targets])
         flat = np.concatenate([np.asarray(t, dtype=np.uint32) for t in targets] + [np.zeros(0, dtype=np.uint32)])

@@ -88,7 +88,8 @@ class NetworkStates:
         self.routed_columns = self._routed_columns(routed)
         if bounded is None:
             bounded = os.environ.get("NETSIM_BOUNDED_ROUTING", "1") != "0"
-        self.column_senders = self._column_senders() if bounded and routed == "traffic" else None
+        self.column_senders = (column_senders(scenario, self.layout, self.destinations)
+                               if bounded and routed == "traffic" else None)
         self.peer_columns = self._peer_columns()
         self.allowed_isl = self._tier_mask()
         _, self.earth_radius_m = earth_constants()
@@ -140,13 +141,12 @@ class NetworkStates:
     def _next_hops(self, graph: RouteGraph) -> np.ndarray:
         """(nodes, destination columns) ports; columns not routed stay NO_ROUTE."""
         n_nodes, routed = self.layout.n_nodes, self.routed_columns
-        ports = np.full((n_nodes, len(self.destinations)), NO_ROUTE, dtype=np.uint8)
-        if not len(routed):
-            return ports
         senders = None if self.column_senders is None else [self.column_senders.get(int(c), ()) for c in routed]
         if len(routed) == len(self.destinations):
             return solve(graph, self.destinations, n_nodes, senders)
-        ports[:, routed] = solve(graph, self.destinations[routed], n_nodes, senders)
+        ports = np.full((n_nodes, len(self.destinations)), NO_ROUTE, dtype=np.uint8)
+        if len(routed):
+            ports[:, routed] = solve(graph, self.destinations[routed], n_nodes, senders)
         return ports
 
     def add_destinations(self, nodes) -> np.ndarray:
@@ -182,9 +182,6 @@ class NetworkStates:
             routed = {end for flow in self.scenario.traffic for end in (flow.src, flow.dst)}
         column = {int(node): c for c, node in enumerate(self.destinations)}
         return np.array(sorted(column[self.layout.node_index(name)] for name in set(routed)), dtype=np.int64)
-
-    def _column_senders(self) -> dict[int, np.ndarray]:
-        return column_senders(self.scenario, self.layout, self.destinations)
 
     def _update_group(self, group, t_s, pos, vel, handovers):
         max_range = self.budget.max_range_m() if self.budget is not None else 2 * 42_164e3
