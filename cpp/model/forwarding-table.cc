@@ -62,7 +62,9 @@ ForwardingTable::SetGraph(uint32_t nNodes,
 {
     NS_ABORT_MSG_IF(nDestinations != m_nDestinations,
                     "graph for " << nDestinations << " destinations, table has " << m_nDestinations);
-    m_graph = PackedRouteGraph(RouteGraph{nNodes, nTransit, rowStart, col, weight, reversePort});
+    m_graph = RouteGraph{nNodes, nTransit, rowStart, col, weight, reversePort};
+    m_packed = PackedRouteGraph();
+    m_hasGraph = true;
     m_destinationNode.assign(destinationNodes, destinationNodes + nDestinations);
 }
 
@@ -80,14 +82,18 @@ ForwardingTable::Lookup(uint32_t node, uint32_t dest)
 void
 ForwardingTable::Resolve(uint32_t dest)
 {
-    NS_ABORT_MSG_IF(m_graph.IsEmpty() || dest >= m_destinationNode.size(),
+    NS_ABORT_MSG_IF(!m_hasGraph || dest >= m_destinationNode.size(),
                     "an UNSOLVED forwarding entry without the graph to resolve it");
     ++m_resolves;
     // The full search of dest: the entries the bounded one settled come out the same (same
     // order), the UNSOLVED ones get their port; once per column and interval, not per packet.
+    if (m_packed.IsEmpty())
+    {
+        m_packed = PackedRouteGraph(m_graph);
+    }
     const uint32_t n = std::min(m_nNodes, m_graph.nNodes);
     m_scratch.resize(n);
-    NextHopSolver::SolveOne(m_graph, m_destinationNode[dest], nullptr, 0, n, m_scratch.data(), nullptr, 1);
+    NextHopSolver::SolveOne(m_packed, m_destinationNode[dest], nullptr, 0, n, m_scratch.data(), nullptr, 1);
     for (uint32_t v = 0; v < n; ++v)
     {
         uint8_t& entry = m_port[std::size_t(v) * m_nDestinations + dest];

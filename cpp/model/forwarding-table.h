@@ -44,8 +44,10 @@ class ForwardingTable : public Object
     void SetRows(uint32_t firstNode, uint32_t nNodes, const uint8_t* ports);
 
     /**
-     * The graph the current rows were computed on (copied), and the node of each
-     * destination column; needed only when rows may hold UNSOLVED.
+     * The graph the current rows were computed on, and the node of each destination
+     * column; needed only when rows may hold UNSOLVED. The graph's arrays are not copied:
+     * they must stay alive until the next SetGraph (completions are rare, so the graph is
+     * packed for searching only at the first one).
      */
     void SetGraph(uint32_t nNodes,
                   uint32_t nTransit,
@@ -74,7 +76,9 @@ class ForwardingTable : public Object
     uint32_t m_nDestinations{0};
     std::vector<uint8_t> m_port;
     std::unordered_map<uint32_t, uint32_t> m_destinationByAddress;
-    PackedRouteGraph m_graph;
+    RouteGraph m_graph;            // the caller's arrays
+    PackedRouteGraph m_packed;     // m_graph packed, made at the first completion
+    bool m_hasGraph{false};
     std::vector<uint32_t> m_destinationNode; // node index of each destination column
     std::vector<uint8_t> m_scratch;          // one column of a resolving search
     uint64_t m_resolves{0};

@@ -156,7 +156,9 @@ class Fabric:
         if ports.size:
             self.helper.SetForwardingRows(0, ports.shape[0], ports)
         if graph is not None:
-            g = graph
+            # The table reads the graph's arrays in place (only to complete a bounded
+            # column): keep them alive until the next call.
+            self._route_graph = g = graph
             self.helper.GetForwardingTable().SetGraph(g.n_nodes, g.n_transit, g.row_start, g.cols, g.weight,
                                                       g.back_port, u32(destinations), len(destinations))
 
