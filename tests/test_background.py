@@ -182,11 +182,18 @@ def test_a_background_run_balances_its_books_and_tables(background_run):
     assert 0 < manifest["carried_tbps"] < manifest["offered_tbps"] and manifest["max_utilisation"] == pytest.approx(1.0)
 
 
-def test_same_scenario_same_bytes(background_run, tmp_path):
+def test_same_scenario_same_bytes_with_the_allocation_computed_beside_ns3_or_in_turn(background_run, tmp_path,
+                                                                                    monkeypatch):
+    """The fixture's run allocates each interval's background on the snapshot thread
+    while ns-3 runs the interval before; this one computes everything in turn."""
     from conftest import background_scenario_dict
     from netsim.run.runner import run
 
+    monkeypatch.setenv("NETSIM_OVERLAP", "0")
     run(scenario_from_dict(background_scenario_dict()), tmp_path / "again")
+    manifest = json.loads((tmp_path / "again" / "manifest.json").read_text())
+    assert not manifest["routing"]["overlap"] and manifest["background"]["intervals"] > 1
+    assert manifest["background"]["allocations"]["updates"] == manifest["routing"]["snapshots"]["updates"]
     for name in ("load_links.csv", "load_summary.csv", "load_demands.csv", "flows.csv", "accounting.csv"):
         assert (tmp_path / "again" / name).read_bytes() == (background_run[1].run_dir / name).read_bytes(), name
 

@@ -52,6 +52,16 @@ class _Interval:
 
 
 @dataclass
+class Allocated:
+    """One interval's allocation, ready to couple to the fabric."""
+
+    port_ids: np.ndarray  # ports carrying background (node * stride + port)
+    background_gbps: np.ndarray  # per port in port_ids
+    interval: _Interval | None = None  # None: no background in this interval
+    clear_at_s: float | None = None  # the background stops inside the interval, here
+
+
+@dataclass
 class BackgroundLoad:
     scenario: Scenario
     states: object  # netsim.run.network_state.NetworkStates
@@ -75,12 +85,13 @@ class BackgroundLoad:
 
     # -- one routing interval -------------------------------------------------------------
 
-    def step(self, snap, next_s: float, fabric) -> None:
-        """Allocate over snap's routes for [snap.t_s, next_s); couple to the fabric (None:
-        routing only). The background runs while the traffic does (until duration_s)."""
+    def allocate(self, snap, next_s: float) -> "Allocated":
+        """The allocation over snap's routes for [snap.t_s, next_s). Reads only the
+        snapshot and the demands, so it may run on the snapshot thread while ns-3 moves
+        the previous interval's packets (netsim.run.prefetch); `apply` hands it on."""
+        # The background runs while the traffic does (until duration_s).
         if snap.t_s >= self.scenario.duration_s - 1e-12:
-            self._couple(fabric, np.zeros(0, dtype=np.int64), np.zeros(0))
-            return
+            return Allocated(np.zeros(0, dtype=np.int64), np.zeros(0))
         lay = self.states.layout
         n_bg = len(self.demands)
         fg_src, fg_dst, fg_rate = self._foreground(snap.t_s, next_s)
@@ -102,13 +113,21 @@ class BackgroundLoad:
         background = np.bincount(link_of_entry[:bg_entries], weights=np.repeat(
             allocation.rate, np.diff(paths.start))[:bg_entries], minlength=len(port_ids))
         foreground = allocation.load - background
-        self._couple(fabric, port_ids, background)
-        if fabric is not None and self.spec.couple and next_s > self.scenario.duration_s:
-            fabric.clear_background_at(self.scenario.duration_s)  # the drain runs without it
-        self.intervals.append(_Interval(
+        interval = _Interval(
             snap.t_s, rate[:n_bg], paths.routed[:n_bg], paths.hops[:n_bg], self._paths(paths, n_bg),
             self._link_rows(snap.t_s, ports, port_ids, capacity, background, foreground),
-            self._summary(snap.t_s, ports, port_ids, capacity, background, foreground), allocation.rounds))
+            self._summary(snap.t_s, ports, port_ids, capacity, background, foreground), allocation.rounds)
+        clear_at = self.scenario.duration_s if next_s > self.scenario.duration_s else None
+        return Allocated(port_ids, background, interval, clear_at)
+
+    def apply(self, done: "Allocated", fabric) -> None:
+        """Couple an allocation to the fabric's ports (None: routing only) and keep its
+        tables. Called in interval order, before the interval's packets run."""
+        self._couple(fabric, done.port_ids, done.background_gbps)
+        if fabric is not None and self.spec.couple and done.clear_at_s is not None:
+            fabric.clear_background_at(done.clear_at_s)  # the drain runs without it
+        if done.interval is not None:
+            self.intervals.append(done.interval)
 
     def _foreground(self, t_s: float, next_s: float):
         """Packet flows active in the interval, as demands at their line rate: UDP at its

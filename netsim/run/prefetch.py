@@ -17,8 +17,9 @@ def overlap_enabled() -> bool:
     return os.environ.get("NETSIM_OVERLAP", "1") != "0"
 
 
-class SnapshotTimes:
-    """Wall and CPU seconds spent computing each snapshot, in whichever thread."""
+class ComputeTimes:
+    """Wall and CPU seconds spent computing each snapshot (or allocation), in whichever
+    thread."""
 
     def __init__(self):
         self.wall_s: list[float] = []

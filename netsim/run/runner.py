@@ -33,7 +33,7 @@ from netsim.run.folder import clear_outputs, write_failed_manifest
 from netsim.run.network_state import HANDOVER_COLUMNS, NetworkStates
 from netsim.run.paths import PathLog, report_pairs
 from netsim.run.photonics import photonics_summary
-from netsim.run.prefetch import Prefetch, SnapshotTimes, overlap_enabled
+from netsim.run.prefetch import ComputeTimes, Prefetch, overlap_enabled
 from netsim.scenario.model import Scenario
 
 # Ground station g has address 10.128.0.0 + g + 1 (a /9 leaves room for 8 M endpoints).
@@ -199,11 +199,15 @@ def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops:
     t_ns = 0
     clock.lap("setup")
 
-    def snapshot(t_s: float, pos_vel, next_s: float):
-        """The network at t_s and the positions at the next update (netsim.run.prefetch)."""
-        return states.at(t_s, pos_vel), states.positions(next_s)
+    snapshot_times, allocation_times = ComputeTimes(), ComputeTimes()
 
-    snapshot_times = SnapshotTimes()
+    def snapshot(t_s: float, pos_vel, next_s: float):
+        """The network at t_s, the positions at the next update and the background's
+        allocation over the network for [t_s, next_s) (netsim.run.prefetch)."""
+        snap, next_pos_vel = snapshot_times.timed(lambda: (states.at(t_s, pos_vel), states.positions(next_s)))
+        allocated = allocation_times.timed(background.allocate, snap, next_s) if background is not None else None
+        return snap, next_pos_vel, allocated
+
     overlap = overlap_enabled()
     pending = None
     pos_vel = states.positions(0.0)
@@ -211,9 +215,9 @@ def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops:
         next_ns = min(t_ns + step_ns, end_ns)
         t_s, next_s = t_ns * 1e-9, next_ns * 1e-9
         if pending is None:
-            snap, next_pos_vel = snapshot_times.timed(snapshot, t_s, pos_vel, next_s)
+            snap, next_pos_vel, allocated = snapshot(t_s, pos_vel, next_s)
         else:
-            snap, next_pos_vel = pending.result()
+            snap, next_pos_vel, allocated = pending.result()
             pending = None
         fabric.set_ephemeris_window(t_s, next_s - t_s, np.stack([snap.pos_m, next_pos_vel[0]]),
                                     np.stack([snap.vel_mps, next_pos_vel[1]]))
@@ -265,11 +269,11 @@ def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops:
 
         if overlap and next_ns < end_ns:
             # Everything above has read this snapshot's state; the next one may change it.
-            pending = Prefetch(snapshot_times.timed, snapshot, next_s, next_pos_vel,
+            pending = Prefetch(snapshot, next_s, next_pos_vel,
                                min(next_ns + step_ns, end_ns) * 1e-9)
         clock.lap("network_state")
         if background is not None:
-            background.step(snap, next_s, fabric)
+            background.apply(allocated, fabric)
             clock.lap("background")
         ns.Simulator.Stop(ns.NanoSeconds(next_ns - ns.Simulator.Now().GetNanoSeconds()))
         ns.Simulator.Run()
@@ -289,7 +293,7 @@ def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops:
                "snapshots": snapshot_times.summary()}
     path_log.write(run_dir)
     if background is not None:
-        manifest["background"] = background.write(run_dir)
+        manifest["background"] = background.write(run_dir) | {"allocations": allocation_times.summary()}
     outputs.write_csv(run_dir / "handovers.csv", HANDOVER_COLUMNS, handover_rows)
     outputs.write_csv(run_dir / "links.csv", LINK_COLUMNS,
                       availability.rows(isl, all_names, scenario.duration_s + scenario.drain_s))
