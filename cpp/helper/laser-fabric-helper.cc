@@ -42,14 +42,14 @@ LaserFabricHelper::StreamSeed(uint32_t node, uint32_t port)
 }
 
 NodeContainer
-LaserFabricHelper::CreateNodes(uint32_t n, uint32_t ports, bool relay)
+LaserFabricHelper::CreateNodes(uint32_t n, uint32_t ports, bool relay, uint32_t systemId)
 {
     NS_ABORT_MSG_IF(ports > ForwardingTable::UNSOLVED, "at most 254 ports per node");
     NodeContainer created;
     for (uint32_t i = 0; i < n; ++i)
     {
         const uint32_t index = m_nodes.GetN();
-        Ptr<Node> node = CreateObject<Node>();
+        Ptr<Node> node = CreateObject<Node>(systemId);
         Ptr<EphemerisMobilityModel> mobility = CreateObject<EphemerisMobilityModel>();
         mobility->SetStore(m_store, index);
         node->AggregateObject(mobility);

@@ -47,10 +47,11 @@ class LaserFabricHelper : public PcapHelperForDevice
      * Create n nodes, each with an ephemeris row, `ports` laser ports and a
      * SatelliteForwarder on its row of the forwarding table. Satellites relay (relay =
      * true); ground stations (relay = false) only pick the port their own packets leave
-     * by, and get an IP stack later (InstallEndpointStack).
+     * by, and get an IP stack later (InstallEndpointStack). systemId: the MPI rank that
+     * owns them in a distributed run (every rank creates every node).
      * @return the new nodes
      */
-    NodeContainer CreateNodes(uint32_t n, uint32_t ports, bool relay);
+    NodeContainer CreateNodes(uint32_t n, uint32_t ports, bool relay, uint32_t systemId = 0);
 
     /** Size the forwarding table after all nodes exist. */
     void SetDestinationCount(uint32_t nDestinations);

@@ -35,6 +35,26 @@ TrafficHelper::TrafficHelper(Ptr<TrafficRecorder> recorder)
 {
 }
 
+void
+TrafficHelper::SetLocalSystemId(uint32_t systemId)
+{
+    m_distributed = true;
+    m_localSystemId = systemId;
+}
+
+void
+TrafficHelper::Schedule(Ptr<Application> source, Time start, Time stop) const
+{
+    if (m_distributed && source->GetNode()->GetSystemId() != m_localSystemId)
+    {
+        // Dormant: far beyond any run (a century), stop after start as for a live one.
+        start = Seconds(100 * 365.25 * 86400);
+        stop = start + NanoSeconds(1);
+    }
+    source->SetStartTime(start);
+    source->SetStopTime(stop);
+}
+
 uint32_t
 TrafficHelper::InstallUdpCbr(Ptr<Node> src, Ptr<Node> dst, Ipv4Address dstAddress, uint16_t port,
                              uint32_t packetBytes, Time interval, Time start, Time stop)
@@ -46,8 +66,7 @@ TrafficHelper::InstallUdpCbr(Ptr<Node> src, Ptr<Node> dst, Ipv4Address dstAddres
     client.SetAttribute("Interval", TimeValue(interval));
     client.SetAttribute("PacketSize", UintegerValue(packetBytes));
     ApplicationContainer apps = client.Install(src);
-    apps.Start(start);
-    apps.Stop(stop);
+    Schedule(apps.Get(0), start, stop);
     return m_recorder->AddUdpFlow(apps.Get(0), server);
 }
 
@@ -89,8 +108,7 @@ TrafficHelper::InstallUdpSource(Ptr<Node> src, Ptr<Node> dst, Ipv4Address dstAdd
     app->SetAttribute("BurstPackets", UintegerValue(burstPackets));
     app->SetAttribute("BurstPeriod", TimeValue(burstPeriod));
     src->AddApplication(app);
-    app->SetStartTime(start);
-    app->SetStopTime(stop);
+    Schedule(app, start, stop);
     return m_recorder->AddUdpFlow(app, server);
 }
 
@@ -118,8 +136,7 @@ TrafficHelper::InstallTcpBulk(Ptr<Node> src, Ptr<Node> dst, Ipv4Address dstAddre
     app->SetAttribute("SndBufSize", UintegerValue(bufferBytes));
     app->SetAttribute("CongestionControl", TypeIdValue(cc));
     src->AddApplication(app);
-    app->SetStartTime(start);
-    app->SetStopTime(stop);
+    Schedule(app, start, stop);
     return m_recorder->AddTcpFlow(app, DynamicCast<PacketSink>(sinkApps.Get(0)));
 }
 
@@ -134,8 +151,7 @@ TrafficHelper::InstallPing(Ptr<Node> src, Ipv4Address dstAddress, Time interval,
     ping->SetAttribute("Count", UintegerValue(count));
     ping->SetAttribute("VerboseMode", EnumValue(Ping::SILENT));
     src->AddApplication(ping);
-    ping->SetStartTime(start);
-    ping->SetStopTime(stop);
+    Schedule(ping, start, stop);
     return m_recorder->AddPing(ping);
 }
 

@@ -24,6 +24,13 @@ class TrafficHelper
   public:
     explicit TrafficHelper(Ptr<TrafficRecorder> recorder);
 
+    /**
+     * A distributed run: sources on nodes another MPI rank owns are installed all the
+     * same (every rank numbers flows and applications alike) but never start; that rank
+     * runs them. Servers and sinks only listen, so they are installed everywhere.
+     */
+    void SetLocalSystemId(uint32_t systemId);
+
     /** UdpClient -> UdpServer at a constant rate (the udp_cbr kind). */
     uint32_t InstallUdpCbr(Ptr<Node> src, Ptr<Node> dst, Ipv4Address dstAddress, uint16_t port,
                            uint32_t packetBytes, Time interval, Time start, Time stop);
@@ -51,7 +58,12 @@ class TrafficHelper
                          uint32_t count, Time start, Time stop);
 
   private:
+    /** Start and stop a source, or leave it dormant if another rank owns its node. */
+    void Schedule(Ptr<Application> source, Time start, Time stop) const;
+
     Ptr<TrafficRecorder> m_recorder;
+    bool m_distributed{false};
+    uint32_t m_localSystemId{0};
     uint32_t m_rcvBuf{0};
 };
 

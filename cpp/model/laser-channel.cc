@@ -1,10 +1,12 @@
 #include "laser-channel.h"
 
+#include "laser-corruption-tag.h"
 #include "laser-net-device.h"
 
 #include "ns3/abort.h"
 #include "ns3/log.h"
 #include "ns3/node.h"
+#include "ns3/nstime.h"
 #include "ns3/simulator.h"
 
 #include <cmath>
@@ -15,6 +17,16 @@ namespace ns3
 NS_LOG_COMPONENT_DEFINE("LaserChannel");
 NS_OBJECT_ENSURE_REGISTERED(LaserChannel);
 
+LaserChannel::RemoteSender LaserChannel::s_remoteSender;
+uint32_t LaserChannel::s_localSystemId = 0;
+
+void
+LaserChannel::SetRemoteSender(RemoteSender sender, uint32_t localSystemId)
+{
+    s_remoteSender = sender;
+    s_localSystemId = localSystemId;
+}
+
 TypeId
 LaserChannel::GetTypeId()
 {
@@ -23,6 +35,14 @@ LaserChannel::GetTypeId()
             .SetParent<Channel>()
             .SetGroupName("Netsim")
             .AddConstructor<LaserChannel>()
+            .AddAttribute("Delay",
+                          "A lower bound on the one-way light time over this link, valid for "
+                          "every link of the run: ns-3's distributed (MPI) engine reads it as the "
+                          "lookahead of links whose ends are on different ranks. The delay a "
+                          "packet gets is always the light time of the moment it is sent.",
+                          TimeValue(Seconds(0)),
+                          MakeTimeAccessor(&LaserChannel::m_lookahead),
+                          MakeTimeChecker(Seconds(0)))
             .AddTraceSource("TxRxLaser",
                             "A packet sent over the channel: packet, source, sink, "
                             "transmission time, propagation delay.",
@@ -214,6 +234,20 @@ LaserChannel::TransmitStart(Ptr<const Packet> p, Ptr<LaserNetDevice> src, Time t
         corrupted = model->IsCorruptedAtPower(power, p->GetSize(), src->NextUniform());
     }
     const Time delay = Seconds(LightTimeS(txPos, rxPos, m_mobility[1 - from]->GetVelocity()));
+    if (!s_remoteSender.IsNull() && dst->GetNode()->GetSystemId() != s_localSystemId)
+    {
+        // The receiving terminal is on another rank: everything random was drawn here.
+        DropArrivedRemote();
+        const Time arrival = Simulator::Now() + txTime + delay;
+        m_remoteInFlight.push_back({p->Copy(), arrival});
+        Ptr<Packet> wire = p->Copy();
+        LaserCorruptionTag tag;
+        tag.SetCorrupted(corrupted);
+        wire->AddPacketTag(tag);
+        s_remoteSender(wire, arrival, dst->GetNode()->GetId(), dst->GetIfIndex());
+        m_txrxTrace(p, src, dst, txTime, delay);
+        return true;
+    }
     const auto it = m_inFlight.insert(m_inFlight.end(), p->Copy());
     Simulator::ScheduleWithContext(dst->GetNode()->GetId(),
                                    txTime + delay,
@@ -231,18 +265,46 @@ LaserChannel::Deliver(InFlightList::iterator it, Ptr<LaserNetDevice> dst, bool c
 }
 
 void
+LaserChannel::DropArrivedRemote() const
+{
+    // Arrivals are nearly in send order (the light time drifts by ns per packet): the
+    // front is the oldest; a late one behind it is caught at the next call.
+    const Time now = Simulator::Now();
+    while (!m_remoteInFlight.empty() && m_remoteInFlight.front().arrival < now)
+    {
+        m_remoteInFlight.pop_front();
+    }
+}
+
+void
 LaserChannel::ForEachInFlight(Callback<void, Ptr<const Packet>> f) const
 {
     for (const auto& p : m_inFlight)
     {
         f(p);
     }
+    // Handed to another rank and not there yet at the end of the run (an arrival at the
+    // stop instant is not delivered, as on one rank: the stop event was scheduled first).
+    const Time now = Simulator::Now();
+    for (const auto& remote : m_remoteInFlight)
+    {
+        if (remote.arrival >= now)
+        {
+            f(remote.packet);
+        }
+    }
 }
 
 std::size_t
 LaserChannel::GetNInFlight() const
 {
-    return m_inFlight.size();
+    const Time now = Simulator::Now();
+    std::size_t remote = 0;
+    for (const auto& r : m_remoteInFlight)
+    {
+        remote += r.arrival >= now ? 1 : 0;
+    }
+    return m_inFlight.size() + remote;
 }
 
 std::size_t

@@ -7,6 +7,7 @@
 #include "ns3/packet.h"
 #include "ns3/traced-callback.h"
 
+#include <deque>
 #include <list>
 
 namespace ns3
@@ -54,6 +55,16 @@ class LaserChannel : public Channel
      */
     bool TransmitStart(Ptr<const Packet> p, Ptr<LaserNetDevice> src, Time txTime);
 
+    /**
+     * The hand-over of a packet to a receiving terminal that lives in another process (an
+     * MPI rank): packet (with a LaserCorruptionTag), arrival time, receiving node id and
+     * the device's interface index there. Set once per process (netsim's MPI bridge:
+     * MpiInterface::SendPacket); without it every terminal is local.
+     */
+    typedef Callback<void, Ptr<Packet>, const Time&, uint32_t, uint32_t> RemoteSender;
+    /** Send packets for nodes whose system id is not `localSystemId` through `sender`. */
+    static void SetRemoteSender(RemoteSender sender, uint32_t localSystemId);
+
     /** Call f for every packet on its way over this channel (sent, not yet received). */
     void ForEachInFlight(Callback<void, Ptr<const Packet>> f) const;
     /** @return how many packets are on their way over this channel */
@@ -71,7 +82,21 @@ class LaserChannel : public Channel
     /** Light time, s, from txPos to a receiver at rxPos moving at rxVel. */
     static double LightTimeS(const Vector& txPos, const Vector& rxPos, const Vector& rxVel);
 
+    /** A packet handed to another rank: in flight (for the run's books) until it arrives. */
+    struct RemoteInFlight
+    {
+        Ptr<Packet> packet;
+        Time arrival;
+    };
+    void DropArrivedRemote() const;
+
+    static RemoteSender s_remoteSender;
+    static uint32_t s_localSystemId;
+
     Ptr<LaserNetDevice> m_end[2];
+    /** Lower bound on the light time over this link: lookahead of ns-3's distributed engine. */
+    Time m_lookahead;
+    mutable std::deque<RemoteInFlight> m_remoteInFlight;
     Ptr<MobilityModel> m_mobility[2];
     /** Packets propagating (also those sent before a re-pointing): the run's books count them. */
     InFlightList m_inFlight;

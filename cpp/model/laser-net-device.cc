@@ -1,6 +1,7 @@
 #include "laser-net-device.h"
 
 #include "laser-channel.h"
+#include "laser-corruption-tag.h"
 
 #include "ns3/abort.h"
 #include "ns3/data-rate.h"
@@ -662,6 +663,15 @@ LaserNetDevice::Receive(Ptr<Packet> packet, bool corrupted)
     {
         m_rxCallback(this, packet, protocol, GetAddress());
     }
+}
+
+void
+LaserNetDevice::ReceiveFromRemote(Ptr<Packet> packet)
+{
+    LaserCorruptionTag tag;
+    const bool tagged = packet->RemovePacketTag(tag);
+    NS_ABORT_MSG_UNLESS(tagged, "a packet from another rank without its LaserCorruptionTag");
+    Receive(packet, tag.IsCorrupted());
 }
 
 Ptr<OpticalLinkModel>

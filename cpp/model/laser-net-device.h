@@ -119,6 +119,11 @@ class LaserNetDevice : public NetDevice
 
     /** Called by the channel when the last bit of p arrives; corrupted = bit errors. */
     void Receive(Ptr<Packet> p, bool corrupted);
+    /**
+     * A packet from a terminal on another MPI rank (through an MpiReceiver): the sending
+     * rank's verdict travels in its LaserCorruptionTag.
+     */
+    void ReceiveFromRemote(Ptr<Packet> p);
 
     /** The optical model of this terminal (null: an ideal, error-free link). */
     Ptr<OpticalLinkModel> GetLinkModel() const;

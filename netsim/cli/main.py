@@ -95,6 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     run_cmd.add_argument("--out", type=Path, required=True, help="run folder to write")
     run_cmd.add_argument("--seed", type=int, help="override the scenario's seed")
     run_cmd.add_argument("--quiet", action="store_true", help="no progress bar")
+    run_cmd.add_argument("--ranks", type=int, default=1,
+                         help="run over this many MPI processes with mpirun (needs the optional MPI build: "
+                              "bash scripts/setup.sh --mpi; docs/distributed.md)")
     paths_cmd = commands.add_parser("paths", help="routing state alone (no packets): paths, RTTs, path changes")
     paths_cmd.add_argument("scenario", type=Path, help="scenario YAML file")
     paths_cmd.add_argument("--from", dest="from_s", type=float, default=0.0, help="start, s (default 0)")
@@ -201,9 +204,12 @@ def _run(args) -> int:
         check_scenario(scenario, args.scenario)
         check_folder(args.out)
         check_run_folder(args.out)
+        launch = _ranks_to_launch(args, scenario)
     except NetsimError as err:
         print(f"netsim: error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    if launch:
+        return _launch_ranks(args)
 
     from netsim.run.runner import run
 
@@ -222,8 +228,57 @@ def _run(args) -> int:
         print(f"netsim: error: run failed: {type(err).__name__}: {_one_line(err)} "
               f"(details in {args.out}/manifest.json)", file=sys.stderr)
         return EXIT_FAILED
-    _print_summary(result)
+    if _rank() == 0:
+        _print_summary(result)
     return EXIT_OK
+
+
+def _rank() -> int:
+    from netsim.run.distributed import launched_rank
+
+    return launched_rank()
+
+
+def _ranks_to_launch(args, scenario) -> bool:
+    """Whether `--ranks N` asks this process to start an MPI job of N ranks (rather than
+    being one of them); NetsimError (one line) when that cannot work here."""
+    from netsim.errors import NetsimError
+    from netsim.run.distributed import launched_size, unsupported
+
+    if args.ranks < 1:
+        raise NetsimError(f"--ranks: a whole number of processes, at least 1 (got {args.ranks})")
+    size = launched_size()
+    if size > 1:
+        if args.ranks not in (1, size):
+            raise NetsimError(f"--ranks {args.ranks}: this process was launched as one of {size} MPI ranks")
+        return False
+    if args.ranks == 1:
+        return False
+    from netsim.core.mpi import mpi_problem
+
+    problem = mpi_problem()
+    if problem:
+        raise NetsimError(f"--ranks: {problem}")
+    if unsupported(scenario):
+        raise NetsimError(f"--ranks: {unsupported(scenario)} is not available in a distributed run yet "
+                          "(docs/distributed.md); run it on one rank")
+    return True
+
+
+def _launch_ranks(args) -> int:
+    """`mpirun -np N` of this same command, each rank running its share."""
+    import os
+    import subprocess
+
+    from netsim.run.distributed import mpirun_command
+
+    command = [sys.executable, "-m", "netsim", "run", str(args.scenario), "--out", str(args.out)]
+    if args.seed is not None:
+        command += ["--seed", str(args.seed)]
+    if args.quiet:
+        command.append("--quiet")
+    launcher, env = mpirun_command(args.ranks)
+    return subprocess.run(launcher + command, env=os.environ | env).returncode
 
 
 def _print_summary(result) -> None:

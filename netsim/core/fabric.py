@@ -90,9 +90,10 @@ class Fabric:
         return {**{f"laser_{c}": int(v) for c, v in zip(self.DEVICE_DROP_CAUSES, device)},
                 **{f"forwarder_{c}": int(v) for c, v in zip(self.FORWARDER_DROP_CAUSES, forwarder)}}
 
-    def create_nodes(self, count: int, ports: int, relay: bool) -> None:
-        """relay: satellites forward others' packets; ground stations (False) do not."""
-        self.helper.CreateNodes(count, ports, relay)
+    def create_nodes(self, count: int, ports: int, relay: bool, rank: int = 0) -> None:
+        """relay: satellites forward others' packets; ground stations (False) do not.
+        rank: the MPI rank that runs them in a distributed run."""
+        self.helper.CreateNodes(count, ports, relay, rank)
 
     def connect(self, node_a, port_a, node_b, port_b) -> None:
         n = len(node_a)

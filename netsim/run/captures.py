@@ -109,9 +109,10 @@ class Captures:
     """The captures of one run: options pushed into the core once, then one pcapng file
     per selected laser port (`enable`), the names table, and failure checks."""
 
-    def __init__(self, fabric, scenario, states, run_dir: Path):
+    def __init__(self, fabric, scenario, states, folder: Path, ranks=None):
         self.fabric, self.scenario, self.layout = fabric, scenario, states.layout
-        self.folder = Path(run_dir) / "pcap"
+        self.folder = Path(folder)
+        self.ranks = ranks  # a distributed run: a port's file is written by its node's rank
         self.rows: list[dict] = []
         self.enabled: set[tuple[int, int]] = set()
         lay = self.layout
@@ -154,9 +155,10 @@ class Captures:
         file = capture_file_name(node, name, port)
         interface = printable(f"{name} port {port}")
         description = f"{interface} ({kind}, node {node}, {self._peer(node, port, kind)})"
-        error = str(self.fabric.helper.EnableCapture(node, port, str(self.folder), file, interface, description))
-        if error:
-            raise NetsimError(f"capture: {error}")
+        if self.ranks is None or self.ranks.local(node):
+            error = str(self.fabric.helper.EnableCapture(node, port, str(self.folder), file, interface, description))
+            if error:
+                raise NetsimError(f"capture: {error}")
         self.enabled.add((node, port))
         self.rows.append(dict(zip(INDEX_COLUMNS, [file, name, node, port, kind, interface])))
 
@@ -173,7 +175,8 @@ class Captures:
         return "peer assigned at each routing update"
 
     def write_index(self) -> None:
-        outputs.write_csv(self.folder / INDEX_FILE, INDEX_COLUMNS, self.rows)
+        if self.ranks is None or self.ranks.rank == 0:
+            outputs.write_csv(self.folder / INDEX_FILE, INDEX_COLUMNS, self.rows)
 
     def check(self) -> None:
         """NetsimError when a capture failed to write (disk full, file size limit, ...)."""

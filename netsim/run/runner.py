@@ -12,7 +12,9 @@ import datetime as dt
 import ipaddress
 import os
 import resource
+import shutil
 import socket
+import tempfile
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -22,13 +24,14 @@ from typing import Any
 import numpy as np
 
 from netsim.core.fabric import Fabric, load_core
-from netsim.errors import interrupt_name
+from netsim.errors import NetsimError, interrupt_name
 from netsim.files import make_out_dir
 from netsim.links.atmosphere import ground_budget
 from netsim.links.availability import LINK_COLUMNS, LinkAvailability
 from netsim.links.ground_links import GroundLinkSet
 from netsim.run import outputs, traffic
 from netsim.run.captures import Captures, prepare_folder
+from netsim.run.distributed import Ranks, launched_size, lookahead_bound_s, unsupported
 from netsim.run.folder import clear_outputs, write_failed_manifest
 from netsim.run.network_state import HANDOVER_COLUMNS, NetworkStates
 from netsim.run.paths import PathLog, report_pairs
@@ -73,7 +76,40 @@ def ground_address(g: int) -> str:
 
 def run(scenario: Scenario, run_dir: str | Path, *, scenario_file: str | None = None,
         progress: bool = False, keep_next_hops: bool = False) -> RunResult:
-    """Simulate the scenario and write the run folder; one call per process."""
+    """Simulate the scenario and write the run folder; one call per process. Launched on
+    several MPI ranks (mpirun, srun; netsim.run.distributed), each rank runs its share and
+    rank 0 writes the folder."""
+    if launched_size() > 1 and unsupported(scenario):
+        raise NetsimError(f"{unsupported(scenario)}: not available in a distributed run yet (docs/distributed.md); "
+                          "run it on one rank")
+    ranks = Ranks.start()
+    try:
+        if ranks.rank > 0:
+            return _run_other_rank(scenario, Path(run_dir), ranks, progress, keep_next_hops)
+        result = _run(scenario, run_dir, ranks, scenario_file, progress, keep_next_hops)
+    except BaseException:
+        ranks.abort()  # the other ranks would wait for this one forever
+        raise
+    ranks.finish()
+    return result
+
+
+def _run_other_rank(scenario: Scenario, run_dir: Path, ranks: Ranks, progress: bool,
+                    keep_next_hops: bool) -> RunResult:
+    """A rank > 0: rank 0 prepares and writes the run folder; this one adds the captures
+    of the ports it owns and keeps its copies of the tables in a scratch folder."""
+    ranks.comm.Barrier()  # the folder is ready
+    scratch = Path(tempfile.mkdtemp(prefix=f"netsim-rank{ranks.rank}-"))
+    try:
+        (scratch / "pcap").mkdir()
+        result = _simulate(scenario, scratch, False, keep_next_hops, {}, ranks, capture_dir=run_dir / "pcap")
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    ranks.finish()
+    return result
+
+
+def _run(scenario: Scenario, run_dir, ranks: Ranks, scenario_file, progress: bool, keep_next_hops: bool) -> RunResult:
     run_dir = make_out_dir(run_dir)
     clear_outputs(run_dir)  # an earlier run's tables, analysis/, view.html, captures (netsim.run.folder)
     prepare_folder(run_dir)  # pcap/: a real folder
@@ -83,9 +119,11 @@ def run(scenario: Scenario, run_dir: str | Path, *, scenario_file: str | None = 
                 "started_utc": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                 "pid": os.getpid(), "host": socket.gethostname(), "job": _scheduler_job()}
     outputs.write_manifest(run_dir, manifest)
+    if ranks.distributed:
+        ranks.comm.Barrier()  # the others may write their captures now
     start = time.perf_counter()
     try:
-        result = _simulate(scenario, run_dir, progress, keep_next_hops, manifest)
+        result = _simulate(scenario, run_dir, progress, keep_next_hops, manifest, ranks)
     except BaseException as err:
         # SIGINT/SIGTERM/SIGHUP: "interrupted: SIGTERM" (a sweep reruns interrupted runs)
         cause = f"interrupted: {interrupt_name(err)}" if isinstance(err, KeyboardInterrupt) else f"{type(err).__name__}: {err}"
@@ -110,7 +148,7 @@ def run(scenario: Scenario, run_dir: str | Path, *, scenario_file: str | None = 
 
 
 def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops: bool,
-              manifest: dict) -> RunResult:
+              manifest: dict, ranks: Ranks, capture_dir: Path | None = None) -> RunResult:
     clock = _PhaseClock()
     ns = load_core()
     # Same event order as the default map scheduler ((time, uid) keys), ~20 % faster.
@@ -127,10 +165,12 @@ def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops:
 
     fabric = Fabric(ns, scenario.laser.data_rate_gbps, scenario.laser.queue_packets, states.budget,
                     channels=scenario.laser.channels)
+    ranks.partition(lay)
     for block in lay.blocks:
-        fabric.create_nodes(block.count, lay.ports(block.start), relay=True)
+        for start, count, owner in ranks.segments(block.start, block.count):
+            fabric.create_nodes(count, lay.ports(start), relay=True, rank=owner)
     for g in range(n_ground):  # stations are ends: they pick their uplink, never relay
-        fabric.create_nodes(1, lay.ports(n_sat + g), relay=False)
+        fabric.create_nodes(1, lay.ports(n_sat + g), relay=False, rank=int(ranks.owner[n_sat + g]))
     if states.budget is not None:
         _apply_tracking_jitter(fabric, lay, scenario, states.budget)
     if scenario.ground_links.kind == "rf":
@@ -152,13 +192,13 @@ def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops:
                               "address": traffic.endpoint_address(c)} for c, node in enumerate(states.destinations)]
     outputs.write_manifest(run_dir, manifest)
 
-    captures = Captures(fabric, scenario, states, run_dir)
+    captures = Captures(fabric, scenario, states, capture_dir or run_dir / "pcap", ranks)
     for node_name in scenario.outputs.pcap_nodes:
         node = lay.node_index(node_name)
         for port in range(lay.ports(node)):
             captures.enable(node, port)
 
-    traffic_run = traffic.install(ns, fabric, states, scenario, run_dir, captures)  # flows, tracing
+    traffic_run = traffic.install(ns, fabric, states, scenario, run_dir, captures, ranks)  # flows, tracing
     names, ends = traffic_run.names, traffic_run.ends
     work = None  # the compute fabric's workloads (docs/workloads.md), their flows after the traffic's
     if scenario.workloads is not None and (scenario.workloads.inference or scenario.workloads.training):
@@ -258,6 +298,12 @@ def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops:
                 others += zip([group.kind] * len(links), links.node_a.tolist(), links.port_a.tolist(),
                               links.node_b.tolist(), links.port_b.tolist(), ready.tolist())
         availability.add_interval(t_s, next_s, isl_up, states.isl_ready_s, others)
+        if ranks.distributed:
+            link_ends = np.array([(a, b) for _, a, _, b, _, _ in others], dtype=np.int64).reshape(-1, 2)
+            ranks.bound_lookahead(lookahead_bound_s(
+                snap.pos_m, next_pos_vel[0], np.concatenate([isl.node_a[isl_up], link_ends[:, 0]]),
+                np.concatenate([isl.node_b[isl_up], link_ends[:, 1]]), next_s - t_s))
+            ranks.attach_receivers(lay.n_nodes)
 
         if work:
             work.update(snap)  # candidate servers; new ones become endpoints with routes in snap.ports
@@ -284,13 +330,16 @@ def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops:
     bar.close()
 
     captures.close()
-    books = _books(ns, fabric, losses)
+    books = _books(ns, fabric, losses, ranks)
     found = traffic_run.collect(books, losses)
-    drops = fabric.drop_totals()
-    packet_hops = int(fabric.helper.GetPacketHops())
+    totals = fabric.drop_totals()
+    drops = dict(zip(totals, ranks.sum(np.array(list(totals.values()), np.int64)).tolist()))
+    packet_hops = ranks.total(int(fabric.helper.GetPacketHops()))
     routing = {"overlap": overlap, "bounded": states.column_senders is not None,
-               "completed_searches": int(fabric.helper.GetForwardingTable().GetResolveCount()),
+               "completed_searches": ranks.total(int(fabric.helper.GetForwardingTable().GetResolveCount())),
                "snapshots": snapshot_times.summary()}
+    if ranks.distributed:
+        manifest["ranks"] = _rank_summary(ranks, clock, packet_hops=int(fabric.helper.GetPacketHops()))
     path_log.write(run_dir)
     if background is not None:
         manifest["background"] = background.write(run_dir) | {"allocations": allocation_times.summary()}
@@ -389,8 +438,9 @@ def _node_range(nodes: np.ndarray) -> range:
     return range(int(nodes[0]), int(nodes[-1]) + 1)
 
 
-def _books(ns, fabric, ledger) -> outputs.Books:
-    """Read the ledger after counting what is still in queues and on channels."""
+def _books(ns, fabric, ledger, ranks: Ranks) -> outputs.Books:
+    """Read the ledger after counting what is still in queues and on channels (summed
+    over ranks: each counts what happened at its own nodes)."""
     queued, on_channels = np.zeros(1, np.uint64), np.zeros(1, np.uint64)
     fabric.helper.CountInFlight(ledger, queued, on_channels)
     rows = int(ledger.GetNRows())
@@ -398,8 +448,19 @@ def _books(ns, fabric, ledger) -> outputs.Books:
     ledger.CopyCounts(lost)
     sent, received, in_flight = (np.zeros(rows, np.uint64) for _ in range(3))
     ledger.CopyBooks(sent, received, in_flight)
+    sent, received, lost, in_flight, queued, on_channels = (ranks.sum(a) for a in (
+        sent, received, lost, in_flight, queued, on_channels))
     return outputs.Books(sent.astype(np.int64), received.astype(np.int64), lost.astype(np.int64),
                          in_flight.astype(np.int64), int(queued[0]), int(on_channels[0]))
+
+
+def _rank_summary(ranks: Ranks, clock, packet_hops: int) -> dict:
+    """Manifest `ranks`: the partition, the lookahead and each rank's share and time."""
+    mine = {"rank": ranks.rank, "nodes": int((ranks.owner == ranks.rank).sum()), "packet_hops": packet_hops,
+            "timing": {k: round(v, 3) for k, v in clock.seconds.items()},
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+    return {"size": ranks.size, "partition": "orbital-plane blocks per shell; stations round-robin",
+            "lookahead_s": ranks.lookahead_s if np.isfinite(ranks.lookahead_s) else None, "per_rank": ranks.gather(mine)}
 
 
 def _received_packets(ns, recorder) -> outputs.PacketRecords:

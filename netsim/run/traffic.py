@@ -103,6 +103,7 @@ class TrafficRun:
     recorder: Any
     helper: Any
     columns: dict[str, int]  # endpoint name -> destination column
+    ranks: Any  # netsim.run.distributed.Ranks: merges what each rank recorded
     names: list = field(default_factory=list)  # every flow, in traffic order (flow i: port 9000 + i)
     ends: list = field(default_factory=list)
     udp_index: list = field(default_factory=list)  # traffic index of each UDP recorder flow
@@ -124,8 +125,9 @@ class TrafficRun:
         packets = self._udp_packets()
         out = Collected(packets=packets)
         delay_ms = packets.delay_s * 1e3
+        sent = self.ranks.sum(np.array([self.recorder.GetUdpSent(j) for j in range(len(self.udp_index))], np.int64))
         for j, i in enumerate(self.udp_index):
-            out.udp[i] = (int(self.recorder.GetUdpSent(j)), delay_ms[packets.flow == i])
+            out.udp[i] = (int(sent[j]), delay_ms[packets.flow == i])
         if self.tcp:
             rows = self._tcp_rows()
             outputs.write_csv(self.run_dir / "tcp.csv", outputs.TCP_COLUMNS, rows)
@@ -153,6 +155,8 @@ class TrafficRun:
         arrays = [np.zeros(max(n, 1), dtype=t) for t in (np.uint32, np.uint32, np.int64, np.int64, np.uint32)]
         if n:
             self.recorder.CopyUdpReceived(*arrays)
+        arrays = self.ranks.records([a[:n] for a in arrays], time_of=3)  # each at its receiver's rank
+        n = len(arrays[0])
         arrays[0][:n] = np.asarray(self.udp_index, dtype=np.uint32)[arrays[0][:n]] if n else arrays[0][:n]
         return outputs.PacketRecords(*(a[:n] for a in arrays))
 
@@ -164,6 +168,10 @@ class TrafficRun:
         retx, samples = np.zeros(n, np.uint64), np.zeros(n, np.uint64)
         rtt_sum, rtt_min, rtt_max = (np.zeros(n, np.int64) for _ in range(3))
         self.recorder.CopyTcpStats(retx, samples, rtt_sum, rtt_min, rtt_max)
+        # The source's rank has the bytes sent, connection and RTTs; the sink's the arrivals.
+        sent, received, retx, samples, rtt_sum = (self.ranks.sum(a) for a in (sent, received, retx, samples, rtt_sum))
+        connected, first, last, rtt_max = (self.ranks.reduce(a, "max") for a in (connected, first, last, rtt_max))
+        rtt_min = self.ranks.reduce(np.where(rtt_min > 0, rtt_min, np.iinfo(np.int64).max), "min")
         rows = []
         for i, f in enumerate(self.tcp):
             got = int(received[i])
@@ -192,6 +200,9 @@ class TrafficRun:
             self.recorder.CopyPingSent(*tx)
         if n_rx:
             ledger.CopyPingReplies(*rx)
+        tx = self.ranks.records([a[:n_tx] for a in tx], time_of=2)  # at the pinging node's rank
+        rx = self.ranks.records([a[:n_rx] for a in rx], time_of=2)
+        n_tx, n_rx = len(tx[0]), len(rx[0])
         replied: dict[tuple[int, int], int] = {}
         for f, s, t in zip(rx[0][:n_rx].tolist(), rx[1][:n_rx].tolist(), rx[2][:n_rx].tolist()):
             replied.setdefault((f, s), t)  # the first reply of a probe
@@ -220,6 +231,8 @@ class TrafficRun:
         drops = np.zeros((max(n, 1), len(DEVICE_DROP_CAUSES)), np.uint64)
         if n:
             helper.CopyPortCounters(node, port, packets, nbytes, drops)
+        # Every rank creates the same ports in the same order; each counts its own frames.
+        packets, nbytes, drops = (self.ranks.sum(a) for a in (packets, nbytes, drops))
         s, lay = self.scenario, self.layout
         seconds = s.duration_s + s.drain_s
         n_sat = lay.n_satellites
@@ -238,9 +251,10 @@ class TrafficRun:
         return rows
 
 
-def install(ns, fabric, states, scenario: Scenario, run_dir: Path, captures) -> TrafficRun:
+def install(ns, fabric, states, scenario: Scenario, run_dir: Path, captures, ranks) -> TrafficRun:
     """Endpoints, flows and tracing for a run; call after the nodes and ground stacks
-    exist and before the first Simulator::Run."""
+    exist and before the first Simulator::Run. In a distributed run every rank installs
+    every flow; a source starts only on its node's rank (netsim.run.distributed)."""
     lay = states.layout
     for stale in OUTPUT_FILES:
         (run_dir / stale).unlink(missing_ok=True)
@@ -253,7 +267,9 @@ def install(ns, fabric, states, scenario: Scenario, run_dir: Path, captures) -> 
 
     recorder = ns.CreateObject[ns.TrafficRecorder]()
     helper = ns.TrafficHelper(recorder)
-    run = TrafficRun(ns, fabric, scenario, lay, run_dir, recorder, helper, columns)
+    if ranks.distributed:
+        helper.SetLocalSystemId(ranks.rank)
+    run = TrafficRun(ns, fabric, scenario, lay, run_dir, recorder, helper, columns, ranks)
     t = lambda s: ns.NanoSeconds(round(s * 1e9))  # noqa: E731
     for i, flow in enumerate(scenario.traffic):
         src, dst = fabric.helper.GetNode(lay.node_index(flow.src)), fabric.helper.GetNode(lay.node_index(flow.dst))

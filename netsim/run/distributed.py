@@ -1,0 +1,218 @@
+"""One run over several MPI ranks on ns-3's distributed engine (docs/distributed.md).
+
+Every rank builds the whole run: nodes, terminals, ephemerides, routes and the same
+connect / disconnect schedule (all of it computed from the scenario, never from
+packets). A node belongs to one rank; only that rank runs its applications and the
+packets at it, and a laser channel hands a packet for another rank's terminal to MPI
+at its arrival time (LaserChannel, netsim's MPI bridge). At the end every rank's counts
+and records are merged collectively, so each rank holds the run's whole result; rank 0
+writes the run folder, the others write only the captures of the ports they own.
+
+Partition: contiguous blocks of orbital planes of every shell (intra-plane links never
+cross ranks), ground stations dealt round-robin. Lookahead: the shortest light time of
+any link up in an interval, less what the ends can close in during it, bounded before
+every interval (the engine keeps the smallest).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from netsim.errors import NetsimError
+
+SPEED_OF_LIGHT_MPS = 299_792_458.0
+# Two satellites close in on each other at most at twice the escape speed at the
+# lowest altitude (~2 x 11 km/s): what a link may shorten by within an interval.
+MAX_CLOSING_SPEED_MPS = 22_400.0
+# Environment variables an MPI launcher sets: (size, rank) per family.
+_LAUNCHERS = (("OMPI_COMM_WORLD_SIZE", "OMPI_COMM_WORLD_RANK"), ("PMI_SIZE", "PMI_RANK"),
+              ("PMIX_SIZE", "PMIX_RANK"))
+
+
+def launched_size() -> int:
+    """Ranks of the MPI job this process was started in (1 outside mpirun / srun)."""
+    for size, _ in _LAUNCHERS:
+        if os.environ.get(size):
+            return int(os.environ[size])
+    return 1
+
+
+def launched_rank() -> int:
+    """This process's rank in its MPI job (0 outside mpirun / srun)."""
+    for _, rank in _LAUNCHERS:
+        if os.environ.get(rank):
+            return int(os.environ[rank])
+    return 0
+
+
+def mpirun_command(ranks: int) -> tuple[list[str], dict]:
+    """The launcher and environment for `ranks` processes on this machine (OpenMPI: may
+    run as root in a container, more ranks than cores)."""
+    env = {"OMPI_MCA_rmaps_base_oversubscribe": "1"}
+    if os.geteuid() == 0:
+        env |= {"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"}
+    return ["mpirun", "-np", str(ranks)], env
+
+
+def unsupported(scenario) -> str | None:
+    """The first scenario feature a distributed run cannot run, or None."""
+    if scenario.workloads is not None and (scenario.workloads.inference or scenario.workloads.training):
+        return "workloads"
+    if scenario.outputs.flow_monitor:
+        return "outputs.flow_monitor"
+    return None
+
+
+def plane_partition(layout, size: int) -> np.ndarray:
+    """Owner rank per node: each shell's planes cut into `size` contiguous blocks (a
+    shell without a plane grid: its satellites in node order), stations round-robin."""
+    owner = np.zeros(layout.n_nodes, dtype=np.int64)
+    for block in layout.blocks:
+        index = np.arange(block.count)
+        if block.grid is not None:
+            planes, per_plane = block.grid
+            owner[block.start:block.start + block.count] = (index // per_plane) * size // planes
+        else:
+            owner[block.start:block.start + block.count] = index * size // max(block.count, 1)
+    stations = np.arange(layout.n_nodes - layout.n_satellites)
+    owner[layout.n_satellites:] = stations % size
+    return owner
+
+
+def lookahead_bound_s(pos_m: np.ndarray, next_pos_m: np.ndarray, node_a: np.ndarray, node_b: np.ndarray,
+                      interval_s: float) -> float:
+    """A lower bound on the light time of every given link within the interval: the
+    shorter of its lengths at the two ends, less what the ends can close in meanwhile."""
+    if not len(node_a):
+        return float("inf")
+    shortest = min(float(np.linalg.norm(p[node_a] - p[node_b], axis=1).min()) for p in (pos_m, next_pos_m))
+    return max(shortest - MAX_CLOSING_SPEED_MPS * interval_s, 0.0) / SPEED_OF_LIGHT_MPS
+
+
+@dataclass
+class Ranks:
+    """This process's place in a run: rank, size, the owner of every node, and the
+    collective merges of per-rank results (no-ops on one rank)."""
+
+    rank: int = 0
+    size: int = 1
+    owner: np.ndarray | None = None
+    ns: Any = None
+    comm: Any = None
+    lookahead_s: float = float("inf")
+    timing: dict = field(default_factory=dict)
+
+    @property
+    def distributed(self) -> bool:
+        return self.size > 1
+
+    @staticmethod
+    def start() -> "Ranks":
+        """Start MPI through ns-3 (before any node exists) when launched on several ranks."""
+        size = launched_size()
+        if size <= 1:
+            return Ranks()
+        from netsim.core.mpi import load_mpi, mpi_problem
+
+        problem = mpi_problem()
+        if problem:
+            raise NetsimError(problem)
+        ns = load_mpi()
+        # A placeholder; every interval bounds it by its links before ns-3 runs it.
+        ns.LaserMpi.Enable(ns.Seconds(1))
+        import mpi4py
+
+        mpi4py.rc.initialize = False  # ns-3 started MPI and finishes it
+        mpi4py.rc.finalize = False
+        from mpi4py import MPI
+
+        ranks = Ranks(int(ns.LaserMpi.GetSystemId()), int(ns.LaserMpi.GetSize()), ns=ns, comm=MPI.COMM_WORLD)
+        if ranks.size != size:
+            raise NetsimError(f"MPI reports {ranks.size} ranks, the launcher {size}")
+        return ranks
+
+    def partition(self, layout) -> None:
+        self.owner = plane_partition(layout, self.size) if self.distributed else np.zeros(layout.n_nodes, np.int64)
+
+    def local(self, node: int) -> bool:
+        return not self.distributed or int(self.owner[node]) == self.rank
+
+    def segments(self, start: int, count: int):
+        """(first node, count, owner) runs of one owner over nodes [start, start + count)."""
+        if not self.distributed:
+            yield start, count, 0
+            return
+        owners = self.owner[start:start + count]
+        cuts = np.flatnonzero(np.diff(owners)) + 1
+        for a, b in zip(np.concatenate([[0], cuts]), np.concatenate([cuts, [count]])):
+            yield start + int(a), int(b - a), int(owners[a])
+
+    def bound_lookahead(self, seconds: float) -> None:
+        """Tighten the engine's lookahead before the next interval runs."""
+        if not self.distributed or seconds >= self.lookahead_s:
+            return
+        if seconds <= 0:
+            raise NetsimError("two linked terminals come closer than the distance light covers in a "
+                              "nanosecond: no lookahead for a distributed run")
+        self.lookahead_s = seconds
+        self.ns.LaserMpi.BoundLookAhead(self.ns.NanoSeconds(max(int(seconds * 1e9), 1)))
+
+    def attach_receivers(self, n_nodes: int) -> None:
+        """MpiReceivers for this rank's terminals created since the last call."""
+        if self.distributed:
+            self.ns.LaserMpi.AttachReceivers(0, n_nodes)
+
+    # -- merging per-rank results (collective: every rank calls each, in the same order) ---
+
+    def sum(self, array):
+        """Elementwise sum over ranks (counts)."""
+        if not self.distributed:
+            return array
+        from mpi4py import MPI
+
+        a = np.ascontiguousarray(array)
+        out = np.empty_like(a)
+        self.comm.Allreduce(a, out, op=MPI.SUM)
+        return out
+
+    def reduce(self, array, op: str):
+        """Elementwise min or max over ranks."""
+        if not self.distributed:
+            return array
+        from mpi4py import MPI
+
+        a = np.ascontiguousarray(array)
+        out = np.empty_like(a)
+        self.comm.Allreduce(a, out, op={"min": MPI.MIN, "max": MPI.MAX}[op])
+        return out
+
+    def total(self, value: int) -> int:
+        return int(self.sum(np.array([value], dtype=np.int64))[0])
+
+    def records(self, arrays: list[np.ndarray], time_of: int) -> list[np.ndarray]:
+        """Per-event records (parallel arrays) of every rank, in time order (column
+        time_of); events of one rank keep their order, equal times go by rank."""
+        if not self.distributed:
+            return arrays
+        everyone = self.comm.allgather(arrays)
+        merged = [np.concatenate([r[i] for r in everyone]) for i in range(len(arrays))]
+        order = np.argsort(merged[time_of], kind="stable")
+        return [m[order] for m in merged]
+
+    def gather(self, value):
+        """Every rank's value, in rank order (on every rank)."""
+        return self.comm.allgather(value) if self.distributed else [value]
+
+    def abort(self) -> None:
+        """End every rank of the job (a failure on one must not leave the others waiting)."""
+        if self.distributed:
+            self.comm.Abort(1)
+
+    def finish(self) -> None:
+        if self.distributed:
+            self.comm.Barrier()
+            self.ns.LaserMpi.Disable()
