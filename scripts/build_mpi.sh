@@ -70,5 +70,5 @@ cmake -S cpp/mpi -B "$WORK/build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILE
   -DCMAKE_INSTALL_PREFIX="$PWD/$PREFIX" >/dev/null
 cmake --build "$WORK/build" -j "$(nproc)" >/dev/null
 cmake --install "$WORK/build" >/dev/null
-.venv/bin/python -m pip install -q "mpi4py>=4"
+.venv/bin/python -m pip install -q "mpi4py>=4"  # the [mpi] extra
 .venv/bin/python -c "from netsim.core.mpi import mpi_problem; p = mpi_problem(); print('netsim: MPI build ready' if p is None else p)"

@@ -3,8 +3,18 @@
 # C++ core built (pip install -e ".[test]"), tshark for reading pcaps and headless
 # Chromium for the `netsim view` page tests when we can install them, and the ns-3
 # precompiled header built once before anything runs in parallel.
+#   bash scripts/setup.sh          # the default install (no MPI)
+#   bash scripts/setup.sh --mpi    # also the optional MPI build for distributed runs
+#                                  # (scripts/build_mpi.sh; docs/distributed.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+WITH_MPI=0
+for arg in "$@"; do
+  case "$arg" in
+    --mpi) WITH_MPI=1;;
+    *) echo "netsim: error: setup.sh: unknown option '$arg'; allowed: --mpi" >&2; exit 2;;
+  esac
+done
 
 case "$PWD" in
   *test*) echo "netsim: error: the checkout path '$PWD' contains 'test'; the ns3 wheel ignores libraries under such paths. Move it." >&2; exit 2;;
@@ -30,3 +40,6 @@ PYTHON=${PYTHON:-python3}
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e ".[test]"
 .venv/bin/python -c "from netsim.core.ns3_loader import build_precompiled_header as b; print('ns-3 precompiled header:', b())"
+if [ "$WITH_MPI" = 1 ]; then
+  bash scripts/build_mpi.sh
+fi
