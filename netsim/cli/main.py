@@ -233,6 +233,9 @@ def _run(args) -> int:
     return EXIT_OK
 
 
+MAX_RANKS = 65_536  # MPI jobs beyond this are not a laptop's or a test's typo
+
+
 def _rank() -> int:
     from netsim.run.distributed import launched_rank
 
@@ -245,8 +248,8 @@ def _ranks_to_launch(args, scenario) -> bool:
     from netsim.errors import NetsimError
     from netsim.run.distributed import launched_size, unsupported
 
-    if args.ranks < 1:
-        raise NetsimError(f"--ranks: a whole number of processes, at least 1 (got {args.ranks})")
+    if not 1 <= args.ranks <= MAX_RANKS:
+        raise NetsimError(f"--ranks: a whole number of processes from 1 to {MAX_RANKS} (got {args.ranks})")
     size = launched_size()
     if size > 1:
         if args.ranks not in (1, size):
