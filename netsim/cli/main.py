@@ -281,7 +281,15 @@ def _launch_ranks(args) -> int:
     if args.quiet:
         command.append("--quiet")
     launcher, env = mpirun_command(args.ranks)
-    return subprocess.run(launcher + command, env=os.environ | env).returncode
+    job = subprocess.Popen(launcher + command, env=os.environ | env)
+    try:
+        return job.wait()
+    except KeyboardInterrupt as err:  # SIGINT/SIGTERM/SIGHUP here: mpirun passes it to the ranks
+        job.terminate()
+        job.wait()
+        print(f"netsim: interrupted ({interrupt_name(err)}); the run folder is marked failed (or, if a rank was "
+              "killed first, incomplete)", file=sys.stderr)
+        return EXIT_FAILED
 
 
 def _print_summary(result) -> None:
