@@ -3,9 +3,9 @@ distributed engine): wall time, speed-up, per-rank memory and packet-hops, and w
 the outputs are the same bytes. Needs the optional MPI build (bash scripts/setup.sh --mpi;
 docs/distributed.md). Prints `figure-name: value unit`, one per line.
 
-    .venv/bin/python benchmarks/distributed.py            # ~100 k satellites, 10x the seed traffic, 1 s
+    .venv/bin/python benchmarks/distributed.py            # ~100 k satellites, 10x the seed traffic, 0.5 s
     .venv/bin/python benchmarks/distributed.py --quick    # ~10 k satellites, 0.5 s
-    .venv/bin/python benchmarks/distributed.py --scenario topologies/seed-fabric.yaml --only 2
+    .venv/bin/python benchmarks/distributed.py --scenario topologies/seed-fabric.yaml --duration 2 --only 2
 """
 
 from __future__ import annotations
@@ -51,10 +51,11 @@ def same_outputs(a: Path, b: Path) -> bool:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="~10 k satellites, 0.5 simulated s")
+    parser.add_argument("--quick", action="store_true", help="~10 k satellites instead of ~100 k")
     parser.add_argument("--ranks", type=int, default=2, help="the distributed run's ranks (default 2)")
     parser.add_argument("--scenario", type=Path, help="a scenario file instead of the scaled busy fabric")
     parser.add_argument("--only", type=int, help="run only on this many ranks (no side-by-side)")
+    parser.add_argument("--duration", type=float, help="simulated seconds (default 0.5, or the scenario's)")
     parser.add_argument("--keep", type=Path, help="keep the run folders here")
     args = parser.parse_args()
     from netsim.core.mpi import mpi_problem
@@ -65,11 +66,12 @@ def main() -> None:
         folder = args.keep or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
         if args.scenario:
-            scenario, tag = args.scenario, args.scenario.stem
+            raw = yaml.safe_load(args.scenario.read_text())
+            raw["duration_s"] = args.duration or raw["duration_s"]
         else:
-            raw = scaled_busy_fabric("quick" if args.quick else "full", 0.5 if args.quick else 1.0)
-            scenario, tag = folder / f"{raw['name']}.yaml", raw["name"]
-            scenario.write_text(yaml.safe_dump(raw))
+            raw = scaled_busy_fabric("quick" if args.quick else "full", args.duration or 0.5)
+        scenario, tag = folder / f"{raw['name']}.yaml", raw["name"]
+        scenario.write_text(yaml.safe_dump(raw))
         counts = [args.only] if args.only else [1, args.ranks]
         results = {n: run(scenario, folder / f"ranks-{n}", n) for n in counts}
         first = results[counts[0]][1]
@@ -86,6 +88,8 @@ def main() -> None:
             for r in per_rank:
                 print(f"{tag}-peak-memory-{n}-ranks-rank-{r['rank']}: {r['peak_rss_mb']:.0f} MiB")
                 print(f"{tag}-packet-hops-{n}-ranks-rank-{r['rank']}: {r['packet_hops']} hops")
+                if "snapshot_cpu_s" in r:  # each rank computes every routing snapshot
+                    print(f"{tag}-snapshot-cpu-{n}-ranks-rank-{r['rank']}: {r['snapshot_cpu_s']:.1f} s")
             if n > 1:
                 print(f"{tag}-lookahead-{n}-ranks: {manifest['ranks']['lookahead_s'] * 1e6:.1f} us")
         if len(results) == 2:

@@ -339,7 +339,8 @@ def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops:
                "completed_searches": ranks.total(int(fabric.helper.GetForwardingTable().GetResolveCount())),
                "snapshots": snapshot_times.summary()}
     if ranks.distributed:
-        manifest["ranks"] = _rank_summary(ranks, clock, packet_hops=int(fabric.helper.GetPacketHops()))
+        manifest["ranks"] = _rank_summary(ranks, clock, packet_hops=int(fabric.helper.GetPacketHops()),
+                                          snapshots=snapshot_times.summary())
     path_log.write(run_dir)
     if background is not None:
         manifest["background"] = background.write(run_dir) | {"allocations": allocation_times.summary()}
@@ -454,10 +455,12 @@ def _books(ns, fabric, ledger, ranks: Ranks) -> outputs.Books:
                          in_flight.astype(np.int64), int(queued[0]), int(on_channels[0]))
 
 
-def _rank_summary(ranks: Ranks, clock, packet_hops: int) -> dict:
-    """Manifest `ranks`: the partition, the lookahead and each rank's share and time."""
+def _rank_summary(ranks: Ranks, clock, packet_hops: int, snapshots: dict) -> dict:
+    """Manifest `ranks`: the partition, the lookahead and each rank's share and time
+    (every rank computes every snapshot: `snapshot_cpu_s`)."""
     mine = {"rank": ranks.rank, "nodes": int((ranks.owner == ranks.rank).sum()), "packet_hops": packet_hops,
             "timing": {k: round(v, 3) for k, v in clock.seconds.items()},
+            "snapshot_cpu_s": snapshots["thread_cpu_s"],
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
     return {"size": ranks.size, "partition": "orbital-plane blocks per shell; stations round-robin",
             "lookahead_s": ranks.lookahead_s if np.isfinite(ranks.lookahead_s) else None, "per_rank": ranks.gather(mine)}
