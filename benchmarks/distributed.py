@@ -84,7 +84,8 @@ def main() -> None:
             print(f"{tag}-wall-{n}-ranks: {wall:.1f} s")
             print(f"{tag}-packets-phase-{n}-ranks: {manifest['timing']['packets']:.1f} s")
             per_rank = manifest.get("ranks", {}).get("per_rank") or [
-                {"rank": 0, "peak_rss_mb": manifest["peak_rss_mb"], "packet_hops": manifest["packet_hops"]}]
+                {"rank": 0, "peak_rss_mb": manifest["peak_rss_mb"], "packet_hops": manifest["packet_hops"],
+                 "snapshot_cpu_s": manifest["routing"]["snapshots"]["thread_cpu_s"]}]
             for r in per_rank:
                 print(f"{tag}-peak-memory-{n}-ranks-rank-{r['rank']}: {r['peak_rss_mb']:.0f} MiB")
                 print(f"{tag}-packet-hops-{n}-ranks-rank-{r['rank']}: {r['packet_hops']} hops")
