@@ -11,7 +11,7 @@ import networkx as nx
 
 PACKAGE = Path(__file__).resolve().parents[1] / "netsim"
 # Stage order of the pipeline; a module may import its own stage and earlier ones.
-STAGES = ("errors", "files", "data", "scenario", "space", "links", "core", "routing", "run", "analysis", "sweep",
+STAGES = ("errors", "files", "jit", "data", "scenario", "space", "links", "core", "routing", "run", "analysis", "sweep",
           "view", "api", "cli")
 # The one documented exception: reading a scenario checks its orbits and terminal
 # mountings by calling down into the space stage (the scenario *model* stays free of it).

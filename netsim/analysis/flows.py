@@ -25,7 +25,7 @@ import math
 
 import numpy as np
 
-from netsim.analysis._jit import njit
+from netsim.jit import njit
 from netsim.analysis.pcap import (BAD_BACKWARDS, BAD_LENGTH, BAD_OUTLIER, KIND_IPV4, KIND_MALFORMED, KIND_OTHER,
                                   KIND_SHORT, Batch)
 

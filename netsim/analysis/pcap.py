@@ -31,7 +31,7 @@ from typing import Iterator
 
 import numpy as np
 
-from netsim.analysis._jit import njit
+from netsim.jit import njit
 from netsim.errors import NetsimError
 
 MAGIC_US, MAGIC_NS = 0xA1B2C3D4, 0xA1B23C4D
