@@ -1,5 +1,5 @@
 """Max-min fair rates of demands on fixed paths under link capacities (progressive
-filling), vectorised over all demands at once.
+filling), in a compiled kernel (numba) over all demands at once.
 
 Progressive filling raises every demand's rate together and freezes a demand when a link
 on its path fills or it reaches what it asks for. Done literally that takes one step per
@@ -18,6 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+from netsim.jit import njit
 
 # Relative tolerance when comparing shares (float sums of many rates).
 _TOLERANCE = 1e-12
@@ -38,45 +40,87 @@ def max_min_rates(path_start: np.ndarray, path_links: np.ndarray, capacity: np.n
     path_links[path_start[i]:path_start[i+1]]); every path has at least one link and
     crosses a link at most once. capacity: per link, >= 0. demand: per demand, > 0;
     np.inf for an elastic demand that takes what it can get."""
-    path_start = np.asarray(path_start, dtype=np.int64)
-    path_links = np.asarray(path_links)
-    capacity = np.asarray(capacity, dtype=float)
-    demand = np.asarray(demand, dtype=float)
-    n_demands, n_links = len(demand), len(capacity)
-    lengths = np.diff(path_start)
-    if n_demands and lengths.min() < 1:
+    path_start = np.ascontiguousarray(path_start, dtype=np.int64)
+    path_links = np.ascontiguousarray(path_links, dtype=np.int64)
+    capacity = np.ascontiguousarray(capacity, dtype=float)
+    demand = np.ascontiguousarray(demand, dtype=float)
+    if len(demand) and np.diff(path_start).min() < 1:
         raise ValueError("every demand needs a path of at least one link")
-    rate = np.zeros(n_demands)
+    rate = np.zeros(len(demand))
+    rounds = _fill(path_start, path_links, capacity, demand, rate)
+    load = np.bincount(path_links, weights=np.repeat(rate, np.diff(path_start)), minlength=len(capacity))
+    return Allocation(rate, load, int(rounds))
+
+
+@njit
+def _fill(path_start, path_links, capacity, demand, rate):  # pragma: no cover - compiled
+    """The rounds of the module doc, in place on rate; returns how many. Each round
+    walks the paths of the demands still active twice (levels, bottlenecks) and once
+    more to freeze, taking the frozen ones' rates off their links' residuals (summed per
+    link first) and themselves off the links' active counts."""
+    n_links = len(capacity)
     residual = capacity.copy()
-    active = np.arange(n_demands)  # demands not frozen yet, in order
-    entry_link = path_links
-    # position in `active` of each entry's demand (int32: 10^7 entries at fabric scale)
-    entry_owner = np.repeat(np.arange(n_demands, dtype=np.int32), lengths)
+    active = np.arange(len(demand))
+    n_active = len(demand)
+    crossing = np.zeros(n_links, np.int64)
+    below = np.zeros(n_links, np.int64)
+    taken = np.zeros(n_links)
+    share = np.empty(n_links)
+    level = np.empty(n_active)
+    path_share = np.empty(n_active)
+    frozen = np.zeros(n_active, np.bool_)
+    for e in range(path_start[n_active]):  # active demands per link, kept up to date below
+        crossing[path_links[e]] += 1
     rounds = 0
-    while len(active):
+    while n_active > 0:
         rounds += 1
-        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-        crossing = np.bincount(entry_link, minlength=n_links)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            share = np.where(crossing > 0, np.maximum(residual, 0.0) / np.maximum(crossing, 1), np.inf)
-        entry_share = share[entry_link]
-        path_share = np.minimum.reduceat(entry_share, starts)
-        level = np.minimum(demand[active], path_share)
+        for link in range(n_links):
+            share[link] = max(residual[link], 0.0) / crossing[link] if crossing[link] > 0 else np.inf
+        lowest = np.inf
+        for k in range(n_active):
+            d = active[k]
+            smallest = np.inf
+            for e in range(path_start[d], path_start[d + 1]):
+                smallest = min(smallest, share[path_links[e]])
+            path_share[k] = smallest
+            level[k] = min(demand[d], smallest)
+            lowest = min(lowest, level[k])
         # A link is a bottleneck when no demand crossing it sits at a lower level.
-        below = np.bincount(entry_link, weights=level[entry_owner] < entry_share * (1 - _TOLERANCE),
-                            minlength=n_links)
-        bottleneck = (crossing > 0) & (below == 0)
-        frozen = (demand[active] <= path_share * (1 + _TOLERANCE)) | (
-            np.add.reduceat(bottleneck[entry_link].astype(np.int64), starts) > 0)
-        if not frozen.any():  # cannot happen in exact arithmetic; rounding must not loop
-            frozen = level <= level.min() * (1 + _TOLERANCE)
-        rate[active[frozen]] = level[frozen]
-        frozen_entry = frozen[entry_owner]
-        residual -= np.bincount(entry_link[frozen_entry], weights=level[entry_owner[frozen_entry]],
-                                minlength=n_links)
-        keep = ~frozen
-        active, lengths = active[keep], lengths[keep]
-        entry_link = entry_link[~frozen_entry]
-        entry_owner = np.repeat(np.arange(len(active), dtype=np.int32), lengths)
-    load = np.bincount(path_links, weights=np.repeat(rate, np.diff(path_start)), minlength=n_links)
-    return Allocation(rate, load, rounds)
+        below[:] = 0
+        for k in range(n_active):
+            d = active[k]
+            for e in range(path_start[d], path_start[d + 1]):
+                link = path_links[e]
+                if level[k] < share[link] * (1 - _TOLERANCE):
+                    below[link] += 1
+        any_frozen = False
+        for k in range(n_active):
+            d = active[k]
+            freeze = demand[d] <= path_share[k] * (1 + _TOLERANCE)
+            if not freeze:
+                for e in range(path_start[d], path_start[d + 1]):
+                    if below[path_links[e]] == 0:
+                        freeze = True
+                        break
+            frozen[k] = freeze
+            any_frozen = any_frozen or freeze
+        if not any_frozen:  # cannot happen in exact arithmetic; rounding must not loop
+            for k in range(n_active):
+                frozen[k] = level[k] <= lowest * (1 + _TOLERANCE)
+        taken[:] = 0.0
+        kept = 0
+        for k in range(n_active):
+            d = active[k]
+            if frozen[k]:
+                rate[d] = level[k]
+                for e in range(path_start[d], path_start[d + 1]):
+                    taken[path_links[e]] += level[k]
+                    crossing[path_links[e]] -= 1
+            else:
+                active[kept] = d
+                level[kept] = level[k]  # not read again this round; keeps arrays aligned
+                kept += 1
+        for link in range(n_links):
+            residual[link] -= taken[link]
+        n_active = kept
+    return rounds

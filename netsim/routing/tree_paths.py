@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from netsim.jit import njit
 from netsim.links.numbering import Links
 from netsim.routing.solver import NO_ROUTE
 
@@ -46,42 +47,51 @@ def walk_trees(tree_ports: np.ndarray, column: np.ndarray, start: np.ndarray, ro
                reverse: np.ndarray, ports: PortMap, max_hops: int) -> DemandPaths:
     """Follow each demand from `start` to `root` down tree column `column` of
     tree_ports (nodes x trees next-hop ports). A demand with `reverse` set flows the other
-    way (root -> start): its ports are the far ends of the hops walked. A demand that
-    meets NO_ROUTE, a port without a link or more than max_hops hops is not routed."""
-    n = len(start)
-    stride = ports.stride
-    owner, step_of, port_of = [], [], []
-    alive = np.flatnonzero(start != root)
-    at = start[alive].astype(np.int64)
-    failed = np.zeros(n, dtype=bool)
-    failed[start == root] = True
-    for step in range(max_hops):
-        if not len(alive):
-            break
-        port = tree_ports[at, column[alive]].astype(np.int64)
-        pid = at * stride + np.where(port == NO_ROUTE, 0, port)
-        nxt = np.where(port == NO_ROUTE, -1, ports.peer_node[pid])
-        ok = nxt >= 0
-        failed[alive[~ok]] = True
-        alive, at, pid, nxt = alive[ok], at[ok], pid[ok], nxt[ok]
-        back = reverse[alive]
-        # Reversed demands transmit from the next node back toward this one.
-        sent = np.where(back, nxt * stride + ports.peer_port[pid], pid)
-        # int32: ~10^7 entries a fabric-scale interval (port ids stay below 2^31).
-        owner.append(alive.astype(np.int32))
-        step_of.append(np.where(back, -step, step).astype(np.int32))
-        port_of.append(sent.astype(np.int32))
-        arrived = nxt == root[alive]
-        alive, at = alive[~arrived], nxt[~arrived]
-    failed[alive] = True  # loop guard: more than max_hops
-    owner_all = np.concatenate(owner) if owner else np.zeros(0, dtype=np.int32)
-    step_all = np.concatenate(step_of) if step_of else np.zeros(0, dtype=np.int32)
-    port_all = np.concatenate(port_of) if port_of else np.zeros(0, dtype=np.int32)
-    del owner, step_of, port_of
-    keep = ~failed[owner_all]
-    owner_all, step_all, port_all = owner_all[keep], step_all[keep], port_all[keep]
-    order = np.lexsort((step_all, owner_all))  # by demand, then in the direction of flow
-    hops = np.bincount(owner_all, minlength=n)
-    routed = ~failed
-    offsets = np.concatenate([[0], np.cumsum(hops[routed])])
-    return DemandPaths(routed, offsets, port_all[order], np.where(routed, hops, 0))
+    way (root -> start): its ports are the far ends of the hops walked, in the order it
+    crosses them. A demand that starts at its root, meets NO_ROUTE, a port without a link
+    or more than max_hops hops is not routed."""
+    args = (np.ascontiguousarray(tree_ports), np.ascontiguousarray(column, dtype=np.int64),
+            np.ascontiguousarray(start, dtype=np.int64), np.ascontiguousarray(root, dtype=np.int64),
+            np.ascontiguousarray(reverse, dtype=np.bool_), ports.peer_node, ports.peer_port, ports.stride, max_hops)
+    hops = _count_hops(*args)
+    routed = hops > 0
+    offsets = np.concatenate([[0], np.cumsum(hops[routed])]).astype(np.int64)
+    # int32: ~10^7-10^8 entries a fabric-scale interval (port ids stay below 2^31).
+    port_id = np.empty(int(offsets[-1]), dtype=np.int32)
+    _fill_ports(*args, np.flatnonzero(routed), offsets, hops, port_id)
+    return DemandPaths(routed, offsets, port_id, hops)
+
+
+@njit
+def _count_hops(tree_ports, column, start, root, reverse, peer_node, peer_port, stride, max_hops):  # pragma: no cover
+    """Hops of each demand's walk, 0 when it is not routed."""
+    hops = np.zeros(len(start), np.int64)
+    for d in range(len(start)):
+        at, k = start[d], 0
+        while at != root[d] and k < max_hops:
+            port = tree_ports[at, column[d]]
+            nxt = -1 if port == NO_ROUTE else peer_node[at * stride + port]
+            if nxt < 0:
+                break
+            k += 1
+            at = nxt
+        if at == root[d] and k > 0:
+            hops[d] = k
+    return hops
+
+
+@njit
+def _fill_ports(tree_ports, column, start, root, reverse, peer_node, peer_port, stride, max_hops,  # pragma: no cover
+                routed, offsets, hops, port_id):
+    """The transmitting port of every hop, in the direction of flow."""
+    for i in range(len(routed)):
+        d = routed[i]
+        at = start[d]
+        for step in range(hops[d]):
+            pid = at * stride + tree_ports[at, column[d]]
+            nxt = peer_node[pid]
+            if reverse[d]:  # the next node sends back toward this one
+                port_id[offsets[i] + hops[d] - 1 - step] = nxt * stride + peer_port[pid]
+            else:
+                port_id[offsets[i] + step] = pid
+            at = nxt

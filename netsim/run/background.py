@@ -102,8 +102,12 @@ class BackgroundLoad:
         ports = PortMap.of(snap.links, lay.n_nodes, self.stride)
         paths = walk_trees(self._trees(snap, roots), column, start, root, reverse, ports,
                            self.scenario.routing.max_hops)
-        port_ids, link_of_entry = np.unique(paths.port_id, return_inverse=True)
-        port_ids, link_of_entry = port_ids.astype(np.int64), link_of_entry.astype(np.int32)
+        # The ports crossed, in port-id order, and each entry's index among them (np.unique's
+        # result, by a table over all port ids instead of a sort of ~10^8 entries).
+        crossed = np.zeros(lay.n_nodes * self.stride, dtype=bool)
+        crossed[paths.port_id] = True
+        port_ids = np.flatnonzero(crossed)
+        link_of_entry = (np.cumsum(crossed, dtype=np.int64) - 1)[paths.port_id].astype(np.int32)
         capacity = self.capacity_gbps(port_ids)
         wanted = np.concatenate([self.demands.rate_gbps, fg_rate])[paths.routed]
         allocation = max_min_rates(paths.start, link_of_entry, capacity, wanted)
