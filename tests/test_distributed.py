@@ -131,6 +131,13 @@ def test_plane_blocks_keep_in_plane_links_on_one_rank_and_deal_stations():
     assert (planes == planes[:, :1]).all()  # a whole plane on one rank
     assert planes[:, 0].tolist() == [0] * 4 + [1] * 4 + [2] * 4  # contiguous blocks
     assert owner[144:].tolist() == [0, 1, 2, 0]  # stations round-robin
+    # Load on planes 0 and 1 only: (12 x 12 plus 5 % of the mean per satellite) rank 0
+    # takes plane 0, rank 1 plane 1, rank 2 the ten idle ones.
+    load = np.zeros(148)
+    load[:24] = 100.0
+    balanced = plane_partition(lay, 3, load)[:144].reshape(12, 12)
+    assert (balanced == balanced[:, :1]).all()
+    assert balanced[:, 0].tolist() == [0, 1] + [2] * 10
 
 
 def test_the_lookahead_bound_by_hand():

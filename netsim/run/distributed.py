@@ -8,8 +8,9 @@ at its arrival time (LaserChannel, netsim's MPI bridge). At the end every rank's
 and records are merged collectively, so each rank holds the run's whole result; rank 0
 writes the run folder, the others write only the captures of the ports they own.
 
-Partition: contiguous blocks of orbital planes of every shell (intra-plane links never
-cross ranks), ground stations dealt round-robin. Lookahead: the shortest light time of
+Partition: contiguous groups of whole orbital planes (intra-plane links never cross
+ranks) of equal expected packet-hops, from the traffic's paths in the first snapshot;
+ground stations dealt round-robin. Lookahead: the shortest light time of
 any link up in an interval, less what the ends can close in during it, bounded before
 every interval (the engine keeps the smallest).
 """
@@ -67,20 +68,61 @@ def unsupported(scenario) -> str | None:
     return None
 
 
-def plane_partition(layout, size: int) -> np.ndarray:
-    """Owner rank per node: each shell's planes cut into `size` contiguous blocks (a
-    shell without a plane grid: its satellites in node order), stations round-robin."""
-    owner = np.zeros(layout.n_nodes, dtype=np.int64)
+def plane_partition(layout, size: int, load: np.ndarray | None = None) -> np.ndarray:
+    """Owner rank per node: the orbital planes of every shell, in node order (a shell
+    without a plane grid: its satellites one by one), cut into `size` contiguous groups
+    of equal expected load (`load` per node, e.g. expected_load; None: equal satellite
+    counts); every satellite also weighs 5 % of the mean, so planes no flow crosses still
+    spread. Stations are dealt round-robin."""
+    units = []  # (first node, nodes) per plane
     for block in layout.blocks:
-        index = np.arange(block.count)
-        if block.grid is not None:
-            planes, per_plane = block.grid
-            owner[block.start:block.start + block.count] = (index // per_plane) * size // planes
-        else:
-            owner[block.start:block.start + block.count] = index * size // max(block.count, 1)
+        per_unit = block.grid[1] if block.grid is not None else 1
+        units += [(start, per_unit) for start in range(block.start, block.start + block.count, per_unit)]
+    owner = np.zeros(layout.n_nodes, dtype=np.int64)
+    if units:
+        n_sat = layout.n_satellites
+        per_node = np.zeros(n_sat) if load is None else np.asarray(load[:n_sat], dtype=float)
+        floor = 0.05 * per_node.sum() / n_sat if per_node.sum() > 0 else 1.0
+        weight = np.add.reduceat(per_node + floor, np.array([u[0] for u in units])).tolist()
+        owner[:n_sat] = np.repeat(_contiguous_groups(weight, size), [u[1] for u in units])
     stations = np.arange(layout.n_nodes - layout.n_satellites)
     owner[layout.n_satellites:] = stations % size
     return owner
+
+
+def _contiguous_groups(weight: list[float], size: int) -> np.ndarray:
+    """Group of each unit, units in order cut into `size` runs: a run closes when the next
+    unit would take it past half of that unit over its share of what is left (or when
+    the units left are only enough for the runs left)."""
+    group = np.zeros(len(weight), dtype=np.int64)
+    r, acc, left = 0, 0.0, float(sum(weight))
+    target = left / size
+    for i, w in enumerate(weight):
+        if r < size - 1 and acc > 0 and (acc + w / 2 > target or len(weight) - i <= size - 1 - r):
+            r, left = r + 1, left - acc
+            acc, target = 0.0, left / (size - r)
+        group[i] = r
+        acc += w
+    return group
+
+
+def expected_load(scenario, layout, snap, destinations: np.ndarray) -> np.ndarray:
+    """Packets through each node over the run if the first snapshot's routes held: every
+    flow's offered packets (netsim.scenario.limits) along its path, both ways for TCP
+    and pings (half each)."""
+    from netsim.routing.paths import follow_column
+    from netsim.scenario.limits import offered_packets
+
+    column = {int(node): c for c, node in enumerate(destinations)}
+    load = np.zeros(layout.n_nodes)
+    for flow in scenario.traffic:
+        src, dst = layout.node_index(flow.src), layout.node_index(flow.dst)
+        ends = [(src, dst)] + ([(dst, src)] if flow.kind in ("tcp_bulk", "ping") else [])
+        for a, b in ends:
+            path = follow_column(snap, layout.n_satellites, a, column[b], b, len(snap.ports) + 1)
+            if path:
+                load[path] += offered_packets(flow, scenario) / len(ends)
+    return load
 
 
 def lookahead_bound_s(pos_m: np.ndarray, next_pos_m: np.ndarray, node_a: np.ndarray, node_b: np.ndarray,
@@ -135,8 +177,9 @@ class Ranks:
             raise NetsimError(f"MPI reports {ranks.size} ranks, the launcher {size}")
         return ranks
 
-    def partition(self, layout) -> None:
-        self.owner = plane_partition(layout, self.size) if self.distributed else np.zeros(layout.n_nodes, np.int64)
+    def partition(self, layout, load: np.ndarray | None = None) -> None:
+        self.owner = (plane_partition(layout, self.size, load) if self.distributed
+                      else np.zeros(layout.n_nodes, np.int64))
 
     def local(self, node: int) -> bool:
         return not self.distributed or int(self.owner[node]) == self.rank

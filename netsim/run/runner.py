@@ -31,7 +31,7 @@ from netsim.links.availability import LINK_COLUMNS, LinkAvailability
 from netsim.links.ground_links import GroundLinkSet
 from netsim.run import outputs, traffic
 from netsim.run.captures import Captures, prepare_folder
-from netsim.run.distributed import Ranks, launched_size, lookahead_bound_s, unsupported
+from netsim.run.distributed import Ranks, expected_load, launched_size, lookahead_bound_s, unsupported
 from netsim.run.folder import clear_outputs, write_failed_manifest
 from netsim.run.network_state import HANDOVER_COLUMNS, NetworkStates
 from netsim.run.paths import PathLog, report_pairs
@@ -165,7 +165,10 @@ def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops:
 
     fabric = Fabric(ns, scenario.laser.data_rate_gbps, scenario.laser.queue_packets, states.budget,
                     channels=scenario.laser.channels)
-    ranks.partition(lay)
+    # A distributed run balances its ranks by the packets the first snapshot's routes
+    # would carry; that snapshot is then the first interval's (it depends on nothing after).
+    first_snap = states.at(0.0, states.positions(0.0)) if ranks.distributed else None
+    ranks.partition(lay, expected_load(scenario, lay, first_snap, states.destinations) if ranks.distributed else None)
     for block in lay.blocks:
         for start, count, owner in ranks.segments(block.start, block.count):
             fabric.create_nodes(count, lay.ports(start), relay=True, rank=owner)
@@ -244,7 +247,8 @@ def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops:
     def snapshot(t_s: float, pos_vel, next_s: float):
         """The network at t_s, the positions at the next update and the background's
         allocation over the network for [t_s, next_s) (netsim.run.prefetch)."""
-        snap, next_pos_vel = snapshot_times.timed(lambda: (states.at(t_s, pos_vel), states.positions(next_s)))
+        snap, next_pos_vel = snapshot_times.timed(lambda: (
+            first_snap if t_s == 0 and first_snap is not None else states.at(t_s, pos_vel), states.positions(next_s)))
         allocated = allocation_times.timed(background.allocate, snap, next_s) if background is not None else None
         return snap, next_pos_vel, allocated
 
