@@ -228,18 +228,14 @@ def _run(args) -> int:
         print(f"netsim: error: run failed: {type(err).__name__}: {_one_line(err)} "
               f"(details in {args.out}/manifest.json)", file=sys.stderr)
         return EXIT_FAILED
-    if _rank() == 0:
+    from netsim.run.distributed import launched_rank
+
+    if launched_rank() == 0:  # one summary per MPI job
         _print_summary(result)
     return EXIT_OK
 
 
 MAX_RANKS = 65_536  # MPI jobs beyond this are not a laptop's or a test's typo
-
-
-def _rank() -> int:
-    from netsim.run.distributed import launched_rank
-
-    return launched_rank()
 
 
 def _ranks_to_launch(args, scenario) -> bool:

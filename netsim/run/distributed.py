@@ -18,7 +18,7 @@ every interval (the engine keeps the smallest).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -146,7 +146,6 @@ class Ranks:
     ns: Any = None
     comm: Any = None
     lookahead_s: float = float("inf")
-    timing: dict = field(default_factory=dict)
 
     @property
     def distributed(self) -> bool:
