@@ -69,6 +69,11 @@ def test_default_scenario_on_two_and_three_ranks_is_the_one_rank_run(mpi, tmp_pa
         if n == 2:  # both halves carry packets: the paths cross between the ranks
             assert all(r["packet_hops"] > 0 for r in per_rank), per_rank
         assert sum(r["nodes"] for r in per_rank) == 148  # 144 satellites + 4 stations
+        # A rank builds the terminals of its own nodes (4 +Grid ports a satellite, at most
+        # one up a station) and the far ends of the links reaching them: two plane cuts of
+        # 12 links and the stations' uplinks; the whole fabric has 576 +Grid terminals.
+        for r in per_rank:
+            assert r["laser_devices"] <= 4 * r["nodes"] + 2 * 12 + 4, per_rank
         # The lookahead is a light time no longer than the shortest link's (the 12 x 12
         # shell's in-plane chord 2 a sin(pi / 12) at 550 km: ~3,444 km, 11.5 ms).
         assert 0 < manifest["ranks"]["lookahead_s"] < 2 * 6_928_137 * np.sin(np.pi / 12) / 299_792_458

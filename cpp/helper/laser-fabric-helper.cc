@@ -64,6 +64,39 @@ LaserFabricHelper::CreateNodes(uint32_t n, uint32_t ports, bool relay, uint32_t 
     return created;
 }
 
+void
+LaserFabricHelper::SetLocalSystemId(uint32_t systemId)
+{
+    m_partial = true;
+    m_localSystemId = systemId;
+}
+
+bool
+LaserFabricHelper::IsLocal(uint32_t node) const
+{
+    return !m_partial || m_nodes.Get(node)->GetSystemId() == m_localSystemId;
+}
+
+uint32_t
+LaserFabricHelper::RemoteIfIndex(uint32_t node, uint32_t port)
+{
+    if (m_remoteIfIndex.size() < m_ports.size())
+    {
+        m_remoteIfIndex.resize(m_ports.size());
+        m_nRemotePorts.resize(m_ports.size(), 0);
+    }
+    std::vector<uint16_t>& index = m_remoteIfIndex[node];
+    if (index.empty())
+    {
+        index.assign(m_ports[node].size(), 0);
+    }
+    if (index[port] == 0)
+    {
+        index[port] = uint16_t(m_nodes.Get(node)->GetNDevices() + m_nRemotePorts[node]++ + 1);
+    }
+    return index[port] - 1u;
+}
+
 Ptr<LaserNetDevice>
 LaserFabricHelper::CreatePort(uint32_t node, uint32_t port)
 {
@@ -79,10 +112,17 @@ LaserFabricHelper::CreatePort(uint32_t node, uint32_t port)
             dev->SetChannels(rule.channels);
         }
     }
-    m_nodes.Get(node)->AddDevice(dev);
-    m_forwarders[node]->SetPort(port, dev);
     m_ports[node][port] = dev;
     ++m_nCreatedPorts;
+    if (!IsLocal(node))
+    {
+        // A proxy: the far end of a link to this rank, never a device of its node here.
+        dev->SetNode(m_nodes.Get(node));
+        dev->SetIfIndex(RemoteIfIndex(node, port));
+        return dev;
+    }
+    m_nodes.Get(node)->AddDevice(dev);
+    m_forwarders[node]->SetPort(port, dev);
     for (auto& watcher : m_portWatchers)
     {
         watcher(node, port, dev);
@@ -143,17 +183,21 @@ LaserFabricHelper::InstallEndpointStack(uint32_t node, Ipv4Address addr, uint32_
 }
 
 void
+LaserFabricHelper::Release(Ptr<LaserNetDevice> dev)
+{
+    if (Ptr<Channel> old = dev->GetChannel())
+    {
+        Ptr<LaserChannel> channel = DynamicCast<LaserChannel>(old);
+        channel->Disconnect();
+        m_freeChannels.push_back(channel);
+    }
+}
+
+void
 LaserFabricHelper::ConnectPorts(Ptr<LaserNetDevice> a, Ptr<LaserNetDevice> b)
 {
-    for (auto& dev : {a, b})
-    {
-        if (Ptr<Channel> old = dev->GetChannel())
-        {
-            Ptr<LaserChannel> channel = DynamicCast<LaserChannel>(old);
-            channel->Disconnect();
-            m_freeChannels.push_back(channel);
-        }
-    }
+    Release(a);
+    Release(b);
     Ptr<LaserChannel> channel;
     if (m_freeChannels.empty())
     {
@@ -167,6 +211,29 @@ LaserFabricHelper::ConnectPorts(Ptr<LaserNetDevice> a, Ptr<LaserNetDevice> b)
     channel->Connect(a, b);
 }
 
+std::pair<Ptr<LaserNetDevice>, Ptr<LaserNetDevice>>
+LaserFabricHelper::Link(uint32_t nodeA, uint32_t portA, uint32_t nodeB, uint32_t portB)
+{
+    if (IsLocal(nodeA) || IsLocal(nodeB))
+    {
+        Ptr<LaserNetDevice> a = GetPort(nodeA, portA);
+        Ptr<LaserNetDevice> b = GetPort(nodeB, portB);
+        ConnectPorts(a, b);
+        return {a, b};
+    }
+    for (const auto& [node, port] : {std::pair{nodeA, portA}, std::pair{nodeB, portB}})
+    {
+        NS_ABORT_MSG_IF(node >= m_ports.size() || port >= m_ports[node].size(),
+                        "no laser port " << port << " on node " << node);
+        RemoteIfIndex(node, port);
+        if (Ptr<LaserNetDevice> proxy = m_ports[node][port])
+        {
+            Release(proxy);
+        }
+    }
+    return {nullptr, nullptr};
+}
+
 void
 LaserFabricHelper::Connect(const uint32_t* nodeA,
                            const uint32_t* portA,
@@ -176,7 +243,7 @@ LaserFabricHelper::Connect(const uint32_t* nodeA,
 {
     for (uint32_t i = 0; i < n; ++i)
     {
-        ConnectPorts(GetPort(nodeA[i], portA[i]), GetPort(nodeB[i], portB[i]));
+        Link(nodeA[i], portA[i], nodeB[i], portB[i]);
     }
 }
 
@@ -192,9 +259,11 @@ LaserFabricHelper::ConnectWithAcquisition(const uint32_t* nodeA,
 {
     for (uint32_t i = 0; i < n; ++i)
     {
-        Ptr<LaserNetDevice> a = GetPort(nodeA[i], portA[i]);
-        Ptr<LaserNetDevice> b = GetPort(nodeB[i], portB[i]);
-        ConnectPorts(a, b);
+        const auto [a, b] = Link(nodeA[i], portA[i], nodeB[i], portB[i]);
+        if (!a)
+        {
+            continue;
+        }
         // Each end slews on its own; acquisition needs both and ends together.
         const double slew = std::max(slewA[i], slewB[i]);
         a->StartAcquisition(Seconds(slewA[i]), Seconds(slew - slewA[i] + acquisitionS[i]));
@@ -335,12 +404,9 @@ LaserFabricHelper::Disconnect(const uint32_t* node, const uint32_t* port, uint32
 {
     for (uint32_t i = 0; i < n; ++i)
     {
-        Ptr<LaserNetDevice> dev = m_ports.at(node[i]).at(port[i]);
-        if (Ptr<Channel> old = dev ? dev->GetChannel() : nullptr)
+        if (Ptr<LaserNetDevice> dev = m_ports.at(node[i]).at(port[i]))
         {
-            Ptr<LaserChannel> channel = DynamicCast<LaserChannel>(old);
-            channel->Disconnect();
-            m_freeChannels.push_back(channel);
+            Release(dev);
         }
     }
 }

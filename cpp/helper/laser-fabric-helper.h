@@ -15,6 +15,7 @@
 #include "ns3/virtual-net-device.h"
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 namespace ns3
@@ -48,10 +49,19 @@ class LaserFabricHelper : public PcapHelperForDevice
      * SatelliteForwarder on its row of the forwarding table. Satellites relay (relay =
      * true); ground stations (relay = false) only pick the port their own packets leave
      * by, and get an IP stack later (InstallEndpointStack). systemId: the MPI rank that
-     * owns them in a distributed run (every rank creates every node).
+     * owns them in a distributed run (every rank creates every node; see SetLocalSystemId).
      * @return the new nodes
      */
     NodeContainer CreateNodes(uint32_t n, uint32_t ports, bool relay, uint32_t systemId = 0);
+
+    /**
+     * A distributed run: build laser devices only for rank systemId's nodes and for the
+     * far ends of links that reach them (proxies that hand packets to MPI). A link
+     * between two other ranks' nodes leaves no device here; its ports only take the
+     * interface index they get on their own rank (the MPI address of a terminal), so
+     * every rank must make the same port calls in the same order.
+     */
+    void SetLocalSystemId(uint32_t systemId);
 
     /** Size the forwarding table after all nodes exist. */
     void SetDestinationCount(uint32_t nDestinations);
@@ -210,6 +220,22 @@ class LaserFabricHelper : public PcapHelperForDevice
     void ConnectPorts(Ptr<LaserNetDevice> a, Ptr<LaserNetDevice> b);
     /** Create the device of a port: address, random stream, physics, forwarder, watchers. */
     Ptr<LaserNetDevice> CreatePort(uint32_t node, uint32_t port);
+    /** @return whether a node's ports are built here (always, outside a distributed run) */
+    bool IsLocal(uint32_t node) const;
+    /**
+     * @return the interface index a port of another rank's node has on its rank: the
+     * node's devices here (its IP stack, built on every rank) plus its laser ports used
+     * so far, fixed at the port's first use.
+     */
+    uint32_t RemoteIfIndex(uint32_t node, uint32_t port);
+    /**
+     * The devices of a link's two ends, connected (a distributed run: null, null when
+     * neither end is this rank's; their old links, to this rank, are broken as there).
+     */
+    std::pair<Ptr<LaserNetDevice>, Ptr<LaserNetDevice>> Link(uint32_t nodeA, uint32_t portA, uint32_t nodeB,
+                                                              uint32_t portB);
+    /** Break the link of a device, keeping its channel for reuse. */
+    void Release(Ptr<LaserNetDevice> dev);
 
     /** A SetPortPhysics call, kept for ports created later. */
     struct PortPhysics
@@ -228,6 +254,11 @@ class LaserFabricHelper : public PcapHelperForDevice
     Ptr<ForwardingTable> m_table;
     NodeContainer m_nodes;
     std::vector<std::vector<Ptr<LaserNetDevice>>> m_ports; // null until created
+    /** Distributed run: this rank; other ranks' ports' interface indices (0: unused yet). */
+    bool m_partial{false};
+    uint32_t m_localSystemId{0};
+    std::vector<std::vector<uint16_t>> m_remoteIfIndex; // index + 1
+    std::vector<uint16_t> m_nRemotePorts;
     std::vector<Ptr<SatelliteForwarder>> m_forwarders;
     /** Captures (EnableCapture, EnablePcap) and their options. */
     std::vector<Ptr<PcapNgWriter>> m_captures;

@@ -298,13 +298,9 @@ LaserChannel::ForEachInFlight(Callback<void, Ptr<const Packet>> f) const
 std::size_t
 LaserChannel::GetNInFlight() const
 {
-    const Time now = Simulator::Now();
-    std::size_t remote = 0;
-    for (const auto& r : m_remoteInFlight)
-    {
-        remote += r.arrival >= now ? 1 : 0;
-    }
-    return m_inFlight.size() + remote;
+    std::size_t n = 0;
+    ForEachInFlight(Callback<void, Ptr<const Packet>>([&n](Ptr<const Packet>) { ++n; }));
+    return n;
 }
 
 std::size_t

@@ -1,6 +1,7 @@
 #include "laser-mpi.h"
 
 #include "laser-channel.h"
+#include "laser-fabric-helper.h"
 #include "laser-net-device.h"
 
 #include "ns3/config.h"
@@ -8,7 +9,6 @@
 #include "ns3/global-value.h"
 #include "ns3/mpi-interface.h"
 #include "ns3/mpi-receiver.h"
-#include "ns3/node-list.h"
 #include "ns3/simulator.h"
 #include "ns3/string.h"
 
@@ -17,6 +17,14 @@ namespace ns3
 
 namespace
 {
+
+void
+AttachReceiver(uint32_t, uint32_t, Ptr<LaserNetDevice> dev)
+{
+    Ptr<MpiReceiver> receiver = CreateObject<MpiReceiver>();
+    receiver->SetReceiveCallback(MakeCallback(&LaserNetDevice::ReceiveFromRemote, dev));
+    dev->AggregateObject(receiver);
+}
 
 void
 SendToRank(Ptr<Packet> p, const Time& arrival, uint32_t node, uint32_t ifIndex)
@@ -63,31 +71,11 @@ LaserMpi::GetSize()
     return MpiInterface::GetSize();
 }
 
-uint32_t
-LaserMpi::AttachReceivers(uint32_t firstNode, uint32_t nNodes)
+void
+LaserMpi::AttachReceivers(LaserFabricHelper& fabric)
 {
-    const uint32_t me = MpiInterface::GetSystemId();
-    uint32_t added = 0;
-    for (uint32_t i = firstNode; i < firstNode + nNodes; ++i)
-    {
-        Ptr<Node> node = NodeList::GetNode(i);
-        if (node->GetSystemId() != me)
-        {
-            continue;
-        }
-        for (uint32_t d = 0; d < node->GetNDevices(); ++d)
-        {
-            Ptr<LaserNetDevice> dev = DynamicCast<LaserNetDevice>(node->GetDevice(d));
-            if (dev && !dev->GetObject<MpiReceiver>())
-            {
-                Ptr<MpiReceiver> receiver = CreateObject<MpiReceiver>();
-                receiver->SetReceiveCallback(MakeCallback(&LaserNetDevice::ReceiveFromRemote, dev));
-                dev->AggregateObject(receiver);
-                ++added;
-            }
-        }
-    }
-    return added;
+    // The fabric calls back for its own nodes' terminals only (never for proxies).
+    fabric.WatchPorts(MakeCallback(&AttachReceiver));
 }
 
 void

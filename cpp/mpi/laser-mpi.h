@@ -8,13 +8,17 @@
 namespace ns3
 {
 
+class LaserFabricHelper;
+class LaserNetDevice;
+
 /**
  * @brief netsim on ns-3's distributed engine (MPI, DistributedSimulatorImpl): the glue
  * between the laser fabric and ns-3's MPI module, built only with the optional MPI build
  * (docs/distributed.md).
  *
- * Every rank builds every node, terminal and link; a node belongs to one rank (its
- * system id) and only that rank runs its applications and the packets at it. A laser
+ * Every rank builds every node, and the laser terminals of its own nodes and the far ends
+ * of links reaching them; a node belongs to one rank (its system id) and only that rank
+ * runs its applications and the packets at it. A laser
  * channel whose receiving terminal belongs to another rank hands the packet to
  * MpiInterface::SendPacket at its arrival time; the receiving rank's terminal gets it
  * through an MpiReceiver.
@@ -38,11 +42,10 @@ class LaserMpi
     /** @return the number of ranks */
     static uint32_t GetSize();
     /**
-     * Give every laser terminal of this rank's nodes in [firstNode, firstNode + nNodes)
-     * an MpiReceiver if it has none yet (terminals are created as links first use them).
-     * @return how many were added
+     * Give every laser terminal of this rank's nodes an MpiReceiver, those the fabric has
+     * and those it creates later (as links first use them); call before the first Run.
      */
-    static uint32_t AttachReceivers(uint32_t firstNode, uint32_t nNodes);
+    static void AttachReceivers(LaserFabricHelper& fabric);
     /** Finish MPI (after Simulator::Destroy). */
     static void Disable();
 };

@@ -90,6 +90,11 @@ class Fabric:
         return {**{f"laser_{c}": int(v) for c, v in zip(self.DEVICE_DROP_CAUSES, device)},
                 **{f"forwarder_{c}": int(v) for c, v in zip(self.FORWARDER_DROP_CAUSES, forwarder)}}
 
+    def build_only_rank(self, rank: int) -> None:
+        """A distributed run: laser devices only for this rank's nodes and the far ends of
+        the links that reach them (call before creating nodes)."""
+        self.helper.SetLocalSystemId(rank)
+
     def create_nodes(self, count: int, ports: int, relay: bool, rank: int = 0) -> None:
         """relay: satellites forward others' packets; ground stations (False) do not.
         rank: the MPI rank that runs them in a distributed run."""

@@ -159,6 +159,9 @@ class Captures:
             error = str(self.fabric.helper.EnableCapture(node, port, str(self.folder), file, interface, description))
             if error:
                 raise NetsimError(f"capture: {error}")
+        else:
+            # Every rank uses a port at the same point: it fixes the port's MPI address.
+            self.fabric.port(node, port)
         self.enabled.add((node, port))
         self.rows.append(dict(zip(INDEX_COLUMNS, [file, name, node, port, kind, interface])))
 

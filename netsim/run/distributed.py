@@ -1,10 +1,11 @@
 """One run over several MPI ranks on ns-3's distributed engine (docs/distributed.md).
 
-Every rank builds the whole run: nodes, terminals, ephemerides, routes and the same
-connect / disconnect schedule (all of it computed from the scenario, never from
-packets). A node belongs to one rank; only that rank runs its applications and the
-packets at it, and a laser channel hands a packet for another rank's terminal to MPI
-at its arrival time (LaserChannel, netsim's MPI bridge). At the end every rank's counts
+Every rank computes the whole run: nodes, ephemerides, routes and the same connect /
+disconnect schedule (all of it computed from the scenario, never from packets), but
+builds laser terminals only for its own nodes and the far ends of links reaching them.
+A node belongs to one rank; only that rank runs its applications and the packets at it,
+and a laser channel hands a packet for another rank's terminal to MPI at its arrival
+time (LaserChannel, netsim's MPI bridge). At the end every rank's counts
 and records are merged collectively, so each rank holds the run's whole result; rank 0
 writes the run folder, the others write only the captures of the ports they own.
 
@@ -203,10 +204,10 @@ class Ranks:
         self.lookahead_s = seconds
         self.ns.LaserMpi.BoundLookAhead(self.ns.NanoSeconds(max(int(seconds * 1e9), 1)))
 
-    def attach_receivers(self, n_nodes: int) -> None:
-        """MpiReceivers for this rank's terminals created since the last call."""
+    def attach_receivers(self, fabric) -> None:
+        """MpiReceivers for this rank's terminals, now and as they are created."""
         if self.distributed:
-            self.ns.LaserMpi.AttachReceivers(0, n_nodes)
+            self.ns.LaserMpi.AttachReceivers(fabric.helper)
 
     # -- merging per-rank results (collective: every rank calls each, in the same order) ---
 
@@ -235,14 +236,14 @@ class Ranks:
     def total(self, value: int) -> int:
         return int(self.sum(np.array([value], dtype=np.int64))[0])
 
-    def records(self, arrays: list[np.ndarray], time_of: int) -> list[np.ndarray]:
-        """Per-event records (parallel arrays) of every rank, in time order (column
-        time_of); events of one rank keep their order, equal times go by rank."""
+    def records(self, arrays: list[np.ndarray], order_by: int) -> list[np.ndarray]:
+        """Records (parallel arrays) of every rank, ordered by column order_by (a time, a
+        key); records of one rank keep their order, equal values go by rank."""
         if not self.distributed:
             return arrays
         everyone = self.comm.allgather(arrays)
         merged = [np.concatenate([r[i] for r in everyone]) for i in range(len(arrays))]
-        order = np.argsort(merged[time_of], kind="stable")
+        order = np.argsort(merged[order_by], kind="stable")
         return [m[order] for m in merged]
 
     def gather(self, value):

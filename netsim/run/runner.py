@@ -167,8 +167,11 @@ def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops:
                     channels=scenario.laser.channels)
     # A distributed run balances its ranks by the packets the first snapshot's routes
     # would carry; that snapshot is then the first interval's (it depends on nothing after).
-    first_snap = states.at(0.0, states.positions(0.0)) if ranks.distributed else None
-    ranks.partition(lay, expected_load(scenario, lay, first_snap, states.destinations) if ranks.distributed else None)
+    first_snap = [states.at(0.0, states.positions(0.0))] if ranks.distributed else []
+    ranks.partition(lay, expected_load(scenario, lay, first_snap[0], states.destinations) if first_snap else None)
+    if ranks.distributed:
+        fabric.build_only_rank(ranks.rank)
+        ranks.attach_receivers(fabric)
     for block in lay.blocks:
         for start, count, owner in ranks.segments(block.start, block.count):
             fabric.create_nodes(count, lay.ports(start), relay=True, rank=owner)
@@ -248,7 +251,7 @@ def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops:
         """The network at t_s, the positions at the next update and the background's
         allocation over the network for [t_s, next_s) (netsim.run.prefetch)."""
         snap, next_pos_vel = snapshot_times.timed(lambda: (
-            first_snap if t_s == 0 and first_snap is not None else states.at(t_s, pos_vel), states.positions(next_s)))
+            first_snap.pop() if t_s == 0 and first_snap else states.at(t_s, pos_vel), states.positions(next_s)))
         allocated = allocation_times.timed(background.allocate, snap, next_s) if background is not None else None
         return snap, next_pos_vel, allocated
 
@@ -296,18 +299,17 @@ def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops:
         on_ground = snap.ground.links(n_sat)
         others = list(zip(["ground"] * len(on_ground), on_ground.node_a.tolist(), on_ground.port_a.tolist(),
                           on_ground.node_b.tolist(), on_ground.port_b.tolist(), snap.ground_ready_s.tolist()))
+        up = [(isl.node_a[isl_up], isl.node_b[isl_up]), (on_ground.node_a, on_ground.node_b)]  # every link up
         for group in states.groups:
             for links, ready in ((group.links(), group.ready_s),
                                  (group.draining_links(), np.zeros(len(group.draining[0])))):
                 others += zip([group.kind] * len(links), links.node_a.tolist(), links.port_a.tolist(),
                               links.node_b.tolist(), links.port_b.tolist(), ready.tolist())
+                up.append((links.node_a, links.node_b))
         availability.add_interval(t_s, next_s, isl_up, states.isl_ready_s, others)
         if ranks.distributed:
-            link_ends = np.array([(a, b) for _, a, _, b, _, _ in others], dtype=np.int64).reshape(-1, 2)
-            ranks.bound_lookahead(lookahead_bound_s(
-                snap.pos_m, next_pos_vel[0], np.concatenate([isl.node_a[isl_up], link_ends[:, 0]]),
-                np.concatenate([isl.node_b[isl_up], link_ends[:, 1]]), next_s - t_s))
-            ranks.attach_receivers(lay.n_nodes)
+            ranks.bound_lookahead(lookahead_bound_s(snap.pos_m, next_pos_vel[0], np.concatenate([a for a, _ in up]),
+                                                    np.concatenate([b for _, b in up]), next_s - t_s))
 
         if work:
             work.update(snap)  # candidate servers; new ones become endpoints with routes in snap.ports
@@ -344,6 +346,7 @@ def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops:
                "snapshots": snapshot_times.summary()}
     if ranks.distributed:
         manifest["ranks"] = _rank_summary(ranks, clock, packet_hops=int(fabric.helper.GetPacketHops()),
+                                          laser_devices=int(fabric.helper.GetNCreatedPorts()),
                                           snapshots=snapshot_times.summary())
     path_log.write(run_dir)
     if background is not None:
@@ -459,10 +462,12 @@ def _books(ns, fabric, ledger, ranks: Ranks) -> outputs.Books:
                          in_flight.astype(np.int64), int(queued[0]), int(on_channels[0]))
 
 
-def _rank_summary(ranks: Ranks, clock, packet_hops: int, snapshots: dict) -> dict:
+def _rank_summary(ranks: Ranks, clock, packet_hops: int, laser_devices: int, snapshots: dict) -> dict:
     """Manifest `ranks`: the partition, the lookahead and each rank's share and time
-    (every rank computes every snapshot: `snapshot_cpu_s`)."""
-    mine = {"rank": ranks.rank, "nodes": int((ranks.owner == ranks.rank).sum()), "packet_hops": packet_hops,
+    (every rank computes every snapshot: `snapshot_cpu_s`; `laser_devices`: its nodes'
+    terminals in use plus the far ends of links reaching them)."""
+    mine = {"rank": ranks.rank, "nodes": int((ranks.owner == ranks.rank).sum()), "laser_devices": laser_devices,
+            "packet_hops": packet_hops,
             "timing": {k: round(v, 3) for k, v in clock.seconds.items()},
             "snapshot_cpu_s": snapshots["thread_cpu_s"],
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}

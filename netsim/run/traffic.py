@@ -155,7 +155,7 @@ class TrafficRun:
         arrays = [np.zeros(max(n, 1), dtype=t) for t in (np.uint32, np.uint32, np.int64, np.int64, np.uint32)]
         if n:
             self.recorder.CopyUdpReceived(*arrays)
-        arrays = self.ranks.records([a[:n] for a in arrays], time_of=3)  # each at its receiver's rank
+        arrays = self.ranks.records([a[:n] for a in arrays], order_by=3)  # each at its receiver's rank
         n = len(arrays[0])
         arrays[0][:n] = np.asarray(self.udp_index, dtype=np.uint32)[arrays[0][:n]] if n else arrays[0][:n]
         return outputs.PacketRecords(*(a[:n] for a in arrays))
@@ -200,8 +200,8 @@ class TrafficRun:
             self.recorder.CopyPingSent(*tx)
         if n_rx:
             ledger.CopyPingReplies(*rx)
-        tx = self.ranks.records([a[:n_tx] for a in tx], time_of=2)  # at the pinging node's rank
-        rx = self.ranks.records([a[:n_rx] for a in rx], time_of=2)
+        tx = self.ranks.records([a[:n_tx] for a in tx], order_by=2)  # at the pinging node's rank
+        rx = self.ranks.records([a[:n_rx] for a in rx], order_by=2)
         n_tx, n_rx = len(tx[0]), len(rx[0])
         replied: dict[tuple[int, int], int] = {}
         for f, s, t in zip(rx[0][:n_rx].tolist(), rx[1][:n_rx].tolist(), rx[2][:n_rx].tolist()):
@@ -231,13 +231,16 @@ class TrafficRun:
         drops = np.zeros((max(n, 1), len(DEVICE_DROP_CAUSES)), np.uint64)
         if n:
             helper.CopyPortCounters(node, port, packets, nbytes, drops)
-        # Every rank creates the same ports in the same order; each counts its own frames.
-        packets, nbytes, drops = (self.ranks.sum(a) for a in (packets, nbytes, drops))
+        active = (packets[:n] > 0) | (drops[:n].sum(axis=1) > 0)
+        # Rows in (node, port) order (a port counts on its node's rank only).
+        rows = [a[:n][active] for a in (node, port, packets, nbytes, drops)]
+        rows.append(rows[0].astype(np.int64) * 256 + rows[1])
+        node, port, packets, nbytes, drops, _ = self.ranks.records(rows, order_by=5)
         s, lay = self.scenario, self.layout
         seconds = s.duration_s + s.drain_s
         n_sat = lay.n_satellites
         rows = []
-        for r in np.flatnonzero((packets[:n] > 0) | (drops[:n].sum(axis=1) > 0)).tolist():
+        for r in range(len(node)):
             v, p = int(node[r]), int(port[r])
             kind = port_kinds(lay, v)[p]
             rate = s.laser.data_rate_gbps * 1e9
