@@ -223,8 +223,7 @@ LaserFabricHelper::Link(uint32_t nodeA, uint32_t portA, uint32_t nodeB, uint32_t
     }
     for (const auto& [node, port] : {std::pair{nodeA, portA}, std::pair{nodeB, portB}})
     {
-        NS_ABORT_MSG_IF(node >= m_ports.size() || port >= m_ports[node].size(),
-                        "no laser port " << port << " on node " << node);
+        CheckPort(node, port);
         RemoteIfIndex(node, port);
         if (Ptr<LaserNetDevice> proxy = m_ports[node][port])
         {
@@ -472,11 +471,17 @@ LaserFabricHelper::GetNode(uint32_t node) const
     return m_nodes.Get(node);
 }
 
-Ptr<LaserNetDevice>
-LaserFabricHelper::GetPort(uint32_t node, uint32_t port)
+void
+LaserFabricHelper::CheckPort(uint32_t node, uint32_t port) const
 {
     NS_ABORT_MSG_IF(node >= m_ports.size() || port >= m_ports[node].size(),
                     "no laser port " << port << " on node " << node);
+}
+
+Ptr<LaserNetDevice>
+LaserFabricHelper::GetPort(uint32_t node, uint32_t port)
+{
+    CheckPort(node, port);
     Ptr<LaserNetDevice> dev = m_ports[node][port];
     return dev ? dev : CreatePort(node, port);
 }
@@ -573,6 +578,12 @@ LaserFabricHelper::EnableCapture(uint32_t node,
     if (node >= m_ports.size() || port >= m_ports[node].size())
     {
         return "no laser port " + std::to_string(port) + " on node " + std::to_string(node);
+    }
+    if (!IsLocal(node))
+    {
+        // Its rank writes the file; here the port is used at the same point as there.
+        RemoteIfIndex(node, port);
+        return "";
     }
     Ptr<PcapNgWriter> writer = CreateObject<PcapNgWriter>();
     writer->SetAttribute("Epoch", TimeValue(m_captureEpoch));

@@ -194,7 +194,7 @@ class LaserFabricHelper : public PcapHelperForDevice
     /**
      * Write the frames sent and received on a laser port to a new pcapng file
      * folder/file (PcapNgWriter): created, never overwritten nor written through a
-     * symlink.
+     * symlink. In a distributed run only the node's rank writes it (the others return "").
      * @return "" when the file was created, else what went wrong
      */
     std::string EnableCapture(uint32_t node,
@@ -220,6 +220,8 @@ class LaserFabricHelper : public PcapHelperForDevice
     void ConnectPorts(Ptr<LaserNetDevice> a, Ptr<LaserNetDevice> b);
     /** Create the device of a port: address, random stream, physics, forwarder, watchers. */
     Ptr<LaserNetDevice> CreatePort(uint32_t node, uint32_t port);
+    /** Abort on a port the node does not have. */
+    void CheckPort(uint32_t node, uint32_t port) const;
     /** @return whether a node's ports are built here (always, outside a distributed run) */
     bool IsLocal(uint32_t node) const;
     /**

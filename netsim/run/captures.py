@@ -112,7 +112,7 @@ class Captures:
     def __init__(self, fabric, scenario, states, folder: Path, ranks=None):
         self.fabric, self.scenario, self.layout = fabric, scenario, states.layout
         self.folder = Path(folder)
-        self.ranks = ranks  # a distributed run: a port's file is written by its node's rank
+        self.ranks = ranks  # a distributed run: rank 0 writes the names table
         self.rows: list[dict] = []
         self.enabled: set[tuple[int, int]] = set()
         lay = self.layout
@@ -155,13 +155,10 @@ class Captures:
         file = capture_file_name(node, name, port)
         interface = printable(f"{name} port {port}")
         description = f"{interface} ({kind}, node {node}, {self._peer(node, port, kind)})"
-        if self.ranks is None or self.ranks.local(node):
-            error = str(self.fabric.helper.EnableCapture(node, port, str(self.folder), file, interface, description))
-            if error:
-                raise NetsimError(f"capture: {error}")
-        else:
-            # Every rank uses a port at the same point: it fixes the port's MPI address.
-            self.fabric.port(node, port)
+        # In a distributed run the core writes the file on the node's rank only.
+        error = str(self.fabric.helper.EnableCapture(node, port, str(self.folder), file, interface, description))
+        if error:
+            raise NetsimError(f"capture: {error}")
         self.enabled.add((node, port))
         self.rows.append(dict(zip(INDEX_COLUMNS, [file, name, node, port, kind, interface])))
 

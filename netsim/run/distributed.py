@@ -181,9 +181,6 @@ class Ranks:
         self.owner = (plane_partition(layout, self.size, load) if self.distributed
                       else np.zeros(layout.n_nodes, np.int64))
 
-    def local(self, node: int) -> bool:
-        return not self.distributed or int(self.owner[node]) == self.rank
-
     def segments(self, start: int, count: int):
         """(first node, count, owner) runs of one owner over nodes [start, start + count)."""
         if not self.distributed:
