@@ -167,7 +167,7 @@ class LaserChannel::DeliverEvent : public EventImpl
 };
 
 bool
-LaserChannel::TransmitStart(Ptr<const Packet> p, Ptr<LaserNetDevice> src, Time txTime)
+LaserChannel::TransmitStart(Ptr<Packet> p, Ptr<LaserNetDevice> src, Time txTime)
 {
     if (!IsConnected())
     {
@@ -248,7 +248,7 @@ LaserChannel::TransmitStart(Ptr<const Packet> p, Ptr<LaserNetDevice> src, Time t
         m_txrxTrace(p, src, dst, txTime, delay);
         return true;
     }
-    const auto it = m_inFlight.insert(m_inFlight.end(), p->Copy());
+    const auto it = m_inFlight.insert(m_inFlight.end(), p);
     Simulator::ScheduleWithContext(dst->GetNode()->GetId(),
                                    txTime + delay,
                                    new DeliverEvent(this, it, dst, corrupted));

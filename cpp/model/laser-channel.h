@@ -50,10 +50,11 @@ class LaserChannel : public Channel
 
     /**
      * Start sending p from src; the peer receives it after txTime plus the
-     * propagation delay at this instant.
+     * propagation delay at this instant. The channel holds p itself, not a copy, until
+     * then: the sender must not change it.
      * @return false if the channel is not connected
      */
-    bool TransmitStart(Ptr<const Packet> p, Ptr<LaserNetDevice> src, Time txTime);
+    bool TransmitStart(Ptr<Packet> p, Ptr<LaserNetDevice> src, Time txTime);
 
     /**
      * The hand-over of a packet to a receiving terminal that lives in another process (an

@@ -201,9 +201,10 @@ LaserNetDevice::DoDispose()
     m_queue = nullptr;
     m_laneQueues.clear();
     m_linkModel = nullptr;
-    m_current.clear();
+    m_tx.clear();
     m_rxCallback = MakeNullCallback<bool, Ptr<NetDevice>, Ptr<const Packet>, uint16_t,
                                     const Address&>();
+    m_takeOver = MakeNullCallback<bool, Ptr<Packet>, uint16_t>();
     m_promiscCallback = MakeNullCallback<bool, Ptr<NetDevice>, Ptr<const Packet>, uint16_t,
                                          const Address&, const Address&, PacketType>();
     NetDevice::DoDispose();
@@ -225,6 +226,7 @@ void
 LaserNetDevice::SetQueue(Ptr<Queue<Packet>> queue)
 {
     m_queue = queue;
+    m_userQueue = true;
 }
 
 Ptr<Queue<Packet>>
@@ -540,6 +542,17 @@ LaserNetDevice::Send(Ptr<Packet> packet, const Address&, uint16_t protocolNumber
     ppp.SetProtocol(EtherToPpp(protocolNumber));
     packet->AddHeader(ppp);
     m_macTxTrace(packet);
+    if (m_tx.size() < m_channels)
+    {
+        m_tx.resize(m_channels);
+    }
+    if (!m_userQueue && !IsBusy(lane) && LaneQueueIsEmpty(lane))
+    {
+        // Nothing waits: the frame goes on the wire without passing through the queue
+        // (drop-tail never refuses a frame into an empty queue).
+        Transmit(lane, packet);
+        return true;
+    }
     Ptr<Queue<Packet>> queue = GetLaneQueue(lane);
     // With background, packets may fill only their share of the queue.
     const double rho = GetBackgroundShare();
@@ -551,10 +564,7 @@ LaserNetDevice::Send(Ptr<Packet> packet, const Address&, uint16_t protocolNumber
         NotifyDrop(packet, DROP_QUEUE);
         return false;
     }
-    if (lane >= m_current.size() || !m_current[lane])
-    {
-        StartNextTransmission(lane);
-    }
+    StartNextTransmission(lane);
     return true;
 }
 
@@ -587,26 +597,62 @@ class LaserNetDevice::TransmitCompleteEvent : public EventImpl
     uint32_t m_lane;
 };
 
+bool
+LaserNetDevice::IsBusy(uint32_t lane) const
+{
+    // A pending wake-up at this very instant is still busy: the frame that ends now hands
+    // over to the queue in its own event, whatever else happens at the same time.
+    return m_tx[lane].wakeUp || Simulator::Now() < m_tx[lane].busyUntil;
+}
+
+void
+LaserNetDevice::ScheduleWakeUp(uint32_t lane, Time delay)
+{
+    m_tx[lane].wakeUp = true;
+    Simulator::Schedule(delay, Ptr<EventImpl>(new TransmitCompleteEvent(this, lane), false));
+}
+
 void
 LaserNetDevice::StartNextTransmission(uint32_t lane)
 {
-    if (m_current.size() < m_channels)
+    if (m_tx.size() < m_channels)
     {
-        m_current.resize(m_channels);
+        m_tx.resize(m_channels);
     }
-    Ptr<Queue<Packet>> queue = lane == 0 ? m_queue : lane - 1 < m_laneQueues.size() ? m_laneQueues[lane - 1] : nullptr;
-    if (m_current[lane] || !m_linkUp || !queue)
-    {
-        return;
-    }
-    Ptr<Packet> p = queue->Dequeue();
-    if (!p)
+    if (!m_linkUp || LaneQueueIsEmpty(lane))
     {
         return;
     }
+    Transmitter& tx = m_tx[lane];
+    Ptr<Queue<Packet>> queue = lane == 0 ? m_queue : m_laneQueues[lane - 1];
+    if (IsBusy(lane))
+    {
+        if (!tx.wakeUp)
+        {
+            ScheduleWakeUp(lane, tx.busyUntil - Simulator::Now());
+        }
+        return;
+    }
+    Transmit(lane, queue->Dequeue());
+}
+
+bool
+LaserNetDevice::LaneQueueIsEmpty(uint32_t lane) const
+{
+    if (lane > 0 && lane - 1 >= m_laneQueues.size())
+    {
+        return true;
+    }
+    const Ptr<Queue<Packet>>& queue = lane == 0 ? m_queue : m_laneQueues[lane - 1];
+    return !queue || queue->IsEmpty();
+}
+
+void
+LaserNetDevice::Transmit(uint32_t lane, Ptr<Packet> p)
+{
+    Transmitter& tx = m_tx[lane];
     m_snifferTrace(p);
     m_promiscSnifferTrace(p);
-    m_current[lane] = p;
     ++m_txFrames;
     m_txBytes += p->GetSize();
     m_phyTxBeginTrace(p);
@@ -618,7 +664,15 @@ LaserNetDevice::StartNextTransmission(uint32_t lane)
         busy = Seconds(txTime.GetSeconds() / (1.0 - rho));
         onWire = txTime + Seconds(rho * 0.5 * m_bps.CalculateBytesTxTime(m_backgroundFrameBytes).GetSeconds());
     }
-    Simulator::Schedule(busy, Ptr<EventImpl>(new TransmitCompleteEvent(this, lane), false));
+    tx.busyUntil = Simulator::Now() + busy;
+    if (!m_phyTxEndTrace.IsEmpty())
+    {
+        tx.onWire = p->Copy(); // the receiver may change p in place (SetTakeOverCallback)
+    }
+    if (tx.onWire || !LaneQueueIsEmpty(lane))
+    {
+        ScheduleWakeUp(lane, busy);
+    }
     if (!m_channel->TransmitStart(p, this, onWire))
     {
         m_phyTxDropTrace(p);
@@ -629,8 +683,13 @@ LaserNetDevice::StartNextTransmission(uint32_t lane)
 void
 LaserNetDevice::TransmitComplete(uint32_t lane)
 {
-    m_phyTxEndTrace(m_current[lane]);
-    m_current[lane] = nullptr;
+    Transmitter& tx = m_tx[lane];
+    tx.wakeUp = false;
+    if (tx.onWire)
+    {
+        m_phyTxEndTrace(tx.onWire);
+        tx.onWire = nullptr;
+    }
     StartNextTransmission(lane);
 }
 
@@ -658,6 +717,13 @@ LaserNetDevice::Receive(Ptr<Packet> packet, bool corrupted)
     if (original)
     {
         m_macRxTrace(original);
+    }
+    if (!m_takeOver.IsNull())
+    {
+        // Nobody else holds the packet now (the channel let go of it), unless a
+        // promiscuous listener kept it: changed in place, it is not copied.
+        m_takeOver(m_promiscCallback.IsNull() ? packet : packet->Copy(), protocol);
+        return;
     }
     if (!m_rxCallback.IsNull())
     {
@@ -901,6 +967,12 @@ void
 LaserNetDevice::SetReceiveCallback(NetDevice::ReceiveCallback cb)
 {
     m_rxCallback = cb;
+}
+
+void
+LaserNetDevice::SetTakeOverCallback(TakeOverCallback cb)
+{
+    m_takeOver = cb;
 }
 
 void

@@ -120,6 +120,14 @@ class LaserNetDevice : public NetDevice
     /** Called by the channel when the last bit of p arrives; corrupted = bit errors. */
     void Receive(Ptr<Packet> p, bool corrupted);
     /**
+     * A receiver that takes arriving packets over (the node's forwarder): it gets the
+     * frame's payload and its EtherType, and may change the packet in place, since the
+     * device keeps no reference to it. Set, it replaces the NetDevice receive callback;
+     * a copy is handed over only while a promiscuous callback may hold the packet.
+     */
+    typedef Callback<bool, Ptr<Packet>, uint16_t> TakeOverCallback;
+    void SetTakeOverCallback(TakeOverCallback cb);
+    /**
      * A packet from a terminal on another MPI rank (through an MpiReceiver): the sending
      * rank's verdict travels in its LaserCorruptionTag.
      */
@@ -213,7 +221,26 @@ class LaserNetDevice : public NetDevice
     QueueSize m_queueSize;
     uint64_t m_txFrames{0};
     uint64_t m_txBytes{0};
-    std::vector<Ptr<Packet>> m_current; //!< per channel: the frame on the wire, or null
+    /**
+     * A channel's transmitter. A frame's end is an event only when something waits for it
+     * (a queued frame, a PhyTxEnd listener): in a fabric that is not congested most frames
+     * leave an idle transmitter and need none, which saves one event per hop.
+     */
+    struct Transmitter
+    {
+        Time busyUntil;    //!< when the channel can take the next frame
+        bool wakeUp{false}; //!< a TransmitComplete event is pending
+        Ptr<Packet> onWire; //!< a copy of the frame on the wire, for PhyTxEnd listeners only
+    };
+    std::vector<Transmitter> m_tx; //!< per channel
+    /** @return true while the channel's transmitter cannot take a frame */
+    bool IsBusy(uint32_t lane) const;
+    void ScheduleWakeUp(uint32_t lane, Time delay);
+    /** Put p on the wire of an idle channel. */
+    void Transmit(uint32_t lane, Ptr<Packet> p);
+    /** @return true when no frame waits for the channel (its queue may not exist yet) */
+    bool LaneQueueIsEmpty(uint32_t lane) const;
+    bool m_userQueue{false}; //!< the queue came from SetQueue: every frame passes through it
     std::vector<Ptr<Queue<Packet>>> m_laneQueues; //!< queues of channels 1..n-1
     uint32_t m_channels{1};
     double m_pointX{0};
@@ -230,6 +257,7 @@ class LaserNetDevice : public NetDevice
     bool m_linkUp{false};
 
     NetDevice::ReceiveCallback m_rxCallback;
+    TakeOverCallback m_takeOver;
     NetDevice::PromiscReceiveCallback m_promiscCallback;
     TracedCallback<> m_linkChangeCallbacks;
 

@@ -55,18 +55,24 @@ SatelliteForwarder::Setup(Ptr<ForwardingTable> table, uint32_t index, uint32_t n
     m_index = index;
     m_relay = relay;
     m_ports.assign(nPorts, nullptr);
-    m_receive = MakeCallback(&SatelliteForwarder::Receive, this);
+    m_forward = MakeCallback(&SatelliteForwarder::Forward, this);
 }
 
 void
 SatelliteForwarder::SetPort(uint32_t port, Ptr<LaserNetDevice> device)
 {
     m_ports.at(port) = device;
-    device->SetReceiveCallback(m_receive);
+    device->SetTakeOverCallback(m_forward);
 }
 
 bool
 SatelliteForwarder::Receive(Ptr<NetDevice>, Ptr<const Packet> packet, uint16_t protocol, const Address&)
+{
+    return Forward(packet->Copy(), protocol);
+}
+
+bool
+SatelliteForwarder::Forward(Ptr<Packet> packet, uint16_t protocol)
 {
     if (protocol != 0x0800)
     {
@@ -88,11 +94,10 @@ SatelliteForwarder::Receive(Ptr<NetDevice>, Ptr<const Packet> packet, uint16_t p
     const int64_t dest = m_table->FindDestination(destination);
     if (dest >= 0 && dest == m_localDest)
     {
-        Ptr<Packet> local = packet->Copy();
         FabricHopTag hops;
-        local->RemovePacketTag(hops);
-        m_localDeliverTrace(local);
-        m_localDeliver(local);
+        packet->RemovePacketTag(hops);
+        m_localDeliverTrace(packet);
+        m_localDeliver(packet);
         return true;
     }
     // An end node (ground station) relays nothing: a packet for someone else has no route here.
@@ -101,21 +106,23 @@ SatelliteForwarder::Receive(Ptr<NetDevice>, Ptr<const Packet> packet, uint16_t p
     DropReason reason = DROP_NO_ROUTE;
     if (port != ForwardingTable::NO_ROUTE && port < m_ports.size() && m_ports[port])
     {
-        Ptr<Packet> p = packet->Copy();
-        if (CountHop(p))
+        if (CountHop(packet, header[8]))
         {
-            m_forwardTrace(p, port);
-            if (m_ports[port]->Send(p, m_ports[port]->GetBroadcast(), 0x0800))
+            if (!m_forwardTrace.IsEmpty())
+            {
+                m_forwardTrace(packet, port);
+            }
+            if (m_ports[port]->Send(packet, m_ports[port]->GetBroadcast(), 0x0800))
             {
                 m_forwarded++;
                 return true;
             }
-            reason = DROP_PORT_REFUSED;
+            // The port counted and traced it (link down, queue full).
+            m_drops[DROP_PORT_REFUSED]++;
+            m_dropTrace(packet, DROP_PORT_REFUSED);
+            return false;
         }
-        else
-        {
-            reason = DROP_TTL_EXPIRED;
-        }
+        reason = DROP_TTL_EXPIRED;
     }
     m_drops[reason]++;
     m_dropTrace(packet, reason);
@@ -123,7 +130,7 @@ SatelliteForwarder::Receive(Ptr<NetDevice>, Ptr<const Packet> packet, uint16_t p
 }
 
 bool
-SatelliteForwarder::CountHop(Ptr<Packet> p) const
+SatelliteForwarder::CountHop(Ptr<Packet> p, uint8_t ipTtl) const
 {
     FabricHopTag tag;
     if (p->PeekPacketTag(tag))
@@ -137,13 +144,14 @@ SatelliteForwarder::CountHop(Ptr<Packet> p) const
         p->ReplacePacketTag(tag);
         return true;
     }
-    // Ingress from a ground station: the whole fabric is one IP hop.
-    Ipv4Header ip;
-    p->RemoveHeader(ip);
-    if (ip.GetTtl() <= 1)
+    // Ingress from a ground station: the whole fabric is one IP hop. A packet that
+    // expires here is dropped as it arrived.
+    if (ipTtl <= 1)
     {
         return false;
     }
+    Ipv4Header ip;
+    p->RemoveHeader(ip);
     ip.SetTtl(ip.GetTtl() - 1);
     if (Node::ChecksumEnabled())
     {
@@ -207,7 +215,7 @@ void
 SatelliteForwarder::DoDispose()
 {
     m_localDeliver = MakeNullCallback<void, Ptr<Packet>>();
-    m_receive = MakeNullCallback<bool, Ptr<NetDevice>, Ptr<const Packet>, uint16_t, const Address&>();
+    m_forward = MakeNullCallback<bool, Ptr<Packet>, uint16_t>();
     m_table = nullptr;
     m_ports.clear();
     Object::DoDispose();

@@ -54,8 +54,13 @@ class SatelliteForwarder : public Object
      */
     void SetPort(uint32_t port, Ptr<LaserNetDevice> device);
 
-    /** Receive callback installed on each port. */
+    /** NetDevice receive callback: forwards a copy of the packet. */
     bool Receive(Ptr<NetDevice> device, Ptr<const Packet> packet, uint16_t protocol, const Address& from);
+    /**
+     * Forward a packet that arrived on a port (LaserNetDevice::TakeOverCallback, installed
+     * by SetPort): the packet is this forwarder's to change, so it is not copied.
+     */
+    bool Forward(Ptr<Packet> packet, uint16_t protocol);
 
     /** @return how many packets were dropped for a reason */
     uint64_t GetDropCount(DropReason reason) const;
@@ -86,14 +91,17 @@ class SatelliteForwarder : public Object
     void DoDispose() override;
 
   private:
-    /** Count this satellite's hop on p; false when the TTL or hop limit is reached. */
-    bool CountHop(Ptr<Packet> p) const;
+    /**
+     * Count this satellite's hop on p (its IPv4 TTL is ipTtl); false, and p unchanged,
+     * when the TTL or the hop limit is reached.
+     */
+    bool CountHop(Ptr<Packet> p, uint8_t ipTtl) const;
     Ptr<ForwardingTable> m_table;
     uint32_t m_index{0};
     uint16_t m_maxHops{4096};
     bool m_relay{true};
     std::vector<Ptr<LaserNetDevice>> m_ports;
-    NetDevice::ReceiveCallback m_receive; // one callback shared by every port
+    LaserNetDevice::TakeOverCallback m_forward; // one callback shared by every port
     uint64_t m_drops[4]{0, 0, 0, 0};
     uint64_t m_forwarded{0};
     int64_t m_localDest{-1};
