@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from functools import cache
+
+import numpy as np
 import pytest
 
 from core_support import SPEED_OF_LIGHT_MPS, drivers, run_and_collect, two_terminal_link
@@ -37,3 +40,60 @@ def test_light_time_for_a_receiver_moving_away():
     expected_s = distance_m / (SPEED_OF_LIGHT_MPS - speed_mps)
     assert flight_s == pytest.approx(expected_s, abs=2e-9)
     assert flight_s - naive_s == pytest.approx(distance_m * speed_mps / SPEED_OF_LIGHT_MPS**2, rel=0.02)
+
+
+TX_NS = (998 + 2) * 8 / 10e9 * 1e9  # a 998-byte payload + PPP at 10 Gbps: 800 ns
+
+
+@cache
+def tx_end_watcher():
+    ns, _ = drivers()
+    ns.cppyy.cppdef("""
+    namespace netsim_test_tx {
+    std::vector<int64_t> ends;
+    void Record(ns3::Ptr<const ns3::Packet>) { ends.push_back(ns3::Simulator::Now().GetNanoSeconds()); }
+    void Watch(ns3::Ptr<ns3::LaserNetDevice> d) {
+        ends.clear(); d->TraceConnectWithoutContext("PhyTxEnd", ns3::MakeCallback(&Record)); }
+    }""")
+    return ns.cppyy.gbl.netsim_test_tx
+
+
+def burst(count: int, queue_packets: int, watch_tx_end: bool, interval_s: float = 0.0):
+    """`count` frames offered to one port from t = 1 s every interval_s (0: all at once);
+    returns the arrival times (ns), the queue drops, and the PhyTxEnd times if watched."""
+    ns, test = drivers()
+    fabric = two_terminal_link([7e6, 0, 0], [7e6, 3_000_000.0, 0], queue_packets=queue_packets)
+    sender = fabric.port(0, 0)
+    watcher = tx_end_watcher() if watch_tx_end else None
+    if watcher is not None:
+        watcher.Watch(sender)
+    test.Listen(fabric.port(1, 0))
+    test.SendTrain(sender, 1.0, interval_s, count, 998)
+    arrivals = np.asarray(run_and_collect(ns, test, 5.0), dtype=np.int64)
+    drops = int(sender.GetDropCount(ns.LaserNetDevice.DROP_QUEUE))
+    ends = list(watcher.ends) if watcher is not None else []
+    ns.Simulator.Destroy()
+    return arrivals, drops, ends
+
+
+@pytest.mark.parametrize("watch_tx_end", [False, True], ids=["no-listener", "PhyTxEnd-listener"])
+def test_a_burst_leaves_back_to_back_and_drop_tail_takes_the_rest(watch_tx_end):
+    """10 frames at one instant into a 5-frame queue: one goes on the wire, 5 wait and
+    follow it back to back, 4 are dropped. Hand count: arrival k = 1 s + (k + 1) x 800 ns
+    + 3,000 km / c, whether or not a PhyTxEnd listener makes every frame end an event."""
+    arrivals, drops, ends = burst(10, 5, watch_tx_end)
+    first_ns = 1e9 + TX_NS + 3_000_000.0 / SPEED_OF_LIGHT_MPS * 1e9
+    assert len(arrivals) == 6 and drops == 4
+    assert np.diff(arrivals).tolist() == [round(TX_NS)] * 5
+    assert arrivals[0] == pytest.approx(first_ns, abs=2)
+    if watch_tx_end:
+        assert ends == [round(1e9 + (k + 1) * TX_NS) for k in range(6)]
+
+
+@pytest.mark.parametrize("gap", [0.5, 1.0, 1.5], ids=["mid-frame", "at-frame-end", "after-frame-end"])
+def test_a_frame_waits_for_the_one_on_the_wire_and_no_longer(gap):
+    """Two frames `gap` frame times apart: the second leaves when the first has left
+    (at 800 ns), or at once if the transmitter is idle again by then."""
+    arrivals, drops, _ = burst(2, 5, False, interval_s=gap * TX_NS * 1e-9)
+    assert drops == 0 and len(arrivals) == 2
+    assert arrivals[1] - arrivals[0] == round(max(gap, 1.0) * TX_NS)

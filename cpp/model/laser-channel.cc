@@ -244,12 +244,12 @@ LaserChannel::TransmitStart(Ptr<Packet> p, Ptr<LaserNetDevice> src, Time txTime)
         LaserCorruptionTag tag;
         tag.SetCorrupted(corrupted);
         wire->AddPacketTag(tag);
-        s_remoteSender(wire, arrival, dst->GetNode()->GetId(), dst->GetIfIndex());
+        s_remoteSender(wire, arrival, dst->GetNodeId(), dst->GetIfIndex());
         m_txrxTrace(p, src, dst, txTime, delay);
         return true;
     }
     const auto it = m_inFlight.insert(m_inFlight.end(), p);
-    Simulator::ScheduleWithContext(dst->GetNode()->GetId(),
+    Simulator::ScheduleWithContext(dst->GetNodeId(),
                                    txTime + delay,
                                    new DeliverEvent(this, it, dst, corrupted));
     m_txrxTrace(p, src, dst, txTime, delay);

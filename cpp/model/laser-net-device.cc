@@ -201,7 +201,8 @@ LaserNetDevice::DoDispose()
     m_queue = nullptr;
     m_laneQueues.clear();
     m_linkModel = nullptr;
-    m_tx.clear();
+    m_firstTx.onWire = nullptr;
+    m_moreTx.clear();
     m_rxCallback = MakeNullCallback<bool, Ptr<NetDevice>, Ptr<const Packet>, uint16_t,
                                     const Address&>();
     m_takeOver = MakeNullCallback<bool, Ptr<Packet>, uint16_t>();
@@ -542,10 +543,6 @@ LaserNetDevice::Send(Ptr<Packet> packet, const Address&, uint16_t protocolNumber
     ppp.SetProtocol(EtherToPpp(protocolNumber));
     packet->AddHeader(ppp);
     m_macTxTrace(packet);
-    if (m_tx.size() < m_channels)
-    {
-        m_tx.resize(m_channels);
-    }
     if (!m_userQueue && !IsBusy(lane) && LaneQueueIsEmpty(lane))
     {
         // Nothing waits: the frame goes on the wire without passing through the queue
@@ -597,43 +594,57 @@ class LaserNetDevice::TransmitCompleteEvent : public EventImpl
     uint32_t m_lane;
 };
 
+LaserNetDevice::Transmitter&
+LaserNetDevice::Tx(uint32_t lane)
+{
+    if (lane == 0)
+    {
+        return m_firstTx;
+    }
+    if (m_moreTx.size() < m_channels - 1)
+    {
+        m_moreTx.resize(m_channels - 1);
+    }
+    return m_moreTx[lane - 1];
+}
+
 bool
-LaserNetDevice::IsBusy(uint32_t lane) const
+LaserNetDevice::IsBusy(uint32_t lane)
 {
     // A pending wake-up at this very instant is still busy: the frame that ends now hands
     // over to the queue in its own event, whatever else happens at the same time.
-    return m_tx[lane].wakeUp || Simulator::Now() < m_tx[lane].busyUntil;
+    const Transmitter& tx = Tx(lane);
+    return tx.wakeUp || Simulator::Now().GetTimeStep() < tx.busyUntil;
 }
 
 void
 LaserNetDevice::ScheduleWakeUp(uint32_t lane, Time delay)
 {
-    m_tx[lane].wakeUp = true;
+    Tx(lane).wakeUp = true;
     Simulator::Schedule(delay, Ptr<EventImpl>(new TransmitCompleteEvent(this, lane), false));
 }
 
 void
 LaserNetDevice::StartNextTransmission(uint32_t lane)
 {
-    if (m_tx.size() < m_channels)
-    {
-        m_tx.resize(m_channels);
-    }
     if (!m_linkUp || LaneQueueIsEmpty(lane))
     {
         return;
     }
-    Transmitter& tx = m_tx[lane];
+    Transmitter& tx = Tx(lane);
     Ptr<Queue<Packet>> queue = lane == 0 ? m_queue : m_laneQueues[lane - 1];
     if (IsBusy(lane))
     {
         if (!tx.wakeUp)
         {
-            ScheduleWakeUp(lane, tx.busyUntil - Simulator::Now());
+            ScheduleWakeUp(lane, TimeStep(tx.busyUntil) - Simulator::Now());
         }
         return;
     }
-    Transmit(lane, queue->Dequeue());
+    if (Ptr<Packet> p = queue->Dequeue()) // a queue of another type may drop at dequeue
+    {
+        Transmit(lane, p);
+    }
 }
 
 bool
@@ -650,7 +661,7 @@ LaserNetDevice::LaneQueueIsEmpty(uint32_t lane) const
 void
 LaserNetDevice::Transmit(uint32_t lane, Ptr<Packet> p)
 {
-    Transmitter& tx = m_tx[lane];
+    Transmitter& tx = Tx(lane);
     m_snifferTrace(p);
     m_promiscSnifferTrace(p);
     ++m_txFrames;
@@ -664,7 +675,7 @@ LaserNetDevice::Transmit(uint32_t lane, Ptr<Packet> p)
         busy = Seconds(txTime.GetSeconds() / (1.0 - rho));
         onWire = txTime + Seconds(rho * 0.5 * m_bps.CalculateBytesTxTime(m_backgroundFrameBytes).GetSeconds());
     }
-    tx.busyUntil = Simulator::Now() + busy;
+    tx.busyUntil = (Simulator::Now() + busy).GetTimeStep();
     if (!m_phyTxEndTrace.IsEmpty())
     {
         tx.onWire = p->Copy(); // the receiver may change p in place (SetTakeOverCallback)
@@ -683,7 +694,7 @@ LaserNetDevice::Transmit(uint32_t lane, Ptr<Packet> p)
 void
 LaserNetDevice::TransmitComplete(uint32_t lane)
 {
-    Transmitter& tx = m_tx[lane];
+    Transmitter& tx = Tx(lane);
     tx.wakeUp = false;
     if (tx.onWire)
     {
@@ -951,10 +962,17 @@ LaserNetDevice::GetNode() const
     return m_node;
 }
 
+uint32_t
+LaserNetDevice::GetNodeId() const
+{
+    return m_nodeId;
+}
+
 void
 LaserNetDevice::SetNode(Ptr<Node> node)
 {
     m_node = node;
+    m_nodeId = node ? node->GetId() : 0;
 }
 
 bool
@@ -967,12 +985,15 @@ void
 LaserNetDevice::SetReceiveCallback(NetDevice::ReceiveCallback cb)
 {
     m_rxCallback = cb;
+    m_takeOver = MakeNullCallback<bool, Ptr<Packet>, uint16_t>(); // the last receiver set wins
 }
 
 void
 LaserNetDevice::SetTakeOverCallback(TakeOverCallback cb)
 {
     m_takeOver = cb;
+    // The last receiver set wins; the node's callback (Node::AddDevice) is let go, ~240 B.
+    m_rxCallback = MakeNullCallback<bool, Ptr<NetDevice>, Ptr<const Packet>, uint16_t, const Address&>();
 }
 
 void

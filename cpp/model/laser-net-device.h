@@ -122,8 +122,9 @@ class LaserNetDevice : public NetDevice
     /**
      * A receiver that takes arriving packets over (the node's forwarder): it gets the
      * frame's payload and its EtherType, and may change the packet in place, since the
-     * device keeps no reference to it. Set, it replaces the NetDevice receive callback;
-     * a copy is handed over only while a promiscuous callback may hold the packet.
+     * device keeps no reference to it. The receiver set last (this or the NetDevice
+     * receive callback) gets the packets; a copy is handed over only while a promiscuous
+     * callback may hold the packet.
      */
     typedef Callback<bool, Ptr<Packet>, uint16_t> TakeOverCallback;
     void SetTakeOverCallback(TakeOverCallback cb);
@@ -183,6 +184,8 @@ class LaserNetDevice : public NetDevice
                   const Address& dest,
                   uint16_t protocolNumber) override;
     Ptr<Node> GetNode() const override;
+    /** @return the id of the device's node (kept here: the channel asks at every packet) */
+    uint32_t GetNodeId() const;
     void SetNode(Ptr<Node> node) override;
     bool NeedsArp() const override;
     void SetReceiveCallback(NetDevice::ReceiveCallback cb) override;
@@ -206,6 +209,7 @@ class LaserNetDevice : public NetDevice
     static uint16_t PppToEther(uint16_t proto);
 
     Ptr<Node> m_node;
+    uint32_t m_nodeId{0};
     Ptr<LaserChannel> m_channel;
     Ptr<OpticalLinkModel> m_linkModel;
     uint64_t m_rngState{0x9E3779B97F4A7C15ULL};
@@ -228,13 +232,16 @@ class LaserNetDevice : public NetDevice
      */
     struct Transmitter
     {
-        Time busyUntil;    //!< when the channel can take the next frame
+        int64_t busyUntil{0}; //!< when the channel can take the next frame, in time steps
+                              //!< (not a Time: ns-3 tracks every Time made before a run)
         bool wakeUp{false}; //!< a TransmitComplete event is pending
         Ptr<Packet> onWire; //!< a copy of the frame on the wire, for PhyTxEnd listeners only
     };
-    std::vector<Transmitter> m_tx; //!< per channel
+    Transmitter m_firstTx;             //!< channel 0's, in the device: one cache line fewer per hop
+    std::vector<Transmitter> m_moreTx; //!< channels 1..n-1
+    Transmitter& Tx(uint32_t lane);
     /** @return true while the channel's transmitter cannot take a frame */
-    bool IsBusy(uint32_t lane) const;
+    bool IsBusy(uint32_t lane);
     void ScheduleWakeUp(uint32_t lane, Time delay);
     /** Put p on the wire of an idle channel. */
     void Transmit(uint32_t lane, Ptr<Packet> p);
