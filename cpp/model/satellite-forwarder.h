@@ -93,9 +93,9 @@ class SatelliteForwarder : public Object
   private:
     /**
      * Count this satellite's hop on p (its IPv4 TTL is ipTtl); false, and p unchanged,
-     * when the TTL or the hop limit is reached. At ingress p becomes a compact copy.
+     * when the TTL or the hop limit is reached.
      */
-    bool CountHop(Ptr<Packet>& p, uint8_t ipTtl) const;
+    bool CountHop(Ptr<Packet> p, uint8_t ipTtl) const;
     Ptr<ForwardingTable> m_table;
     uint32_t m_index{0};
     uint16_t m_maxHops{4096};
