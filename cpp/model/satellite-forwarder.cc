@@ -66,12 +66,6 @@ SatelliteForwarder::SetPort(uint32_t port, Ptr<LaserNetDevice> device)
 }
 
 bool
-SatelliteForwarder::Receive(Ptr<NetDevice>, Ptr<const Packet> packet, uint16_t protocol, const Address&)
-{
-    return Forward(packet->Copy(), protocol);
-}
-
-bool
 SatelliteForwarder::Forward(Ptr<Packet> packet, uint16_t protocol)
 {
     if (protocol != 0x0800)

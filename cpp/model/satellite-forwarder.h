@@ -54,8 +54,6 @@ class SatelliteForwarder : public Object
      */
     void SetPort(uint32_t port, Ptr<LaserNetDevice> device);
 
-    /** NetDevice receive callback: forwards a copy of the packet. */
-    bool Receive(Ptr<NetDevice> device, Ptr<const Packet> packet, uint16_t protocol, const Address& from);
     /**
      * Forward a packet that arrived on a port (LaserNetDevice::TakeOverCallback, installed
      * by SetPort): the packet is this forwarder's to change, so it is not copied.
