@@ -12,7 +12,8 @@ import yaml
 
 from conftest import default_scenario_dict
 from netsim.core.fabric import load_core
-from netsim.routing.solver import NO_ROUTE, UNSOLVED, link_weights, route_graph, solve
+from netsim.links.numbering import Links
+from netsim.routing.solver import NO_ROUTE, SPEED_OF_LIGHT_MPS, UNSOLVED, link_weights, route_graph, solve
 from netsim.run.network_state import NetworkStates
 from netsim.run.runner import run
 from netsim.scenario.load import scenario_from_dict
@@ -73,6 +74,74 @@ def test_a_bounded_search_settles_fewer_nodes_with_the_full_searchs_next_hops(sn
             path, end = walk(bounded, j, s, link_peer)
             # Every node on a sender's path is settled: a packet never meets UNSOLVED there.
             assert end != UNSOLVED and path[-1] in (int(destinations[j]), s)
+
+
+def test_a_guided_search_settles_a_band_with_the_full_searchs_next_hops(snapshot):
+    # Guided by where the nodes are (A*), a bounded search settles only nodes near the
+    # paths from its senders: a subset of what the unguided bounded search settles, with
+    # the full search's next hops, and every sender's path still settled end to end.
+    states, snap, graph = snapshot
+    n = states.layout.n_nodes
+    destinations = states.destinations
+    guided_graph = route_graph(snap.links, link_weights(snap.links, snap.pos_m, "delay"), n,
+                               states.n_satellites, snap.pos_m)
+    assert guided_graph.weight_per_metre == pytest.approx(1 / SPEED_OF_LIGHT_MPS, rel=1e-12)
+    full = solve(graph, destinations, n)
+    rng = np.random.default_rng(5)
+    targets = [rng.choice(states.n_satellites, size=k, replace=False) for k in rng.integers(1, 4, len(destinations))]
+    unguided = solve(guided_graph, destinations, n, targets, guided=False)
+    guided = solve(guided_graph, destinations, n, targets)
+    settled = guided != UNSOLVED
+    assert np.array_equal(guided[settled], full[settled])
+    assert not (settled & (unguided == UNSOLVED)).any()
+    assert settled.sum() < 0.6 * (unguided != UNSOLVED).sum()
+    link_peer = peers(snap.links)
+    for j, senders in enumerate(targets):
+        for s in senders.tolist():
+            path, end = walk(guided, j, s, link_peer)
+            assert end != UNSOLVED and path[-1] == int(destinations[j])
+    # Written in place into wider rows (as a run stores them): the same entries, NO_ROUTE
+    # in the columns of no destination.
+    wide = np.empty((n, len(destinations) + 2), dtype=np.uint8)
+    columns = np.arange(len(destinations))[::-1] + 1
+    solve(guided_graph, destinations, n, targets, out=wide, columns=columns)
+    assert np.array_equal(wide[:, columns], guided)
+    assert (wide[:, [0, -1]] == NO_ROUTE).all()
+
+
+def grid_links(side: int) -> Links:
+    """A side x side square grid, node i * side + j, links to the right and up."""
+    a, pa, b, pb = [], [], [], []
+    for i in range(side):
+        for j in range(side):
+            u = i * side + j
+            if j + 1 < side:
+                a.append(u), pa.append(0), b.append(u + 1), pb.append(1)
+            if i + 1 < side:
+                a.append(u), pa.append(2), b.append(u + side), pb.append(3)
+    return Links(*(np.array(x, dtype=np.uint32) for x in (a, pa, b, pb)))
+
+
+def test_a_guided_search_breaks_ties_between_equal_paths_as_the_full_search_does():
+    # A flat square grid with equal link lengths: between two nodes most shortest paths
+    # have the same length bit for bit, and which next hop a node keeps depends only on
+    # the tie rule (Dijkstra keeps the neighbour it settles first). A* settles the
+    # neighbours in another order; its entries must still be the full search's.
+    side, spacing_m = 40, 100e3
+    links = grid_links(side)
+    i, j = np.divmod(np.arange(side * side), side)
+    pos = np.stack([i * spacing_m, j * spacing_m, np.full(side * side, 7e6)], axis=1)
+    n = side * side
+    graph = route_graph(links, link_weights(links, pos, "delay"), n, pos_m=pos)
+    destinations = np.array([0, side * side - 1, 17 * side + 3, 25 * side + 30])
+    full = solve(graph, destinations, n)
+    targets = [np.array([side * side - 1, 5 * side + 35]), np.array([0]), np.array([39 * side + 39, 2 * side + 1]),
+               np.array([1 * side + 2])]
+    guided = solve(graph, destinations, n, targets)
+    settled = guided != UNSOLVED
+    assert settled.mean() < 0.9
+    # Nodes with two equally short ways on: the tie rule decides their entries.
+    assert np.array_equal(guided[settled], full[settled])
 
 
 def test_the_forwarding_table_completes_unsolved_entries_exactly(snapshot):

@@ -3,6 +3,7 @@
 #include "ns3/abort.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <thread>
 #include <utility>
@@ -18,6 +19,8 @@ namespace
  * Dijkstra's state for one destination: per node its distance, next-hop port and heap
  * position side by side, and an indexed 4-ary min-heap of the reached, unsettled nodes
  * keyed on (distance, node index), so equal distances resolve to the lower node index.
+ * A guided search keys the heap on distance + the node's bound to go (bound[v], made
+ * when v is first reached) and keeps each node's parent for the tie rule.
  * Entries carry their key (no lookup into the node array while sifting) and decrease in
  * place, so each node is in the heap at most once. (A heap with stale entries and no
  * positions settles nodes in the same order; on the seed fabric it was ~1.5x slower.)
@@ -38,11 +41,33 @@ struct Search
 
     std::vector<Node> node;
     std::vector<Entry> heap;
+    std::vector<double> bound;    // guided: lower bound of the distance still to go
+    std::vector<uint32_t> parent; // guided: the node v was reached from
+    // Nodes the last search changed (reached or marked as targets): a search that stops
+    // early costs what it touched, not the size of the graph, to reset and to report.
+    std::vector<uint32_t> touched;
 
-    void Reset(uint32_t n)
+    void Reset(uint32_t n, bool guided)
     {
-        node.assign(n, Node{std::numeric_limits<double>::infinity(), OUTSIDE, NextHopSolver::NO_ROUTE, 0});
+        const Node fresh{std::numeric_limits<double>::infinity(), OUTSIDE, NextHopSolver::NO_ROUTE, 0};
+        if (node.size() != n)
+        {
+            node.assign(n, fresh);
+        }
+        else
+        {
+            for (const uint32_t v : touched)
+            {
+                node[v] = fresh;
+            }
+        }
+        touched.clear();
         heap.clear();
+        if (guided)
+        {
+            bound.resize(n); // each entry written when its node is first reached
+            parent.resize(n);
+        }
     }
 
     void Place(const Entry& entry, std::size_t i)
@@ -111,40 +136,118 @@ struct Search
         return top;
     }
 
-    /** Lower v's distance to d (v is not settled); insert it if it is not in the heap. */
-    void Lower(uint32_t v, double d)
+    /** Lower v's distance to d, heap key `key` (v is not settled); insert it if it is not in the heap. */
+    void Lower(uint32_t v, double d, double key)
     {
         Node& n = node[v];
         n.dist = d;
         if (n.where == OUTSIDE)
         {
-            heap.emplace_back(d, v);
+            touched.push_back(v);
+            heap.emplace_back(key, v);
             SiftUp(heap.size() - 1);
         }
         else
         {
-            heap[n.where].first = d;
+            heap[n.where].first = key;
             SiftUp(n.where);
         }
+    }
+
+    /** Whether u is settled before w in Dijkstra's order: (distance, node index). */
+    bool SettlesBefore(uint32_t u, uint32_t w) const
+    {
+        return node[u].dist < node[w].dist || (node[u].dist == node[w].dist && u < w);
     }
 };
 
 /**
- * Dijkstra from one destination, stopped once every target is settled (never, when
- * there are none). Settled nodes leave the heap for good: where[v] == SETTLED.
+ * Lower bound of the weight from a node to the nearest target: the straight line to it
+ * x weightPerMetre, less 1e-6 of it. Without the margin the bound would be exactly
+ * consistent and rounding could let a node settle before a neighbour that gives it an
+ * equally short path; with it every such neighbour settles strictly first. (A bound that
+ * also goes around the Earth settled a fifth fewer nodes on the seed fabric but cost as
+ * much in trigonometry as it saved.)
+ */
+class TargetBound
+{
+  public:
+    TargetBound(const SearchGuide& guide, const uint32_t* targets, uint32_t nTargets)
+        : m_position(guide.position),
+          m_scale(guide.weightPerMetre * (1.0 - 1e-6))
+    {
+        for (uint32_t i = 0; i < nTargets; ++i)
+        {
+            m_target.insert(m_target.end(), m_position + 3 * std::size_t(targets[i]),
+                            m_position + 3 * std::size_t(targets[i]) + 3);
+        }
+    }
+
+    double operator()(uint32_t v) const
+    {
+        const double* p = m_position + 3 * std::size_t(v);
+        double nearest = std::numeric_limits<double>::infinity();
+        for (std::size_t t = 0; t < m_target.size(); t += 3)
+        {
+            const double dx = p[0] - m_target[t];
+            const double dy = p[1] - m_target[t + 1];
+            const double dz = p[2] - m_target[t + 2];
+            nearest = std::min(nearest, dx * dx + dy * dy + dz * dz);
+        }
+        return m_scale * std::sqrt(nearest);
+    }
+
+  private:
+    const double* m_position;
+    double m_scale;
+    std::vector<double> m_target; // x, y, z of each target
+};
+
+/**
+ * Dijkstra from one destination (A* toward the targets when Guided), stopped once every
+ * target is settled (never, when there are none). Settled nodes leave the heap for good:
+ * where[v] == SETTLED.
  * @return true if it stopped at its targets (unsettled nodes may still be reachable)
  */
+template <bool Guided>
 bool
-SearchFrom(uint32_t source, const PackedRouteGraph& g, const uint32_t* targets, uint32_t nTargets, Search& s)
+SearchFrom(uint32_t source,
+           const PackedRouteGraph& g,
+           const uint32_t* targets,
+           uint32_t nTargets,
+           const TargetBound* toTargets,
+           Search& s)
 {
-    s.Reset(g.nNodes);
+    s.Reset(g.nNodes, Guided);
     uint32_t remaining = 0;
     for (uint32_t i = 0; i < nTargets; ++i)
     {
-        remaining += s.node[targets[i]].target == 0; // a target listed twice counts once
-        s.node[targets[i]].target = 1;
+        if (s.node[targets[i]].target == 0) // a target listed twice counts once
+        {
+            ++remaining;
+            s.node[targets[i]].target = 1;
+            s.touched.push_back(targets[i]);
+        }
     }
-    s.Lower(source, 0.0);
+    auto reach = [&](uint32_t v, double d) {
+        if constexpr (Guided)
+        {
+            if (s.node[v].where == Search::OUTSIDE)
+            {
+                s.bound[v] = (*toTargets)(v);
+            }
+            s.Lower(v, d, d + s.bound[v]);
+        }
+        else
+        {
+            s.Lower(v, d, d);
+        }
+    };
+    if constexpr (Guided)
+    {
+        s.parent[source] = source;
+    }
+    reach(source, 0.0);
     while (!s.heap.empty())
     {
         const uint32_t u = s.PopMin();
@@ -162,10 +265,28 @@ SearchFrom(uint32_t source, const PackedRouteGraph& g, const uint32_t* targets, 
             const PackedRouteGraph::Link& link = g.link[e];
             const double nd = d + link.weight;
             Search::Node& n = s.node[link.to];
-            if (nd < n.dist && n.where != Search::SETTLED)
+            if (n.where == Search::SETTLED)
+            {
+                continue;
+            }
+            if (nd < n.dist)
             {
                 n.port = link.reversePort;
-                s.Lower(link.to, nd);
+                if constexpr (Guided)
+                {
+                    s.parent[link.to] = u;
+                }
+                reach(link.to, nd);
+            }
+            else if constexpr (Guided)
+            {
+                // An equally short path: Dijkstra keeps the one through the neighbour it
+                // settles first; A* may settle them in another order.
+                if (nd == n.dist && s.SettlesBefore(u, s.parent[link.to]))
+                {
+                    n.port = link.reversePort;
+                    s.parent[link.to] = u;
+                }
             }
         }
     }
@@ -201,10 +322,32 @@ NextHopSolver::SolveOne(const PackedRouteGraph& g,
                         uint32_t nForwarding,
                         uint8_t* ports,
                         double* distances,
-                        std::size_t stride)
+                        std::size_t stride,
+                        SearchGuide guide)
 {
     thread_local Search s;
-    const bool early = SearchFrom(destination, g, targets, nTargets, s);
+    bool early;
+    if (nTargets > 0 && guide.position && guide.weightPerMetre > 0)
+    {
+        const TargetBound toTargets(guide, targets, nTargets);
+        early = SearchFrom<true>(destination, g, targets, nTargets, &toTargets, s);
+    }
+    else
+    {
+        early = SearchFrom<false>(destination, g, targets, nTargets, nullptr, s);
+    }
+    if (early && !distances)
+    {
+        // The caller filled the column with UNSOLVED: only what the search settled changes.
+        for (const uint32_t v : s.touched)
+        {
+            if (v < nForwarding && s.node[v].where == Search::SETTLED)
+            {
+                ports[v * stride] = s.node[v].port;
+            }
+        }
+        return;
+    }
     for (uint32_t v = 0; v < nForwarding; ++v)
     {
         const Search::Node& n = s.node[v];
@@ -277,16 +420,27 @@ NextHopSolver::SolveBounded(uint32_t nNodes,
                             const uint32_t* col,
                             const double* weight,
                             const uint8_t* reversePort,
+                            const double* position,
+                            double weightPerMetre,
                             const uint32_t* destinations,
                             uint32_t nDestinations,
                             const int64_t* targetStart,
                             const uint32_t* targets,
                             uint32_t nForwarding,
                             uint8_t* ports,
+                            uint32_t portsStride,
+                            const uint32_t* portColumns,
                             uint32_t threads)
 {
+    for (uint32_t j = 0; portColumns && j < nDestinations; ++j)
+    {
+        NS_ABORT_MSG_IF(portColumns[j] >= portsStride,
+                        "destination column " << portColumns[j] << " outside rows of " << portsStride);
+    }
+    NS_ABORT_MSG_IF(!portColumns && portsStride != nDestinations, "rows of " << portsStride << " for "
+                                                                       << nDestinations << " destinations");
     SolveAll({nNodes, nTransit, rowStart, col, weight, reversePort}, destinations, nDestinations, targetStart,
-             targets, nForwarding, ports, nullptr, threads);
+             targets, nForwarding, ports, nullptr, threads, {position, weightPerMetre}, {portsStride, portColumns});
 }
 
 void
@@ -298,13 +452,37 @@ NextHopSolver::SolveAll(const RouteGraph& graph,
                         uint32_t nForwarding,
                         uint8_t* ports,
                         double* distances,
-                        uint32_t threads)
+                        uint32_t threads,
+                        SearchGuide guide,
+                        PortLayout layout)
 {
+    if (layout.stride == 0)
+    {
+        layout.stride = nDestinations;
+    }
+    NS_ABORT_MSG_IF(distances && layout.stride != nDestinations, "distances come in rows of nDestinations only");
     const PackedRouteGraph g(graph);
+    if (targetStart)
+    {
+        // Bounded searches write only the entries they settle (SolveOne): the others
+        // start UNSOLVED, and columns of no destination NO_ROUTE.
+        for (uint32_t v = 0; v < nForwarding; ++v)
+        {
+            uint8_t* row = ports + v * layout.stride;
+            if (layout.columns)
+            {
+                std::fill(row, row + layout.stride, NO_ROUTE);
+            }
+            for (uint32_t j = 0; j < nDestinations; ++j)
+            {
+                row[layout.Column(j)] = UNSOLVED;
+            }
+        }
+    }
     OverThreads(nDestinations, threads, [&](uint32_t j) {
         const uint32_t nTargets = targetStart ? uint32_t(targetStart[j + 1] - targetStart[j]) : 0;
         SolveOne(g, destinations[j], nTargets ? targets + targetStart[j] : nullptr, nTargets, nForwarding,
-                 ports + j, distances ? distances + j : nullptr, nDestinations);
+                 ports + layout.Column(j), distances ? distances + j : nullptr, layout.stride, guide);
     });
 }
 

@@ -53,6 +53,30 @@ class PackedRouteGraph
 };
 
 /**
+ * What lets a bounded search head for its targets (A*): every link's weight is at least
+ * weightPerMetre times the straight-line distance between its ends at `position` (x, y, z
+ * per node, m). Delays are distance / c, so 1 / c bounds them. No guide (weightPerMetre
+ * 0): the search spreads evenly from the destination.
+ */
+struct SearchGuide
+{
+    const double* position{nullptr};
+    double weightPerMetre{0};
+};
+
+/** Where a solver writes destination j's next hops: column Column(j) of rows `stride` apart. */
+struct PortLayout
+{
+    std::size_t stride{0};
+    const uint32_t* columns{nullptr};
+
+    uint32_t Column(uint32_t j) const
+    {
+        return columns ? columns[j] : j;
+    }
+};
+
+/**
  * @brief Next hop of every forwarding node toward every destination, by one Dijkstra
  * per destination on a sparse graph (never all pairs, never a dense matrix).
  *
@@ -65,6 +89,16 @@ class PackedRouteGraph
  * every settled node has exactly the next hop of the full search, and so has every node
  * on a path from a settled node (it is closer to d, hence settled first). Nodes not
  * settled get UNSOLVED; a later search that stops at one of them completes it exactly.
+ *
+ * With a SearchGuide the bounded search is A*: nodes are settled in order of distance
+ * to d plus a lower bound of the distance still to go to the nearest target (straight
+ * line x weightPerMetre, less 1e-6 of it), so it settles a band around the paths from
+ * the targets instead of a ball around d. The bound is consistent, so every settled
+ * node has its exact distance and its next hop is settled before it; the 1e-6 margin
+ * makes every node that could give a settled node its shortest path settle strictly
+ * before it, and equal-length paths resolve by the rule Dijkstra follows (the neighbour
+ * settled first there: lower distance, then lower index). So the settled entries are
+ * those of the full search, bit for bit.
  */
 class NextHopSolver
 {
@@ -98,7 +132,11 @@ class NextHopSolver
      * As Solve, each destination's search bounded by its targets:
      * targets[targetStart[j]..targetStart[j+1]) must be settled toward destination j; a
      * destination with no targets is searched in full. Unsettled nodes get UNSOLVED
-     * (NO_ROUTE when the search ran out of nodes: they are unreachable).
+     * (NO_ROUTE when the search ran out of nodes: they are unreachable). With a position
+     * (not null) and weightPerMetre > 0 each search is guided toward its targets (see
+     * SearchGuide). Output: row v of ports starts at ports[v * portsStride]; destination j
+     * is its column portColumns[j] (null: j, and portsStride must be nDestinations); the
+     * other columns of a wider row are set to NO_ROUTE.
      */
     static void SolveBounded(uint32_t nNodes,
                              uint32_t nTransit,
@@ -106,20 +144,22 @@ class NextHopSolver
                              const uint32_t* col,
                              const double* weight,
                              const uint8_t* reversePort,
+                             const double* position,
+                             double weightPerMetre,
                              const uint32_t* destinations,
                              uint32_t nDestinations,
                              const int64_t* targetStart,
                              const uint32_t* targets,
                              uint32_t nForwarding,
                              uint8_t* ports,
+                             uint32_t portsStride,
+                             const uint32_t* portColumns,
                              uint32_t threads);
 
     /**
-     * One destination's search on g, stopped once the nTargets targets are settled (all
-     * nodes when nTargets is 0); writes ports[v * stride] for v < nForwarding and, when
-     * distances is not null, distances[v * stride]. Uses this thread's scratch space.
+     * Solve (targetStart null) or SolveBounded on a graph given as a RouteGraph; layout
+     * stride 0: rows of nDestinations.
      */
-    /** Solve (targetStart null) or SolveBounded on a graph given as a RouteGraph. */
     static void SolveAll(const RouteGraph& graph,
                          const uint32_t* destinations,
                          uint32_t nDestinations,
@@ -128,8 +168,18 @@ class NextHopSolver
                          uint32_t nForwarding,
                          uint8_t* ports,
                          double* distances,
-                         uint32_t threads);
+                         uint32_t threads,
+                         SearchGuide guide = {},
+                         PortLayout layout = {});
 
+    /**
+     * One destination's search on g, stopped once the nTargets targets are settled (all
+     * nodes when nTargets is 0), guided toward them when guide has a weightPerMetre;
+     * writes ports[v * stride] for v < nForwarding and, when distances is not null,
+     * distances[v * stride]. A search that stops at its targets (and has no distances to
+     * write) writes only the entries it settled: the caller fills the column with
+     * UNSOLVED first. Uses this thread's scratch space.
+     */
     static void SolveOne(const PackedRouteGraph& g,
                          uint32_t destination,
                          const uint32_t* targets,
@@ -137,7 +187,8 @@ class NextHopSolver
                          uint32_t nForwarding,
                          uint8_t* ports,
                          double* distances,
-                         std::size_t stride);
+                         std::size_t stride,
+                         SearchGuide guide = {});
 };
 
 } // namespace ns3

@@ -1,7 +1,8 @@
 """Routing: next hop of every satellite toward every destination, from the links that
 are up. One Dijkstra per destination on a sparse graph (never all pairs, never a dense
 matrix), run by the C++ core's NextHopSolver on all cores; a search may stop once the
-nodes that send toward its destination are settled (bounded routing)."""
+nodes that send toward its destination are settled (bounded routing), and when the graph
+knows where its nodes are it heads for them (A*, guided by straight-line distance)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from netsim.jit import njit
 from netsim.links.numbering import Links
 
 SPEED_OF_LIGHT_MPS = 299_792_458.0
@@ -40,9 +42,16 @@ class RouteGraph:
     cols: np.ndarray  # uint32 per link end
     weight: np.ndarray  # float64 per link end
     back_port: np.ndarray  # uint8 per link end
+    # What guides a bounded search (weight_per_metre 0: no guide): where the nodes are
+    # (m, (n_nodes, 3)) and a lower bound of a link's weight per metre of its length.
+    pos_m: np.ndarray | None = None
+    weight_per_metre: float = 0.0
 
 
-def route_graph(links: Links, weights: np.ndarray, n_nodes: int, n_transit: int | None = None) -> RouteGraph:
+def route_graph(links: Links, weights: np.ndarray, n_nodes: int, n_transit: int | None = None,
+                pos_m: np.ndarray | None = None) -> RouteGraph:
+    """The solver's graph of links with weights; with the nodes' positions pos_m, bounded
+    searches on it are guided toward their targets."""
     a = links.node_a.astype(np.int64)
     b = links.node_b.astype(np.int64)
     rows = np.concatenate([a, b])
@@ -53,7 +62,36 @@ def route_graph(links: Links, weights: np.ndarray, n_nodes: int, n_transit: int 
                       _nonempty(np.ascontiguousarray(np.concatenate([b, a])[order], dtype=np.uint32)),
                       _nonempty(np.ascontiguousarray(np.concatenate([weights, weights])[order], dtype=np.float64)),
                       _nonempty(np.ascontiguousarray(np.concatenate([links.port_b, links.port_a])[order],
-                                                     dtype=np.uint8)))
+                                                     dtype=np.uint8)),
+                      *_guide(links, weights, pos_m))
+
+
+def _guide(links: Links, weights: np.ndarray, pos_m: np.ndarray | None) -> tuple[np.ndarray | None, float]:
+    """(positions, weight per metre) that guide a bounded search: the smallest weight /
+    length over the links, so no path weighs less than its straight line times it (1 / c
+    for delays). No guide when a link has no length or no weight: the bound would not hold."""
+    if pos_m is None or not len(links):
+        return None, 0.0
+    pos = np.ascontiguousarray(pos_m, dtype=np.float64)
+    per_metre = _least_weight_per_metre(pos, np.ascontiguousarray(links.node_a, dtype=np.int64),
+                                        np.ascontiguousarray(links.node_b, dtype=np.int64),
+                                        np.ascontiguousarray(weights, dtype=np.float64))
+    return (pos, per_metre) if per_metre > 0 else (None, 0.0)
+
+
+@njit
+def _least_weight_per_metre(pos, a, b, weights):
+    """min over links of weight / length; 0 if a link has no length or no weight.
+    (One pass: numpy would make five link-sized temporaries.)"""
+    least = np.inf
+    for i in range(len(a)):
+        p, q = pos[a[i]], pos[b[i]]
+        d0, d1, d2 = q[0] - p[0], q[1] - p[1], q[2] - p[2]
+        length = np.sqrt(d0 * d0 + d1 * d1 + d2 * d2)
+        if not (length > 0.0 and weights[i] > 0.0):
+            return 0.0
+        least = min(least, weights[i] / length)
+    return least
 
 
 def next_hop_ports(links: Links, weights: np.ndarray, n_nodes: int, destinations: np.ndarray,
@@ -68,12 +106,16 @@ def next_hop_ports(links: Links, weights: np.ndarray, n_nodes: int, destinations
 
 
 def solve(graph: RouteGraph, destinations: np.ndarray, forwarding_nodes: int, targets: list | None = None,
-          threads: int | None = None, with_distances: bool = False):
+          threads: int | None = None, with_distances: bool = False, guided: bool = True,
+          out: np.ndarray | None = None, columns: np.ndarray | None = None):
     """Next-hop ports (forwarding_nodes, len(destinations)) on graph. targets: per
     destination the nodes that send toward it (None or an empty list: every node); each
     search stops once its targets are settled, and the nodes it did not settle get
     UNSOLVED (exact next hops for every node on a path from a target; see
-    Snapshot.next_hop and ForwardingTable for completing the rest)."""
+    Snapshot.next_hop and ForwardingTable for completing the rest). guided: head for the
+    targets when the graph has positions (A*: fewer nodes settled, the same next hops).
+    out, columns: write destination j into out[:, columns[j]] instead (out: uint8,
+    (forwarding_nodes, any width), C order; its other columns become NO_ROUTE) and return out."""
     from netsim.core.fabric import load_core
 
     if threads is None:
@@ -81,19 +123,31 @@ def solve(graph: RouteGraph, destinations: np.ndarray, forwarding_nodes: int, ta
     ns = load_core()
     g = graph
     dest = np.ascontiguousarray(destinations, dtype=np.uint32)
-    ports = np.empty((forwarding_nodes, len(dest)), dtype=np.uint8)
+    if out is None:
+        ports, cols = np.empty((forwarding_nodes, len(dest)), dtype=np.uint8), ns.cppyy.nullptr
+    else:
+        ports, cols = out, _nonempty(np.ascontiguousarray(columns, dtype=np.uint32))
+        if not (out.dtype == np.uint8 and out.flags.c_contiguous and out.shape[0] == forwarding_nodes
+                and len(cols) >= len(dest) and (not len(dest) or int(cols[:len(dest)].max()) < out.shape[1])):
+            raise ValueError("out must be C-ordered uint8 rows of every forwarding node, with a column per destination")
     distances = np.empty((forwarding_nodes, len(dest))) if with_distances else None
     if not (len(dest) and forwarding_nodes):
+        if out is not None:
+            out.fill(NO_ROUTE)
         return (ports, distances) if with_distances else ports
-    if targets is not None and with_distances:
-        raise ValueError("a bounded search has no distances for the nodes it does not settle")
-    if targets is not None:
+    if (targets is not None or out is not None) and with_distances:
+        raise ValueError("distances come only from full searches into a new array")
+    if targets is not None or out is not None:
+        targets = [()] * len(dest) if targets is None else targets  # no targets: searched in full
         start = np.zeros(len(dest) + 1, dtype=np.int64)
         start[1:] = np.cumsum([len(t) for t in targets])
         flat = np.concatenate([np.asarray(t, dtype=np.uint32) for t in targets] + [np.zeros(0, dtype=np.uint32)])
-        ns.NextHopSolver.SolveBounded(g.n_nodes, g.n_transit, g.row_start, g.cols, g.weight, g.back_port, dest,
-                                      len(dest), start, _nonempty(np.ascontiguousarray(flat)), forwarding_nodes,
-                                      ports, threads)
+        guide = g.pos_m if guided and g.weight_per_metre > 0 else None
+        ns.NextHopSolver.SolveBounded(g.n_nodes, g.n_transit, g.row_start, g.cols, g.weight, g.back_port,
+                                      ns.cppyy.nullptr if guide is None else guide,
+                                      g.weight_per_metre if guide is not None else 0.0, dest, len(dest), start,
+                                      _nonempty(np.ascontiguousarray(flat)), forwarding_nodes, ports,
+                                      ports.shape[1], cols, threads)
         return ports
     ns.NextHopSolver.Solve(g.n_nodes, g.n_transit, g.row_start, g.cols, g.weight, g.back_port, dest, len(dest),
                            forwarding_nodes, ports, distances if with_distances else ns.cppyy.nullptr, threads)
