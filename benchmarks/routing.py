@@ -7,8 +7,10 @@
    three tiers joined by inter-tier terminals, 100 stations, 120 destinations with the
    satellite endpoints of its traffic): routing updates with the link groups (VLEO zenith
    to LEO nadir, LEO zenith to MEO nadir) assigned, timed one by one, and the share of each
-   tier's satellites that has a route to the ground (bar: <= 30 s per update, <= 8 GB).
-   --quick runs the same fabric scaled to ~10 k satellites instead.
+   tier's satellites that has a route to the ground (bar: <= 30 s per update, <= 8 GB);
+   then updates as a run makes them (routed toward the flows' endpoints only, searches
+   bounded by and guided toward their senders). --quick runs the same fabric scaled to
+   ~10 k satellites instead.
 3. How one update grows with the number of satellites.
 4. One destination's shortest-path search on the full fabric's graph: the C++
    NextHopSolver against scipy.sparse.csgraph.dijkstra.
@@ -144,14 +146,38 @@ def seed_fabric(quick: bool, updates: int) -> None:
 
     # 4. One destination's search on this graph: the C++ solver against scipy.
     solver_vs_scipy(states, snap, name)
-    # 5. The destinations a run routes, searched in full and bounded by their senders.
+    # 5. The destinations a run routes, searched in full, bounded by their senders, and
+    #    bounded and guided toward them.
     bounded_vs_full(states, snap, name)
+    del states, snap
+    # 6. Updates as a run makes them: only toward its traffic's endpoints, guided searches.
+    run_updates(raw, name, updates)
+
+
+def run_updates(raw: dict, name: str, updates: int) -> None:
+    """Wall and CPU seconds of each update as `netsim run` computes it (routed toward the
+    flows' endpoints, each search bounded by and guided toward their senders), and of
+    its searches alone (the solver call inside the update)."""
+    states = NetworkStates(scenario_from_dict(raw), routed="traffic")
+    interval = states.scenario.routing.update_interval_s
+    walls = []
+    for k in range(updates + 1):
+        start, cpu = time.perf_counter(), time.process_time()
+        states.at(k * interval)
+        wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+        print(f"{name}-run-update-{k}: {wall:.2f} s ({'first: link groups assigned cold' if k == 0 else 'warm'})")
+        print(f"{name}-run-update-{k}-cpu: {cpu:.2f} s")
+        walls += [wall] if k else []
+    print(f"{name}-run-update-warm-mean: {np.mean(walls):.2f} s ({len(states.routed_columns)} of "
+          f"{len(states.destinations)} destination columns routed)")
 
 
 def bounded_vs_full(states, snap, name: str) -> None:
     """CPU seconds per destination of the searches a packet run makes (its flows'
     endpoints), on one thread: each search in full, then each stopped once the
-    destination's senders are settled; and the share of nodes the bounded ones settle."""
+    destination's senders are settled, then stopped there and guided toward them (A*,
+    what a run does); and the share of entries the bounded ones settle. Every settled
+    entry is checked against the full search."""
     senders = column_senders(states.scenario, states.layout, states.destinations)
     columns = sorted(senders)
     n = states.layout.n_nodes
@@ -160,16 +186,27 @@ def bounded_vs_full(states, snap, name: str) -> None:
     cpu = time.process_time()
     full = solve(graph, dest, n, threads=1)
     full_cpu = time.process_time() - cpu
+    targets = [senders[c] for c in columns]
     cpu = time.process_time()
-    bounded = solve(graph, dest, n, [senders[c] for c in columns], threads=1)
+    bounded = solve(graph, dest, n, targets, threads=1, guided=False)
     bounded_cpu = time.process_time() - cpu
     solved = bounded != UNSOLVED
     assert np.array_equal(bounded[solved], full[solved])
+    guided_graph = route_graph(snap.links, link_weights(snap.links, snap.pos_m, "delay"), n, states.n_satellites,
+                               snap.pos_m)
+    cpu = time.process_time()
+    guided = solve(guided_graph, dest, n, targets, threads=1)
+    guided_cpu = time.process_time() - cpu
+    settled = guided != UNSOLVED
+    assert np.array_equal(guided[settled], full[settled])
     print(f"{name}-routed-destinations: {len(columns)}")
     print(f"{name}-full-search-per-destination-cpu: {full_cpu / len(columns):.3f} s")
     print(f"{name}-bounded-search-per-destination-cpu: {bounded_cpu / len(columns):.3f} s")
     print(f"{name}-bounded-settled-share: {solved.mean():.3f}")
     print(f"{name}-bounded-over-full-cpu: {bounded_cpu / full_cpu:.3f}")
+    print(f"{name}-guided-search-per-destination-cpu: {guided_cpu / len(columns):.3f} s")
+    print(f"{name}-guided-settled-share: {settled.mean():.3f}")
+    print(f"{name}-guided-over-full-cpu: {guided_cpu / full_cpu:.3f}")
 
 
 def solver_vs_scipy(states, snap, name: str, destinations: int = 3) -> None:

@@ -295,3 +295,22 @@ def test_capacity_arrays_not_modified_and_zero_capacity(fabric):
     assert cap_a.sum() == len(pos) and not np.any(np.isin(cb, tiers[2][::2]))
     with pytest.raises(ValueError):
         match(a, b, d, cap_a, cap_b, policy="random")
+
+
+def test_includes_listed_twice_come_out_once(fabric):
+    # Links kept from the last step are passed back as includes; one listed twice (a
+    # link both up and draining) must give one candidate pair, as in the list given once.
+    eph, tiers = fabric
+    for a_nodes, ga, b_nodes, gb, same in group_cases(tiers):
+        pos, vel = eph.at(0.0)
+        a, b, d = feasible_pairs(pos, vel, a_nodes, ga, b_nodes, gb, RANGE_M, RADIUS, GRAZING_ALTITUDE_M,
+                                 same_set=same, k=2)
+        old = (a, b)
+        pos, vel = eph.at(30.0)
+        once = feasible_pairs(pos, vel, a_nodes, ga, b_nodes, gb, RANGE_M, RADIUS, GRAZING_ALTITUDE_M,
+                              same_set=same, k=2, include=old)
+        twice = feasible_pairs(pos, vel, a_nodes, ga, b_nodes, gb, RANGE_M, RADIUS, GRAZING_ALTITUDE_M,
+                               same_set=same, k=2, include=tuple(np.concatenate([x, x[::-1]]) for x in old))
+        pairs = list(zip(twice[0].tolist(), twice[1].tolist()))
+        assert len(pairs) == len(set(pairs))
+        assert set(pairs) == set(zip(once[0].tolist(), once[1].tolist()))

@@ -141,3 +141,59 @@ def test_a_lone_station_under_lowest_delay_takes_its_nearest_satellite():
         candidates = states.assigner.visible(pos[n_sat:], states.sites.up_at(float(t)), pos[:n_sat])[0]
         slant = np.linalg.norm(pos[candidates.satellites] - pos[n_sat], axis=1)  # range computed here
         assert int(snap.ground.satellite[0]) == int(candidates.satellites[np.argmin(slant)]), f"t={t}"
+
+
+def reference_best_terminals(sats, cost, terminals, previous, load, ports, margin):
+    """The hysteresis rule written out plainly over every candidate: kept satellites of
+    the last update first, then the cheapest free ones, then swaps of the worst kept for
+    a free one cheaper by the margin."""
+    order = sorted(range(len(sats)), key=lambda c: (cost[c], sats[c]))
+    cost_of = {int(sats[c]): float(cost[c]) for c in order}
+    free = lambda s: load.get(s, 0) < ports  # noqa: E731
+    kept = [s for s in previous if s in cost_of and free(s)][:terminals]
+    for s in kept:
+        load[s] = load.get(s, 0) + 1
+    others = [int(sats[c]) for c in order if int(sats[c]) not in kept]
+    while len(kept) < terminals and others:
+        s = others.pop(0)
+        if free(s):
+            kept.append(s)
+            load[s] = load.get(s, 0) + 1
+    others = [s for s in others if free(s)]
+    while others and kept:
+        worst = max(kept, key=lambda s: (cost_of[s], s))
+        if not cost_of[others[0]] * (1 + margin) < cost_of[worst]:
+            break
+        best = others.pop(0)
+        kept[kept.index(worst)] = best
+        load[worst] -= 1
+        load[best] = load.get(best, 0) + 1
+        previous[best] = previous.pop(worst, None)
+    return kept
+
+
+def test_a_station_picks_its_satellites_as_the_plain_rule_does():
+    # The assigner walks a station's candidates in cost order only as far as it needs;
+    # on random candidate sets, loads, kept links and ties it picks what the rule above
+    # picks over every candidate, and leaves the same loads and port hand-overs.
+    from types import SimpleNamespace
+
+    from netsim.links.ground_links import Candidates, GroundLinkAssigner
+
+    rng = np.random.default_rng(21)
+    for trial in range(300):
+        n = int(rng.integers(0, 40))
+        sats = rng.choice(200, size=n, replace=False)
+        cost = rng.choice([1.0, 2.0, 3.0], n) if trial % 3 == 0 else rng.uniform(1.0, 2.0, n)  # ties too
+        # Kept links mostly among the candidates (swaps happen), some out of view.
+        pool = np.concatenate([sats, [200, 201, 202]])
+        previous = {int(s): int(p) for p, s in enumerate(rng.choice(pool, size=min(len(pool), int(rng.integers(0, 5))), replace=False))}
+        load = {int(s): int(rng.integers(0, 3)) for s in rng.choice(200, size=30)}
+        terminals, ports, margin = int(rng.integers(0, 5)), 2, float(rng.choice([0.0, 0.1, 0.5]))
+        assigner = GroundLinkAssigner.__new__(GroundLinkAssigner)
+        assigner.lay, assigner.switch_margin = SimpleNamespace(ground_ports=ports), margin
+        prev_a, load_a = dict(previous), dict(load)
+        got = assigner._best_terminals(Candidates(sats, cost), cost, terminals, prev_a, load_a)
+        prev_b, load_b = dict(previous), dict(load)
+        want = reference_best_terminals(sats, cost, terminals, prev_b, load_b, ports, margin)
+        assert (got, prev_a, load_a) == (want, prev_b, load_b)

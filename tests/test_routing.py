@@ -227,3 +227,23 @@ def test_solver_distances_and_ports_are_networkx_shortest_paths_stations_never_r
                 assert length[nxt] + graph[node][nxt]["weight"] == pytest.approx(length[node], rel=1e-12)
             elif node not in length:
                 assert np.isinf(dist[node, j]) and ports[node, j] == NO_ROUTE
+
+
+def test_route_graph_rows_and_delays_match_numpy_built_ones():
+    # The compiled CSR build and link delays against the numpy expressions they replace:
+    # a stable sort of both link ends by node, and norm / c of each link.
+    from netsim.routing.solver import SPEED_OF_LIGHT_MPS, link_delays_s, route_graph
+
+    rng = np.random.default_rng(11)
+    n, m = 500, 3000
+    links = Links(*(rng.integers(0, hi, m).astype(np.uint32) for hi in (n, 8, n, 8)))
+    pos = rng.normal(size=(n, 3)) * 7e6
+    delays = link_delays_s(links, pos)
+    assert np.array_equal(delays, np.linalg.norm(pos[links.node_b] - pos[links.node_a], axis=-1) / SPEED_OF_LIGHT_MPS)
+    g = route_graph(links, delays, n)
+    a, b = links.node_a.astype(np.int64), links.node_b.astype(np.int64)
+    order = np.argsort(np.concatenate([a, b]), kind="stable")
+    assert np.array_equal(g.row_start, np.concatenate([[0], np.cumsum(np.bincount(np.concatenate([a, b]), minlength=n))]))
+    assert np.array_equal(g.cols, np.concatenate([b, a])[order])
+    assert np.array_equal(g.weight, np.concatenate([delays, delays])[order])
+    assert np.array_equal(g.back_port, np.concatenate([links.port_b, links.port_a])[order])

@@ -124,7 +124,7 @@ class GroundLinkAssigner:
         # All (station, candidate) pairs at once, stations in order, candidates sorted.
         counts = np.fromiter((len(n) for n in nearby), dtype=np.int64, count=len(nearby))
         station = np.repeat(np.arange(len(nearby)), counts)
-        near = np.fromiter((i for n in nearby for i in sorted(n)), dtype=np.int64, count=int(counts.sum()))
+        near = np.concatenate([np.sort(np.asarray(n, dtype=np.int64)) for n in nearby] + [np.zeros(0, np.int64)])
         look = cand_pos[near] - ground_pos[station]
         slant = np.linalg.norm(look, axis=1)
         sin_elevation = np.einsum("ij,ij->i", look, ground_up[station]) / np.maximum(slant, 1e-9)
@@ -220,26 +220,39 @@ class GroundLinkAssigner:
         """Up to `terminals` satellites: those kept from the last update, new ones in cost
         order, then swaps of the worst kept for a free satellite better by the margin (the
         terminal re-points: the new satellite takes over the old one's station port)."""
+        # A station sees thousands of satellites of a large fabric but takes a few: walk
+        # the candidates in cost order only as far as needed.
         order = np.lexsort((cand.satellites, cost))
-        cost_of = {int(cand.satellites[c]): float(cost[c]) for c in order}
+        in_order = zip(cand.satellites[order].tolist(), cost[order].tolist())
+        cost_of = {}
+        for sat in previous:
+            at = np.flatnonzero(cand.satellites == sat)
+            if len(at):
+                cost_of[sat] = float(cost[at[0]])
         free = lambda sat: load.get(sat, 0) < self.lay.ground_ports  # noqa: E731
         kept = [sat for sat in previous if sat in cost_of and free(sat)][:terminals]
         for sat in kept:
             load[sat] = load.get(sat, 0) + 1
-        others = [int(cand.satellites[c]) for c in order if int(cand.satellites[c]) not in kept]
-        while len(kept) < terminals and others:
-            sat = others.pop(0)
+        held = set(kept)
+        others = ((sat, c) for sat, c in in_order if sat not in held)  # the rest, in cost order
+        while len(kept) < terminals:
+            sat, c = next(others, (None, None))
+            if sat is None:
+                break
             if free(sat):
                 kept.append(sat)
+                cost_of[sat] = c
                 load[sat] = load.get(sat, 0) + 1
-        others = [sat for sat in others if free(sat)]
-        while others and kept:
-            worst = max(kept, key=lambda s: (cost_of[s], s))
-            best = others[0]
-            if not cost_of[best] * (1 + self.switch_margin) < cost_of[worst]:
+        for best, c in others:
+            if not kept:
                 break
-            others.pop(0)
+            if not free(best):
+                continue
+            worst = max(kept, key=lambda s: (cost_of[s], s))
+            if not c * (1 + self.switch_margin) < cost_of[worst]:
+                break
             kept[kept.index(worst)] = best
+            cost_of[best] = c
             load[worst] -= 1
             load[best] = load.get(best, 0) + 1
             previous[best] = previous.pop(worst, None)

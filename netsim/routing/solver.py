@@ -27,7 +27,19 @@ def link_weights(links: Links, pos_m: np.ndarray, metric: str) -> np.ndarray:
 
 
 def link_delays_s(links: Links, pos_m: np.ndarray) -> np.ndarray:
-    return np.linalg.norm(pos_m[links.node_b] - pos_m[links.node_a], axis=-1) / SPEED_OF_LIGHT_MPS
+    """Length / c of every link, s: the same values as numpy's norm of the end-to-end
+    vector, without its three link-sized temporaries."""
+    return _lengths_m(np.ascontiguousarray(pos_m, dtype=np.float64), links.node_a, links.node_b) / SPEED_OF_LIGHT_MPS
+
+
+@njit
+def _lengths_m(pos, a, b):
+    out = np.empty(len(a))
+    for i in range(len(a)):
+        p, q = pos[a[i]], pos[b[i]]
+        d0, d1, d2 = q[0] - p[0], q[1] - p[1], q[2] - p[2]
+        out[i] = np.sqrt(d0 * d0 + d1 * d1 + d2 * d2)  # summed in numpy's order: bit for bit
+    return out
 
 
 @dataclass(frozen=True)
@@ -52,18 +64,32 @@ def route_graph(links: Links, weights: np.ndarray, n_nodes: int, n_transit: int 
                 pos_m: np.ndarray | None = None) -> RouteGraph:
     """The solver's graph of links with weights; with the nodes' positions pos_m, bounded
     searches on it are guided toward their targets."""
-    a = links.node_a.astype(np.int64)
-    b = links.node_b.astype(np.int64)
-    rows = np.concatenate([a, b])
-    order = np.argsort(rows, kind="stable")
+    a = np.ascontiguousarray(links.node_a, dtype=np.int64)
+    b = np.ascontiguousarray(links.node_b, dtype=np.int64)
     row_start = np.zeros(n_nodes + 1, dtype=np.int64)
-    np.cumsum(np.bincount(rows, minlength=n_nodes), out=row_start[1:])
-    return RouteGraph(n_nodes, n_nodes if n_transit is None else n_transit, row_start,
-                      _nonempty(np.ascontiguousarray(np.concatenate([b, a])[order], dtype=np.uint32)),
-                      _nonempty(np.ascontiguousarray(np.concatenate([weights, weights])[order], dtype=np.float64)),
-                      _nonempty(np.ascontiguousarray(np.concatenate([links.port_b, links.port_a])[order],
-                                                     dtype=np.uint8)),
-                      *_guide(links, weights, pos_m))
+    np.cumsum(np.bincount(a, minlength=n_nodes) + np.bincount(b, minlength=n_nodes), out=row_start[1:])
+    cols, weight, back_port = _link_ends(row_start, a, b, np.ascontiguousarray(links.port_a, dtype=np.uint8),
+                                         np.ascontiguousarray(links.port_b, dtype=np.uint8),
+                                         np.ascontiguousarray(weights, dtype=np.float64))
+    return RouteGraph(n_nodes, n_nodes if n_transit is None else n_transit, row_start, _nonempty(cols),
+                      _nonempty(weight), _nonempty(back_port), *_guide(links, weights, pos_m))
+
+
+@njit
+def _link_ends(row_start, a, b, port_a, port_b, weights):
+    """Both ends of every link placed in their node's row: the a ends of all links in link
+    order, then the b ends (the order a stable sort by node gives), in one pass."""
+    fill = row_start[:-1].copy()
+    cols = np.empty(2 * len(a), dtype=np.uint32)
+    weight = np.empty(2 * len(a))
+    back_port = np.empty(2 * len(a), dtype=np.uint8)
+    for end in range(2):
+        for i in range(len(a)):
+            u, v, port_v = (a[i], b[i], port_b[i]) if end == 0 else (b[i], a[i], port_a[i])
+            at = fill[u]
+            fill[u] += 1
+            cols[at], weight[at], back_port[at] = v, weights[i], port_v
+    return cols, weight, back_port
 
 
 def _guide(links: Links, weights: np.ndarray, pos_m: np.ndarray | None) -> tuple[np.ndarray | None, float]:

@@ -103,7 +103,9 @@ def _listed(nbr, row, target):
 
 @njit(cache=True, nogil=True)
 def emit_candidates(a_nodes, b_nodes, nbr_a, nbr_b, same_set, inc_a, inc_b, row_a, row_b):
-    """Candidate (a, b) global pairs, each once, from k-nearest lists.
+    """Candidate (a, b) global pairs from k-nearest lists, each once, then the includes
+    that no list holds: (a, b, number of pairs from the lists). An include listed twice
+    is emitted twice.
 
     nbr_a[i]: rows of b_nodes near a_nodes[i] (-1 = none), or shape (0, k) if not queried;
     nbr_b[j]: rows of a_nodes near b_nodes[j]. same_set: a_nodes is b_nodes, pairs
@@ -137,6 +139,7 @@ def emit_candidates(a_nodes, b_nodes, nbr_a, nbr_b, same_set, inc_a, inc_b, row_
                 continue
             out_a[n], out_b[n] = a_nodes[t], b_nodes[i]
             n += 1
+    listed = n
     for i in range(inc_a.shape[0]):
         ga, gb = inc_a[i], inc_b[i]
         if same_set:
@@ -154,7 +157,7 @@ def emit_candidates(a_nodes, b_nodes, nbr_a, nbr_b, same_set, inc_a, inc_b, row_
             continue
         out_a[n], out_b[n] = ga, gb
         n += 1
-    return out_a[:n], out_b[:n]
+    return out_a[:n], out_b[:n], listed
 
 
 @njit(cache=True, nogil=True)

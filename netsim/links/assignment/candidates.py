@@ -61,7 +61,7 @@ def _knn(tree_points: np.ndarray, query_points: np.ndarray, k: int) -> np.ndarra
     k = min(k, len(tree_points))
     if k == 0 or not len(query_points):
         return np.full((len(query_points), max(k, 1)), -1, dtype=np.int64)
-    _, idx = _tree(tree_points).query(query_points, k=k)
+    _, idx = _tree(tree_points).query(query_points, k=k, workers=-1)  # each point alone: any split, same lists
     idx = idx.reshape(len(query_points), k).astype(np.int64)
     idx[idx >= len(tree_points)] = -1
     return idx
@@ -153,13 +153,17 @@ def feasible_pairs(pos_m, vel_mps, a_nodes, a_group: TerminalGeometry, b_nodes, 
         row_a, row_b = _row_of(a_nodes, size), _row_of(b_nodes, size)
     else:
         inc_a = inc_b = row_a = row_b = np.zeros(0, dtype=np.int64)
-    cand_a, cand_b = K.emit_candidates(a_nodes, b_nodes, nbr_a, nbr_b, same_set, inc_a, inc_b, row_a, row_b)
-    if len(inc_a) > 1:  # an include listed twice would be emitted twice
-        key = np.minimum(cand_a, cand_b) * size + np.maximum(cand_a, cand_b) if same_set else cand_a * size + cand_b
+    cand_a, cand_b, listed = K.emit_candidates(a_nodes, b_nodes, nbr_a, nbr_b, same_set, inc_a, inc_b, row_a, row_b)
+    if len(cand_a) - listed > 1:
+        # An include listed twice is emitted twice: keep its first (the pairs from the
+        # k-nearest lists are distinct and no include repeats one of them).
+        inc_a, inc_b = cand_a[listed:], cand_b[listed:]
+        key = np.minimum(inc_a, inc_b) * size + np.maximum(inc_a, inc_b) if same_set else inc_a * size + inc_b
         _, first = np.unique(key, return_index=True)
         if len(first) < len(key):
             first.sort()
-            cand_a, cand_b = cand_a[first], cand_b[first]
+            cand_a = np.concatenate([cand_a[:listed], inc_a[first]])
+            cand_b = np.concatenate([cand_b[:listed], inc_b[first]])
     ok, dist = K.filter_pairs(pos, vel, cand_a, cand_b, a_group.vectors, a_group.cos_for,
                               a_group.max_slew_rate_rad_s, b_group.vectors, b_group.cos_for,
                               b_group.max_slew_rate_rad_s, float(max_range_m),
