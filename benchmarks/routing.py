@@ -156,8 +156,10 @@ def seed_fabric(quick: bool, updates: int) -> None:
 
 def run_updates(raw: dict, name: str, updates: int) -> None:
     """Wall and CPU seconds of each update as `netsim run` computes it (routed toward the
-    flows' endpoints, each search bounded by and guided toward their senders), and of
-    its searches alone (the solver call inside the update)."""
+    flows' endpoints, each search bounded by and guided toward their senders).
+    All cores, as a run uses."""
+    threads = os.environ.get("NETSIM_ROUTING_THREADS")
+    os.environ["NETSIM_ROUTING_THREADS"] = "0"
     states = NetworkStates(scenario_from_dict(raw), routed="traffic")
     interval = states.scenario.routing.update_interval_s
     walls = []
@@ -170,6 +172,7 @@ def run_updates(raw: dict, name: str, updates: int) -> None:
         walls += [wall] if k else []
     print(f"{name}-run-update-warm-mean: {np.mean(walls):.2f} s ({len(states.routed_columns)} of "
           f"{len(states.destinations)} destination columns routed)")
+    os.environ["NETSIM_ROUTING_THREADS"] = threads or "0"
 
 
 def bounded_vs_full(states, snap, name: str) -> None:
