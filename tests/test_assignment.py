@@ -314,3 +314,25 @@ def test_includes_listed_twice_come_out_once(fabric):
         pairs = list(zip(twice[0].tolist(), twice[1].tolist()))
         assert len(pairs) == len(set(pairs))
         assert set(pairs) == set(zip(once[0].tolist(), once[1].tolist()))
+
+
+def test_pairs_filtered_on_both_cores_are_the_one_pass_result(fabric):
+    # Large candidate sets are filtered in slices on several threads; joined, the slices
+    # give exactly the one-pass arrays (every candidate pair of the VLEO ring group).
+    from netsim.links.assignment import _kernels as K
+    from netsim.links.assignment.candidates import _on_all_cores
+
+    eph, tiers = fabric
+    pos, vel = eph.at(100.0)
+    a, b = (x.ravel() for x in np.meshgrid(tiers[0], tiers[0], indexing="ij"))
+    keep = a < b
+    a, b = a[keep], b[keep]
+
+    def kernel(x, y):
+        return K.filter_pairs(pos, vel, x, y, RING.vectors, RING.cos_for, RING.max_slew_rate_rad_s, RING.vectors,
+                              RING.cos_for, RING.max_slew_rate_rad_s, RANGE_M, RADIUS + GRAZING_ALTITUDE_M)
+
+    one_ok, one_d = kernel(a, b)
+    ok, d = _on_all_cores(kernel, a, b, min_pairs=1_000)
+    assert 0 < one_ok.sum() < len(a)
+    assert np.array_equal(ok, one_ok) and np.array_equal(d, one_d)

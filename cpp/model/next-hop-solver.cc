@@ -7,6 +7,7 @@
 #include <cmath>
 #include <limits>
 #include <thread>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -16,59 +17,78 @@ namespace ns3
 namespace
 {
 
+constexpr int32_t OUTSIDE = -1; // heap position of a node not reached yet
+constexpr int32_t SETTLED = -2; // and of a node settled
+
+/** A node in a plain search. */
+struct PlainNode
+{
+    double dist;
+    int32_t where;  // position in heap, OUTSIDE before it enters, SETTLED after
+    uint8_t port;   // toward the node it was reached from
+    uint8_t target; // 1 for the nodes the search must settle
+
+    static PlainNode Fresh()
+    {
+        return {std::numeric_limits<double>::infinity(), OUTSIDE, NextHopSolver::NO_ROUTE, 0};
+    }
+};
+
+/**
+ * A node in a guided search: also its bound to go (made when it is first reached) and
+ * the node it was reached from (the tie rule), in the same record so a relaxed node
+ * costs one cache line, not three.
+ */
+struct GuidedNode
+{
+    double dist;
+    double bound;
+    uint32_t parent;
+    int32_t where;
+    uint8_t port;
+    uint8_t target;
+
+    static GuidedNode Fresh()
+    {
+        return {std::numeric_limits<double>::infinity(), 0.0, 0, OUTSIDE, NextHopSolver::NO_ROUTE, 0};
+    }
+};
+
 /**
  * Dijkstra's state for one destination: per node its distance, next-hop port and heap
  * position side by side, and an indexed 4-ary min-heap of the reached, unsettled nodes
  * keyed on (distance, node index), so equal distances resolve to the lower node index.
- * A guided search keys the heap on distance + the node's bound to go (bound[v], made
- * when v is first reached) and keeps each node's parent for the tie rule.
+ * A guided search (GuidedNode) keys the heap on distance + the node's bound to go.
  * Entries carry their key (no lookup into the node array while sifting) and decrease in
  * place, so each node is in the heap at most once. (A heap with stale entries and no
  * positions settles nodes in the same order; on the seed fabric it was ~1.5x slower.)
  */
+template <class Node>
 struct Search
 {
-    static constexpr int32_t OUTSIDE = -1;
-    static constexpr int32_t SETTLED = -2;
-    using Entry = std::pair<double, uint32_t>; // (distance, node)
-
-    struct Node
-    {
-        double dist;
-        int32_t where;  // position in heap, OUTSIDE before it enters, SETTLED after
-        uint8_t port;   // toward the node it was reached from
-        uint8_t target; // 1 for the nodes the search must settle
-    };
+    using Entry = std::pair<double, uint32_t>; // (key, node)
 
     std::vector<Node> node;
     std::vector<Entry> heap;
-    std::vector<double> bound;    // guided: lower bound of the distance still to go
-    std::vector<uint32_t> parent; // guided: the node v was reached from
     // Nodes the last search changed (reached or marked as targets): a search that stops
     // early costs what it touched, not the size of the graph, to reset and to report.
     std::vector<uint32_t> touched;
 
-    void Reset(uint32_t n, bool guided)
+    void Reset(uint32_t n)
     {
-        const Node fresh{std::numeric_limits<double>::infinity(), OUTSIDE, NextHopSolver::NO_ROUTE, 0};
         if (node.size() != n)
         {
-            node.assign(n, fresh);
+            node.assign(n, Node::Fresh());
         }
         else
         {
             for (const uint32_t v : touched)
             {
-                node[v] = fresh;
+                node[v] = Node::Fresh();
             }
         }
         touched.clear();
         heap.clear();
-        if (guided)
-        {
-            bound.resize(n); // each entry written when its node is first reached
-            parent.resize(n);
-        }
     }
 
     void Place(const Entry& entry, std::size_t i)
@@ -210,16 +230,16 @@ class TargetBound
  * where[v] == SETTLED.
  * @return true if it stopped at its targets (unsettled nodes may still be reachable)
  */
-template <bool Guided>
+template <bool Guided, class Node = std::conditional_t<Guided, GuidedNode, PlainNode>>
 bool
 SearchFrom(uint32_t source,
            const PackedRouteGraph& g,
            const uint32_t* targets,
            uint32_t nTargets,
            const TargetBound* toTargets,
-           Search& s)
+           Search<Node>& s)
 {
-    s.Reset(g.nNodes, Guided);
+    s.Reset(g.nNodes);
     uint32_t remaining = 0;
     for (uint32_t i = 0; i < nTargets; ++i)
     {
@@ -233,11 +253,11 @@ SearchFrom(uint32_t source,
     auto reach = [&](uint32_t v, double d) {
         if constexpr (Guided)
         {
-            if (s.node[v].where == Search::OUTSIDE)
+            if (s.node[v].where == OUTSIDE)
             {
-                s.bound[v] = (*toTargets)(v);
+                s.node[v].bound = (*toTargets)(v);
             }
-            s.Lower(v, d, d + s.bound[v]);
+            s.Lower(v, d, d + s.node[v].bound);
         }
         else
         {
@@ -246,7 +266,7 @@ SearchFrom(uint32_t source,
     };
     if constexpr (Guided)
     {
-        s.parent[source] = source;
+        s.node[source].parent = source;
     }
     reach(source, 0.0);
     while (!s.heap.empty())
@@ -265,8 +285,8 @@ SearchFrom(uint32_t source,
         {
             const PackedRouteGraph::Link& link = g.link[e];
             const double nd = d + link.weight;
-            Search::Node& n = s.node[link.to];
-            if (n.where == Search::SETTLED)
+            Node& n = s.node[link.to];
+            if (n.where == SETTLED)
             {
                 continue;
             }
@@ -275,7 +295,7 @@ SearchFrom(uint32_t source,
                 n.port = link.reversePort;
                 if constexpr (Guided)
                 {
-                    s.parent[link.to] = u;
+                    n.parent = u;
                 }
                 reach(link.to, nd);
             }
@@ -283,15 +303,54 @@ SearchFrom(uint32_t source,
             {
                 // An equally short path: Dijkstra keeps the one through the neighbour it
                 // settles first; A* may settle them in another order.
-                if (nd == n.dist && s.SettlesBefore(u, s.parent[link.to]))
+                if (nd == n.dist && s.SettlesBefore(u, n.parent))
                 {
                     n.port = link.reversePort;
-                    s.parent[link.to] = u;
+                    n.parent = u;
                 }
             }
         }
     }
     return false;
+}
+
+/**
+ * Write a search's next hops (and distances) for nodes 0..nForwarding-1. A search that
+ * stopped at its targets writes only what it settled: the caller filled the column
+ * with UNSOLVED.
+ */
+template <class Node>
+void
+Report(const Search<Node>& s,
+       bool early,
+       uint32_t nForwarding,
+       uint8_t* ports,
+       double* distances,
+       std::size_t stride)
+{
+    if (early && !distances)
+    {
+        for (const uint32_t v : s.touched)
+        {
+            if (v < nForwarding && s.node[v].where == SETTLED)
+            {
+                ports[v * stride] = s.node[v].port;
+            }
+        }
+        return;
+    }
+    for (uint32_t v = 0; v < nForwarding; ++v)
+    {
+        const Node& n = s.node[v];
+        ports[v * stride] = n.where == SETTLED ? n.port : early ? NextHopSolver::UNSOLVED : NextHopSolver::NO_ROUTE;
+    }
+    if (distances)
+    {
+        for (uint32_t v = 0; v < nForwarding; ++v)
+        {
+            distances[v * stride] = s.node[v].dist;
+        }
+    }
 }
 
 } // namespace
@@ -326,40 +385,18 @@ NextHopSolver::SolveOne(const PackedRouteGraph& g,
                         std::size_t stride,
                         SearchGuide guide)
 {
-    thread_local Search s;
-    bool early;
     if (nTargets > 0 && guide.position && guide.weightPerMetre > 0)
     {
+        thread_local Search<GuidedNode> s;
         const TargetBound toTargets(guide, targets, nTargets);
-        early = SearchFrom<true>(destination, g, targets, nTargets, &toTargets, s);
+        const bool early = SearchFrom<true>(destination, g, targets, nTargets, &toTargets, s);
+        Report(s, early, nForwarding, ports, distances, stride);
     }
     else
     {
-        early = SearchFrom<false>(destination, g, targets, nTargets, nullptr, s);
-    }
-    if (early && !distances)
-    {
-        // The caller filled the column with UNSOLVED: only what the search settled changes.
-        for (const uint32_t v : s.touched)
-        {
-            if (v < nForwarding && s.node[v].where == Search::SETTLED)
-            {
-                ports[v * stride] = s.node[v].port;
-            }
-        }
-        return;
-    }
-    for (uint32_t v = 0; v < nForwarding; ++v)
-    {
-        const Search::Node& n = s.node[v];
-        ports[v * stride] = n.where == Search::SETTLED ? n.port : early ? UNSOLVED : NO_ROUTE;
-    }
-    if (distances)
-    {
-        for (uint32_t v = 0; v < nForwarding; ++v)
-        {
-            distances[v * stride] = s.node[v].dist;
-        }
+        thread_local Search<PlainNode> s;
+        const bool early = SearchFrom<false>(destination, g, targets, nTargets, nullptr, s);
+        Report(s, early, nForwarding, ports, distances, stride);
     }
 }
 

@@ -13,6 +13,7 @@ import numpy as np
 
 from netsim.jit import njit
 from netsim.links.numbering import Links
+from netsim.space.geometry import link_lengths_m
 
 SPEED_OF_LIGHT_MPS = 299_792_458.0
 NO_ROUTE = 0xFF  # ForwardingTable::NO_ROUTE in the C++ core
@@ -27,19 +28,8 @@ def link_weights(links: Links, pos_m: np.ndarray, metric: str) -> np.ndarray:
 
 
 def link_delays_s(links: Links, pos_m: np.ndarray) -> np.ndarray:
-    """Length / c of every link, s: the same values as numpy's norm of the end-to-end
-    vector, without its three link-sized temporaries."""
-    return _lengths_m(np.ascontiguousarray(pos_m, dtype=np.float64), links.node_a, links.node_b) / SPEED_OF_LIGHT_MPS
-
-
-@njit
-def _lengths_m(pos, a, b):
-    out = np.empty(len(a))
-    for i in range(len(a)):
-        p, q = pos[a[i]], pos[b[i]]
-        d0, d1, d2 = q[0] - p[0], q[1] - p[1], q[2] - p[2]
-        out[i] = np.sqrt(d0 * d0 + d1 * d1 + d2 * d2)  # summed in numpy's order: bit for bit
-    return out
+    """Length / c of every link, s."""
+    return link_lengths_m(pos_m, links.node_a, links.node_b) / SPEED_OF_LIGHT_MPS
 
 
 @dataclass(frozen=True)

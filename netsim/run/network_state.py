@@ -24,7 +24,7 @@ from netsim.routing.solver import (NO_ROUTE, SPEED_OF_LIGHT_MPS, UNSOLVED, Route
                                    next_hop_distances, route_graph, solve)
 from netsim.run.traffic import endpoint_nodes
 from netsim.scenario.model import Scenario
-from netsim.space.geometry import line_of_sight
+from netsim.space.geometry import link_lengths_m, links_in_sight
 from netsim.space.orbits import constellation_ephemeris, earth_constants
 from netsim.space.sites import ground_sites
 
@@ -219,11 +219,11 @@ class NetworkStates:
     def _isl_state(self, t_s, pos, handovers) -> tuple[np.ndarray, np.ndarray]:
         """+Grid links up now (connected), and the dark time of those that rise now."""
         isl = self.isl
-        los = line_of_sight(pos[isl.node_a], pos[isl.node_b], self.earth_radius_m,
-                            self.scenario.constellation.grazing_altitude_km * 1e3)
+        los = links_in_sight(pos, isl.node_a, isl.node_b, self.earth_radius_m,
+                             self.scenario.constellation.grazing_altitude_km * 1e3)
         up = los.copy()
         if self.budget is not None:
-            up &= self.budget.usable(np.linalg.norm(pos[isl.node_b] - pos[isl.node_a], axis=-1))
+            up &= self.budget.usable(link_lengths_m(pos, isl.node_a, isl.node_b))
         rising = up & ~self.isl_up
         dark = np.zeros(len(isl))
         if self.started and rising.any():

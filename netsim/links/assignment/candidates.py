@@ -3,6 +3,9 @@ of a k-d tree (never all pairs)."""
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 from scipy.spatial import cKDTree
 
@@ -164,11 +167,23 @@ def feasible_pairs(pos_m, vel_mps, a_nodes, a_group: TerminalGeometry, b_nodes, 
             first.sort()
             cand_a = np.concatenate([cand_a[:listed], inc_a[first]])
             cand_b = np.concatenate([cand_b[:listed], inc_b[first]])
-    ok, dist = K.filter_pairs(pos, vel, cand_a, cand_b, a_group.vectors, a_group.cos_for,
-                              a_group.max_slew_rate_rad_s, b_group.vectors, b_group.cos_for,
-                              b_group.max_slew_rate_rad_s, float(max_range_m),
-                              float(earth_radius_m + grazing_altitude_m))
+    ok, dist = _on_all_cores(lambda a, b: K.filter_pairs(
+        pos, vel, a, b, a_group.vectors, a_group.cos_for, a_group.max_slew_rate_rad_s, b_group.vectors,
+        b_group.cos_for, b_group.max_slew_rate_rad_s, float(max_range_m), float(earth_radius_m + grazing_altitude_m)),
+        cand_a, cand_b)
     return cand_a[ok], cand_b[ok], dist[ok]
+
+
+def _on_all_cores(kernel, a: np.ndarray, b: np.ndarray, min_pairs: int = 100_000):
+    """kernel(a, b) -> per-pair arrays, run on slices of the pairs over the cores (the
+    kernels release the GIL and look at one pair at a time: the same arrays, joined)."""
+    parts = min(os.cpu_count() or 1, max(1, len(a) // min_pairs))
+    if parts == 1:
+        return kernel(a, b)
+    bounds = np.linspace(0, len(a), parts + 1).astype(np.int64)
+    with ThreadPoolExecutor(parts) as pool:
+        done = list(pool.map(lambda i: kernel(a[bounds[i]:bounds[i + 1]], b[bounds[i]:bounds[i + 1]]), range(parts)))
+    return tuple(np.concatenate(arrays) for arrays in zip(*done))
 
 
 def _project(points: np.ndarray, onto: np.ndarray) -> np.ndarray:
