@@ -89,25 +89,10 @@ def _guide(links: Links, weights: np.ndarray, pos_m: np.ndarray | None) -> tuple
     if pos_m is None or not len(links):
         return None, 0.0
     pos = np.ascontiguousarray(pos_m, dtype=np.float64)
-    per_metre = _least_weight_per_metre(pos, np.ascontiguousarray(links.node_a, dtype=np.int64),
-                                        np.ascontiguousarray(links.node_b, dtype=np.int64),
-                                        np.ascontiguousarray(weights, dtype=np.float64))
-    return (pos, per_metre) if per_metre > 0 else (None, 0.0)
-
-
-@njit
-def _least_weight_per_metre(pos, a, b, weights):
-    """min over links of weight / length; 0 if a link has no length or no weight.
-    (One pass: numpy would make five link-sized temporaries.)"""
-    least = np.inf
-    for i in range(len(a)):
-        p, q = pos[a[i]], pos[b[i]]
-        d0, d1, d2 = q[0] - p[0], q[1] - p[1], q[2] - p[2]
-        length = np.sqrt(d0 * d0 + d1 * d1 + d2 * d2)
-        if not (length > 0.0 and weights[i] > 0.0):
-            return 0.0
-        least = min(least, weights[i] / length)
-    return least
+    length = link_lengths_m(pos, links.node_a, links.node_b)
+    if not (np.all(length > 0) and np.all(weights > 0)):
+        return None, 0.0
+    return pos, float(np.min(weights / length))
 
 
 def next_hop_ports(links: Links, weights: np.ndarray, n_nodes: int, destinations: np.ndarray,
