@@ -289,6 +289,10 @@ LaserNetDevice::SetChannels(uint32_t channels)
 {
     NS_ABORT_MSG_IF(channels < 1, "a lane has at least one channel");
     m_channels = channels;
+    if (m_moreTx.size() < channels - 1)
+    {
+        m_moreTx.resize(channels - 1); // never shrinks: a pending wake-up may name a lane
+    }
 }
 
 uint32_t
@@ -597,19 +601,17 @@ class LaserNetDevice::TransmitCompleteEvent : public EventImpl
 LaserNetDevice::Transmitter&
 LaserNetDevice::Tx(uint32_t lane)
 {
-    if (lane == 0)
-    {
-        return m_firstTx;
-    }
-    if (m_moreTx.size() < m_channels - 1)
-    {
-        m_moreTx.resize(m_channels - 1);
-    }
-    return m_moreTx[lane - 1];
+    return lane == 0 ? m_firstTx : m_moreTx[lane - 1];
+}
+
+const LaserNetDevice::Transmitter&
+LaserNetDevice::Tx(uint32_t lane) const
+{
+    return lane == 0 ? m_firstTx : m_moreTx[lane - 1];
 }
 
 bool
-LaserNetDevice::IsBusy(uint32_t lane)
+LaserNetDevice::IsBusy(uint32_t lane) const
 {
     // A pending wake-up at this very instant is still busy: the frame that ends now hands
     // over to the queue in its own event, whatever else happens at the same time.

@@ -238,10 +238,11 @@ class LaserNetDevice : public NetDevice
         Ptr<Packet> onWire; //!< a copy of the frame on the wire, for PhyTxEnd listeners only
     };
     Transmitter m_firstTx;             //!< channel 0's, in the device: one cache line fewer per hop
-    std::vector<Transmitter> m_moreTx; //!< channels 1..n-1
+    std::vector<Transmitter> m_moreTx; //!< channels 1..n-1 (sized by SetChannels)
     Transmitter& Tx(uint32_t lane);
+    const Transmitter& Tx(uint32_t lane) const;
     /** @return true while the channel's transmitter cannot take a frame */
-    bool IsBusy(uint32_t lane);
+    bool IsBusy(uint32_t lane) const;
     void ScheduleWakeUp(uint32_t lane, Time delay);
     /** Put p on the wire of an idle channel. */
     void Transmit(uint32_t lane, Ptr<Packet> p);

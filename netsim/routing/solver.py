@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from netsim.jit import njit
+from netsim.links.assignment._kernels import group_rows
 from netsim.links.numbering import Links
 from netsim.space.geometry import link_lengths_m
 
@@ -56,30 +56,13 @@ def route_graph(links: Links, weights: np.ndarray, n_nodes: int, n_transit: int 
     searches on it are guided toward their targets."""
     a = np.ascontiguousarray(links.node_a, dtype=np.int64)
     b = np.ascontiguousarray(links.node_b, dtype=np.int64)
-    row_start = np.zeros(n_nodes + 1, dtype=np.int64)
-    np.cumsum(np.bincount(a, minlength=n_nodes) + np.bincount(b, minlength=n_nodes), out=row_start[1:])
-    cols, weight, back_port = _link_ends(row_start, a, b, np.ascontiguousarray(links.port_a, dtype=np.uint8),
-                                         np.ascontiguousarray(links.port_b, dtype=np.uint8),
-                                         np.ascontiguousarray(weights, dtype=np.float64))
-    return RouteGraph(n_nodes, n_nodes if n_transit is None else n_transit, row_start, _nonempty(cols),
-                      _nonempty(weight), _nonempty(back_port), *_guide(links, weights, pos_m))
-
-
-@njit
-def _link_ends(row_start, a, b, port_a, port_b, weights):
-    """Both ends of every link placed in their node's row: the a ends of all links in link
-    order, then the b ends (the order a stable sort by node gives), in one pass."""
-    fill = row_start[:-1].copy()
-    cols = np.empty(2 * len(a), dtype=np.uint32)
-    weight = np.empty(2 * len(a))
-    back_port = np.empty(2 * len(a), dtype=np.uint8)
-    for end in range(2):
-        for i in range(len(a)):
-            u, v, port_v = (a[i], b[i], port_b[i]) if end == 0 else (b[i], a[i], port_a[i])
-            at = fill[u]
-            fill[u] += 1
-            cols[at], weight[at], back_port[at] = v, weights[i], port_v
-    return cols, weight, back_port
+    # Both ends of every link in their node's row, in link order (a stable counting sort).
+    row_start, order = group_rows(np.concatenate([a, b]), n_nodes)
+    return RouteGraph(n_nodes, n_nodes if n_transit is None else n_transit, row_start,
+                      _nonempty(np.concatenate([b, a])[order].astype(np.uint32)),
+                      _nonempty(np.concatenate([weights, weights])[order].astype(np.float64)),
+                      _nonempty(np.concatenate([links.port_b, links.port_a])[order].astype(np.uint8)),
+                      *_guide(links, weights, pos_m))
 
 
 def _guide(links: Links, weights: np.ndarray, pos_m: np.ndarray | None) -> tuple[np.ndarray | None, float]:
