@@ -336,3 +336,73 @@ def test_pairs_filtered_on_both_cores_are_the_one_pass_result(fabric):
     ok, d = _on_all_cores(kernel, a, b, min_pairs=1_000)
     assert 0 < one_ok.sum() < len(a)
     assert np.array_equal(ok, one_ok) and np.array_equal(d, one_d)
+
+
+def _all_pairs_feasible_by_geometry(pos, vel, q_nodes, q_group, t_nodes, t_group):
+    """Oracle from netsim.space: every (query, tree) pair within range, in sight and
+    inside a terminal's field of regard at both ends (slew rates not checked)."""
+    q, t = (x.ravel() for x in np.meshgrid(q_nodes, t_nodes, indexing="ij"))
+    ok = (np.linalg.norm(pos[t] - pos[q], axis=1) <= RANGE_M) & line_of_sight(pos[q], pos[t], RADIUS,
+                                                                              GRAZING_ALTITUDE_M)
+    for node, peer, g in ((q, t, q_group), (t, q, t_group)):
+        los = line_of_sight_body(pos, vel, node, peer)
+        ok &= np.max(los @ g.vectors.T, axis=1) >= np.cos(g.field_of_regard_rad)
+    return q[ok], t[ok]
+
+
+@pytest.mark.parametrize("boresights", [("zenith", "nadir"), ("az30", "nadir"), ("fore", "aft")])
+def test_inter_tier_search_stops_where_no_pair_can_be_feasible(fabric, boresights):
+    # The k-nearest search across tiers stops at a distance from the projected query
+    # point derived from range and fields of regard; no pair the geometry allows may lie
+    # beyond it (all pairs of two tiers checked at several times).
+    from netsim.links.assignment.candidates import _search_cut
+
+    eph, tiers = fabric
+    low = TerminalGeometry(1, boresights[0], np.radians(60), np.radians(90))
+    high = TerminalGeometry(1, boresights[1], np.radians(60), np.radians(90))
+    for lower, upper in ((tiers[0], tiers[1]), (tiers[1], tiers[2])):
+        for t_s in (0.0, 600.0, 1900.0):
+            pos, vel = eph.at(t_s)
+            # The scarce side (upper) queries the lower tier's tree, as feasible_pairs does.
+            q_radius, t_radius = np.linalg.norm(pos[upper], axis=1), np.linalg.norm(pos[lower], axis=1)
+            radius = float(np.median(t_radius))
+            cut = _search_cut(q_radius, high, t_radius, low, radius, RANGE_M)
+            q, t = _all_pairs_feasible_by_geometry(pos, vel, upper, high, lower, low)
+            assert len(q) > 0
+            projected = pos[q] * (radius / np.linalg.norm(pos[q], axis=1))[:, None]
+            assert np.all(np.linalg.norm(projected - pos[t], axis=1) < cut)
+            if boresights[0] == "zenith":
+                # Tight for zenith terminals: the hand bound (elevation >= 90 - 60 deg
+                # from the lower tier) is far inside the range; feasible pairs reach most of it.
+                rl, ru = t_radius.min(), q_radius.max()
+                angle = np.arccos(rl * np.cos(np.radians(30)) / ru) - np.radians(30)
+                chord = max(np.sqrt(radius**2 + r**2 - 2 * radius * r * np.cos(angle)) for r in (t_radius.min(),
+                                                                                                 t_radius.max()))
+                assert cut == pytest.approx(chord, abs=2.0) and cut < 0.5 * RANGE_M  # 1 m + 1e-7 margin
+                reached = np.max(np.linalg.norm(projected - pos[t], axis=1))
+                assert reached > 0.8 * cut
+
+
+def test_inter_tier_search_cut_changes_no_output(fabric, monkeypatch):
+    # feasible_pairs with the search stopped at the cut gives the same arrays, in the same
+    # order, as with an unbounded search, with the previous step's pairs as includes.
+    from netsim.links.assignment import candidates
+
+    eph, tiers = fabric
+    cases = [(tiers[0], UP, tiers[1], DOWN), (tiers[1], UP, tiers[2], DOWN),
+             (tiers[0], TerminalGeometry(1, "az30", np.radians(70), np.radians(3)), tiers[1], DOWN)]
+    cut = candidates._search_cut
+    for a_nodes, ga, b_nodes, gb in cases:
+        for query_from in ("auto", "a", "both"):
+            old = None
+            for t_s in (0.0, 20.0, 40.0):
+                pos, vel = eph.at(t_s)
+                results = []
+                for bounded in (True, False):
+                    monkeypatch.setattr(candidates, "_search_cut", cut if bounded else lambda *a: np.inf)
+                    results.append(feasible_pairs(pos, vel, a_nodes, ga, b_nodes, gb, RANGE_M, RADIUS,
+                                                  GRAZING_ALTITUDE_M, k=4, query_from=query_from, include=old))
+                for x, y in zip(*results):
+                    np.testing.assert_array_equal(x, y)
+                assert len(results[0][0]) > 0
+                old = results[0][:2]

@@ -59,12 +59,14 @@ def _tree(points: np.ndarray) -> cKDTree:
     return cKDTree(points, leafsize=16, balanced_tree=False, compact_nodes=False)
 
 
-def _knn(tree_points: np.ndarray, query_points: np.ndarray, k: int) -> np.ndarray:
-    """Rows of tree_points nearest to each query point, (n, k), -1 for missing."""
+def _knn(tree_points: np.ndarray, query_points: np.ndarray, k: int, cut: float = np.inf) -> np.ndarray:
+    """Rows of tree_points nearest to each query point and closer than `cut`, (n, k),
+    -1 for missing."""
     k = min(k, len(tree_points))
     if k == 0 or not len(query_points):
         return np.full((len(query_points), max(k, 1)), -1, dtype=np.int64)
-    _, idx = _tree(tree_points).query(query_points, k=k, workers=-1)  # each point alone: any split, same lists
+    # Each point alone: any split over the cores gives the same lists.
+    _, idx = _tree(tree_points).query(query_points, k=k, workers=-1, distance_upper_bound=cut)
     idx = idx.reshape(len(query_points), k).astype(np.int64)
     idx[idx >= len(tree_points)] = -1
     return idx
@@ -140,9 +142,9 @@ def feasible_pairs(pos_m, vel_mps, a_nodes, a_group: TerminalGeometry, b_nodes, 
             return _knn_same_set(pos[a_nodes], vel[a_nodes], k, sheets), empty_nbr
         nbr_a = nbr_b = empty_nbr
         if query_from in ("a", "both") and len(b_nodes):
-            nbr_a = _knn(pos[b_nodes], _project(pos[a_nodes], pos[b_nodes]), k)
+            nbr_a = _knn_across(pos, a_nodes, a_group, b_nodes, b_group, k, max_range_m)
         if query_from in ("b", "both") and len(a_nodes):
-            nbr_b = _knn(pos[a_nodes], _project(pos[b_nodes], pos[a_nodes]), k)
+            nbr_b = _knn_across(pos, b_nodes, b_group, a_nodes, a_group, k, max_range_m)
         return nbr_a, nbr_b
 
     if neighbours is None:
@@ -186,8 +188,46 @@ def _on_all_cores(kernel, a: np.ndarray, b: np.ndarray, min_pairs: int = 100_000
     return tuple(np.concatenate(arrays) for arrays in zip(*done))
 
 
-def _project(points: np.ndarray, onto: np.ndarray) -> np.ndarray:
-    if not len(onto):
-        return points
-    radius = float(np.median(np.linalg.norm(onto, axis=1)))
-    return points * (radius / np.linalg.norm(points, axis=1))[:, None]
+def _knn_across(pos, q_nodes, q_group: TerminalGeometry, t_nodes, t_group: TerminalGeometry, k: int,
+                max_range_m: float) -> np.ndarray:
+    """Rows of t_nodes nearest to each of q_nodes, the query points projected radially
+    onto the median radius of t_nodes, searched only as far as a pair can be feasible."""
+    tree, query = pos[t_nodes], pos[q_nodes]
+    t_radius, q_radius = np.linalg.norm(tree, axis=1), np.linalg.norm(query, axis=1)
+    radius = float(np.median(t_radius))
+    projected = query * (radius / q_radius)[:, None]
+    return _knn(tree, projected, k, _search_cut(q_radius, q_group, t_radius, t_group, radius, float(max_range_m)))
+
+
+def _search_cut(q_radius, q_group: TerminalGeometry, t_radius, t_group: TerminalGeometry, radius: float,
+                max_range_m: float) -> float:
+    """Distance from a projected query point beyond which no (query, tree) pair can pass
+    filter_pairs, so the k-nearest search stops there (the lists then differ from an
+    unbounded search only by pairs the filter drops, and feasible_pairs' output not at all).
+    - range: projecting moves a query point by |r - radius| (triangle inequality);
+    - fields of regard: a set lying wholly below the other sees its peers at or above
+      its terminals' least elevation, which bounds the central angle of a pair (worst
+      case: that set's lowest point, the other's highest), hence the distance.
+    Widened by 1e-7 relative and 1 m against rounding."""
+    cut = max_range_m + float(np.max(np.abs(q_radius - radius)))
+    angle = np.pi
+    q_span, t_span = (float(q_radius.min()), float(q_radius.max())), (float(t_radius.min()), float(t_radius.max()))
+    for group, (low, high), (peer_low, peer_high) in ((q_group, q_span, t_span), (t_group, t_span, q_span)):
+        elevation = _least_elevation(group)
+        if high <= peer_low and elevation > -np.pi / 2:
+            # Elevation e of a peer at radius R seen from radius r at central angle c:
+            # R cos(c + e) = r cos(e); it falls as c grows when r <= R.
+            angle = min(angle, np.arccos(min(1.0, low * np.cos(elevation) / peer_high)) - elevation)
+    angle = min(np.pi, max(angle, 0.0) + 1e-9)
+    chord = max(np.sqrt(radius**2 + r**2 - 2 * radius * r * np.cos(angle)) for r in t_span)
+    return min(cut, chord) * (1 + 1e-7) + 1.0
+
+
+def _least_elevation(group: TerminalGeometry) -> float:
+    """Lowest elevation (rad) of a direction inside the field of regard of any of the
+    group's terminals (body z is nadir: a boresight at angle b from nadir with FoR f
+    reaches down to elevation max(b - f, 0) - 90 deg)."""
+    if group.count == 0:
+        return -np.pi / 2
+    from_nadir = np.arccos(np.clip(group.vectors[:, 2], -1.0, 1.0))
+    return float(np.min(np.maximum(from_nadir - group.field_of_regard_rad, 0.0))) - np.pi / 2
