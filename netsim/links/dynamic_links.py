@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from netsim.links.assignment import TerminalGeometry, assign_links, feasible_pairs, repoint_time_s
+from netsim.links.assignment.candidates import pairs_feasible
 from netsim.scenario.model import Scenario, TerminalGroup
 from netsim.links.numbering import Layout, Links
 
@@ -99,11 +100,18 @@ def update_group(group: LinkGroup, t_s: float, pos, vel, n_nodes: int, max_range
                              max_range_m, earth_radius_m, grazing_m, same_set=group.same_set,
                              include=(np.concatenate([old_a, group.draining[0]]),
                                       np.concatenate([old_b, group.draining[1]])))
-    feasible_keys = _pair_keys(a, b, n_nodes, group.same_set)
+    # Links up now and draining links are among the candidates (includes): whether one is
+    # feasible is the filter's answer for that pair, asked directly (not looked up among
+    # the ~2 M feasible pairs).
+    def feasible(x, y):
+        if group.same_set:
+            x, y = np.minimum(x, y), np.maximum(x, y)
+        return pairs_feasible(pos, vel, x, group.a_geometry, y, group.b_geometry, max_range_m, earth_radius_m,
+                              grazing_m)[0]
+
     # Draining links end when their replacements are ready or when they become infeasible.
     drain_a, drain_b = group.draining[0], group.draining[1]
-    still = (group.drain_until_s > t_s + 1e-12) & np.isin(_pair_keys(drain_a, drain_b, n_nodes, group.same_set),
-                                                          feasible_keys)
+    still = (group.drain_until_s > t_s + 1e-12) & feasible(drain_a, drain_b)
     ended = tuple(x[~still] for x in group.draining)
     group.draining = tuple(x[still] for x in group.draining)
     group.drain_until_s = group.drain_until_s[still]
@@ -119,11 +127,15 @@ def update_group(group: LinkGroup, t_s: float, pos, vel, n_nodes: int, max_range
     np.subtract.at(b_cap, group.draining[1], 1)
     new = assign_links(pos, vel, a, b, d, group.a_geometry, group.b_geometry, a_cap, b_cap, group.policy,
                        keep=group.current, same_set=group.same_set)
-    old_keys = _keys(group.current, n_nodes)
-    new_keys = _keys(new, n_nodes)
-    kept_new = np.isin(new_keys, old_keys)
-    kept_old = np.isin(old_keys, new_keys)
-    removed_feasible = np.isin(_pair_keys(old_a, old_b, n_nodes, group.same_set), feasible_keys)[~kept_old]
+    # Links kept: the same (node, terminal) at both ends. Keys are unique (a terminal
+    # holds one link), so one sort of both lists matches them.
+    _, new_rows, old_rows = np.intersect1d(_keys(new, n_nodes), _keys(group.current, n_nodes), assume_unique=True,
+                                           return_indices=True)
+    kept_new = np.zeros(len(new[0]), dtype=bool)
+    kept_new[new_rows] = True
+    kept_old = np.zeros(len(old_a), dtype=bool)
+    kept_old[old_rows] = True
+    removed_feasible = feasible(old_a[~kept_old], old_b[~kept_old])
     # Slew of each new link's terminals from the peer they tracked before (if any).
     na, nb, nta, ntb = (x[~kept_new] for x in new)
     slew_a = repoint_time_s(pos, vel, na, _previous_peer(group.current, na, nta),
@@ -132,8 +144,7 @@ def update_group(group: LinkGroup, t_s: float, pos, vel, n_nodes: int, max_range
                             na, group.b_geometry, terminal=ntb)
     acquisition = draw(group.acquisition, len(na))
     ready = np.zeros(len(new[0]))
-    old_ready = dict(zip(old_keys.tolist(), group.ready_s.tolist()))
-    ready[kept_new] = [old_ready[k] for k in new_keys[kept_new].tolist()]
+    ready[new_rows] = group.ready_s[old_rows]
     ready[~kept_new] = t_s + np.maximum(slew_a, slew_b) + acquisition
     gone = tuple(x[~kept_old] for x in group.current)
     drain = _make_before_break(gone, removed_feasible, new, ready, kept_new, t_s)
@@ -173,13 +184,6 @@ def _drain_until(gone: tuple, drain: np.ndarray, new: tuple, ready: np.ndarray, 
 def _keys(links: tuple, n_nodes: int) -> np.ndarray:
     a, b, ta, tb = (np.asarray(x, dtype=np.int64) for x in links)
     return ((a * 64 + ta) * n_nodes + b) * 64 + tb
-
-
-def _pair_keys(a, b, n_nodes: int, unordered: bool) -> np.ndarray:
-    a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
-    if unordered:
-        a, b = np.minimum(a, b), np.maximum(a, b)
-    return a * n_nodes + b
 
 
 def _previous_peer(current: tuple, nodes: np.ndarray, terminals: np.ndarray) -> np.ndarray:

@@ -169,11 +169,22 @@ def feasible_pairs(pos_m, vel_mps, a_nodes, a_group: TerminalGeometry, b_nodes, 
             first.sort()
             cand_a = np.concatenate([cand_a[:listed], inc_a[first]])
             cand_b = np.concatenate([cand_b[:listed], inc_b[first]])
-    ok, dist = _on_all_cores(lambda a, b: K.filter_pairs(
-        pos, vel, a, b, a_group.vectors, a_group.cos_for, a_group.max_slew_rate_rad_s, b_group.vectors,
-        b_group.cos_for, b_group.max_slew_rate_rad_s, float(max_range_m), float(earth_radius_m + grazing_altitude_m)),
-        cand_a, cand_b)
+    ok, dist = pairs_feasible(pos, vel, cand_a, a_group, cand_b, b_group, max_range_m, earth_radius_m,
+                              grazing_altitude_m)
     return cand_a[ok], cand_b[ok], dist[ok]
+
+
+def pairs_feasible(pos_m, vel_mps, a, a_group: TerminalGeometry, b, b_group: TerminalGeometry, max_range_m,
+                   earth_radius_m, grazing_altitude_m) -> tuple[np.ndarray, np.ndarray]:
+    """(feasible, distance_m) of the given (a, b) pairs, by feasible_pairs' test: the
+    answer feasible_pairs gives for a candidate pair in that orientation (same set:
+    lower node first)."""
+    pos = np.ascontiguousarray(pos_m, dtype=np.float64)
+    vel = np.ascontiguousarray(vel_mps, dtype=np.float64)
+    return _on_all_cores(lambda x, y: K.filter_pairs(
+        pos, vel, x, y, a_group.vectors, a_group.cos_for, a_group.max_slew_rate_rad_s, b_group.vectors,
+        b_group.cos_for, b_group.max_slew_rate_rad_s, float(max_range_m), float(earth_radius_m + grazing_altitude_m)),
+        np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64))
 
 
 def _on_all_cores(kernel, a: np.ndarray, b: np.ndarray, min_pairs: int = 100_000):
