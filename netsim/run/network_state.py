@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Iterable
 
@@ -116,11 +117,14 @@ class NetworkStates:
         n_sat = self.n_satellites
         handovers: list[dict] = []
 
-        isl, isl_dark = self._isl_state(t_s, pos, handovers)
-        group_changes = [self._update_group(group, t_s, pos, vel, handovers) for group in self.groups]
+        # Which satellites each station sees depends on positions alone: found on another
+        # thread while the link groups are assigned (both release the GIL for most of it).
+        with ThreadPoolExecutor(1) as pool:
+            visible = pool.submit(self.assigner.visible, pos[n_sat:], self.sites.up_at(t_s), pos[:n_sat])
+            isl, isl_dark = self._isl_state(t_s, pos, handovers)
+            group_changes = [self._update_group(group, t_s, pos, vel, handovers) for group in self.groups]
+            visible = visible.result()
         old = self.assigner.current
-        ground_up = self.sites.up_at(t_s)
-        visible = self.assigner.visible(pos[n_sat:], ground_up, pos[:n_sat])
         costs = self._ground_costs(t_s, pos, vel, visible, isl, old)
         ground = self.assigner.update(visible, costs)
         ready, slew, acquisition = self._ground_handovers(t_s, pos, old, ground, visible, handovers)
