@@ -56,7 +56,7 @@ class NeighbourCache:
 
 
 def _tree(points: np.ndarray) -> cKDTree:
-    return cKDTree(points, leafsize=16, balanced_tree=False, compact_nodes=False)
+    return cKDTree(points, leafsize=64, balanced_tree=False, compact_nodes=False)  # fastest build + query at 800 k
 
 
 def _knn(tree_points: np.ndarray, query_points: np.ndarray, k: int, cut: float = np.inf) -> np.ndarray:
