@@ -204,6 +204,8 @@ def _knn_across(pos, q_nodes, q_group: TerminalGeometry, t_nodes, t_group: Termi
     """Rows of t_nodes nearest to each of q_nodes, the query points projected radially
     onto the median radius of t_nodes, searched only as far as a pair can be feasible."""
     tree, query = pos[t_nodes], pos[q_nodes]
+    if not len(query):
+        return _knn(tree, query, k)
     t_radius, q_radius = np.linalg.norm(tree, axis=1), np.linalg.norm(query, axis=1)
     radius = float(np.median(t_radius))
     projected = query * (radius / q_radius)[:, None]
