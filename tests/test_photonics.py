@@ -288,9 +288,9 @@ def lane_driver():
     void Listen(ns3::Ptr<ns3::LaserNetDevice> d, double fromS, double toS) {
         rxFrames = 0; countFromS = fromS; countToS = toS; d->SetReceiveCallback(ns3::MakeCallback(&Count)); }
     void SendFlow(ns3::Ptr<ns3::LaserNetDevice> d, uint16_t srcPort, double start, double interval,
-                  uint32_t count, uint32_t payload) {
+                  uint32_t count, uint32_t payload, bool framed) {
         for (uint32_t i = 0; i < count; ++i) {
-            ns3::Simulator::Schedule(ns3::Seconds(start + i * interval), [d, srcPort, payload]() {
+            ns3::Simulator::Schedule(ns3::Seconds(start + i * interval), [d, srcPort, payload, framed]() {
                 ns3::Ptr<ns3::Packet> p = ns3::Create<ns3::Packet>(payload);
                 ns3::UdpHeader udp; udp.SetSourcePort(srcPort); udp.SetDestinationPort(9);
                 p->AddHeader(udp);
@@ -298,7 +298,10 @@ def lane_driver():
                 ip.SetDestination(ns3::Ipv4Address("10.0.0.2")); ip.SetProtocol(17);
                 ip.SetPayloadSize(p->GetSize()); ip.SetTtl(64);
                 p->AddHeader(ip);
-                d->Send(p, d->GetBroadcast(), 0x0800); });
+                if (!framed) { d->Send(p, d->GetBroadcast(), 0x0800); return; }
+                ns3::PppHeader ppp; ppp.SetProtocol(0x0021);  // as a transit hop passes it on
+                p->AddHeader(ppp);
+                d->SendFrame(p); });
         } }
     std::vector<double> xs;
     void SamplePointing(ns3::Ptr<ns3::LaserNetDevice> d, double tau, double interval, uint32_t count) {
@@ -311,7 +314,7 @@ def lane_driver():
     return ns, ns.cppyy.gbl.netsim_lane_test
 
 
-def lane_throughput_bps(lane_driver, channels: int, flows: int) -> float:
+def lane_throughput_bps(lane_driver, channels: int, flows: int, framed: bool = False) -> float:
     """Bits per second (frames on the wire) one link of `channels` delivers from 3 to
     8 ms (arrival times less the light time) while `flows` UDP flows each offer twice a channel's rate; the flows' source
     ports are chosen so that they take different channels of the lane."""
@@ -334,7 +337,7 @@ def lane_throughput_bps(lane_driver, channels: int, flows: int) -> float:
     drv.Listen(fabric.port(1, 0), 0.003 + delay, 0.008 + delay)
     payload, wire_bytes = 1000, 1030  # + UDP 8 + IPv4 20 + PPP 2: 8.24 µs at 1 Gbps
     for port in ports:  # offered until 8.24 ms
-        drv.SendFlow(fabric.port(0, 0), port, 0.0, 4.12e-6, 2000, payload)
+        drv.SendFlow(fabric.port(0, 0), port, 0.0, 4.12e-6, 2000, payload, framed)
     ns.Simulator.Stop(ns.Seconds(0.02))
     ns.Simulator.Run()
     ns.Simulator.Destroy()
@@ -353,6 +356,15 @@ def test_a_lane_of_n_channels_carries_n_flows_at_n_times_one_channel(lane_driver
               f"1 flow {one_flow / 1e9:.4f} Gbps")
         assert lane == pytest.approx(n * single, rel=0.01)
         assert one_flow == pytest.approx(single, rel=0.01)
+
+
+def test_frames_passed_on_in_transit_take_their_flows_channels(lane_driver):
+    """A transit hop sends the frame it received (SendFrame, PPP header on): the channel
+    is read past the header, so n flows still fill a lane of n, exactly as Send."""
+    for n in (2, 5):
+        framed = lane_throughput_bps(lane_driver, channels=n, flows=n, framed=True)
+        assert framed == lane_throughput_bps(lane_driver, channels=n, flows=n)
+        assert framed == pytest.approx(n * 1e9, rel=0.01)
 
 
 def test_flows_spread_evenly_over_the_channels_of_a_lane(lane_driver):

@@ -205,7 +205,7 @@ LaserNetDevice::DoDispose()
     m_moreTx.clear();
     m_rxCallback = MakeNullCallback<bool, Ptr<NetDevice>, Ptr<const Packet>, uint16_t,
                                     const Address&>();
-    m_takeOver = MakeNullCallback<bool, Ptr<Packet>, uint16_t>();
+    m_takeOver = MakeNullCallback<bool, Ptr<Packet>>();
     m_promiscCallback = MakeNullCallback<bool, Ptr<NetDevice>, Ptr<const Packet>, uint16_t,
                                          const Address&, const Address&, PacketType>();
     NetDevice::DoDispose();
@@ -352,14 +352,16 @@ LaserNetDevice::LaneOfFlow(uint32_t src, uint32_t dst, uint8_t protocol, uint16_
 }
 
 uint32_t
-LaserNetDevice::LaneOf(Ptr<const Packet> p) const
+LaserNetDevice::LaneOf(Ptr<const Packet> p, uint32_t offset) const
 {
     if (m_channels <= 1)
     {
         return 0;
     }
-    uint8_t b[64];
-    const uint32_t n = p->CopyData(b, sizeof(b));
+    uint8_t frame[PPP_HEADER_BYTES + 64];
+    const uint32_t copied = p->CopyData(frame, std::min<uint32_t>(offset + 64, sizeof(frame)));
+    const uint8_t* b = frame + std::min(offset, copied);
+    const uint32_t n = copied - std::min(offset, copied);
     if (n < 20 || (b[0] >> 4) != 4)
     {
         return 0;
@@ -546,6 +548,24 @@ LaserNetDevice::Send(Ptr<Packet> packet, const Address&, uint16_t protocolNumber
     PppHeader ppp;
     ppp.SetProtocol(EtherToPpp(protocolNumber));
     packet->AddHeader(ppp);
+    return SendOnLane(lane, packet);
+}
+
+bool
+LaserNetDevice::SendFrame(Ptr<Packet> frame)
+{
+    if (!m_linkUp)
+    {
+        m_macTxDropTrace(frame);
+        NotifyDrop(frame, DownCause());
+        return false;
+    }
+    return SendOnLane(LaneOf(frame, PPP_HEADER_BYTES), frame);
+}
+
+bool
+LaserNetDevice::SendOnLane(uint32_t lane, Ptr<Packet> packet)
+{
     m_macTxTrace(packet);
     if (!m_userQueue && !IsBusy(lane) && LaneQueueIsEmpty(lane))
     {
@@ -718,6 +738,26 @@ LaserNetDevice::Receive(Ptr<Packet> packet, bool corrupted)
     m_snifferTrace(packet);
     m_promiscSnifferTrace(packet);
     m_phyRxEndTrace(packet);
+    if (!m_takeOver.IsNull())
+    {
+        // Listeners get copies (they may keep them); the frame itself is handed over
+        // with its PPP header on, to be changed in place: nobody else holds it now (the
+        // channel let go of it).
+        if (!m_promiscCallback.IsNull())
+        {
+            Ptr<Packet> payload = packet->Copy();
+            PppHeader ppp;
+            payload->RemoveHeader(ppp);
+            m_promiscCallback(this, payload, PppToEther(ppp.GetProtocol()), GetAddress(), GetAddress(),
+                              PACKET_HOST);
+        }
+        if (!m_macRxTrace.IsEmpty())
+        {
+            m_macRxTrace(packet->Copy());
+        }
+        m_takeOver(packet);
+        return;
+    }
     // The MAC trace sees the frame with its PPP header: copy it only for a listener.
     Ptr<Packet> original = m_macRxTrace.IsEmpty() ? nullptr : packet->Copy();
     PppHeader ppp;
@@ -730,13 +770,6 @@ LaserNetDevice::Receive(Ptr<Packet> packet, bool corrupted)
     if (original)
     {
         m_macRxTrace(original);
-    }
-    if (!m_takeOver.IsNull())
-    {
-        // Nobody else holds the packet now (the channel let go of it), unless a
-        // promiscuous listener kept it: changed in place, it is not copied.
-        m_takeOver(m_promiscCallback.IsNull() ? packet : packet->Copy(), protocol);
-        return;
     }
     if (!m_rxCallback.IsNull())
     {
@@ -987,7 +1020,7 @@ void
 LaserNetDevice::SetReceiveCallback(NetDevice::ReceiveCallback cb)
 {
     m_rxCallback = cb;
-    m_takeOver = MakeNullCallback<bool, Ptr<Packet>, uint16_t>(); // the last receiver set wins
+    m_takeOver = MakeNullCallback<bool, Ptr<Packet>>(); // the last receiver set wins
 }
 
 void

@@ -95,8 +95,13 @@ class LaserNetDevice : public NetDevice
      */
     static uint32_t LaneOfFlow(uint32_t src, uint32_t dst, uint8_t protocol, uint16_t srcPort,
                                uint16_t dstPort, uint32_t channels);
-    /** @return the channel a packet (an IPv4 datagram, before framing) takes */
-    uint32_t LaneOf(Ptr<const Packet> p) const;
+    /**
+     * @return the channel a packet takes: an IPv4 datagram starting `offset` bytes in (0
+     * before framing, PPP_HEADER_BYTES for a frame)
+     */
+    uint32_t LaneOf(Ptr<const Packet> p, uint32_t offset = 0) const;
+    /** Bytes of the PPP header in front of every frame */
+    static constexpr uint32_t PPP_HEADER_BYTES = 2;
     /**
      * Call f for every frame waiting in the transmit queue, in order, leaving the queue as
      * it is (the run's books count them at the end).
@@ -120,14 +125,20 @@ class LaserNetDevice : public NetDevice
     /** Called by the channel when the last bit of p arrives; corrupted = bit errors. */
     void Receive(Ptr<Packet> p, bool corrupted);
     /**
-     * A receiver that takes arriving packets over (the node's forwarder): it gets the
-     * frame's payload and its EtherType, and may change the packet in place, since the
-     * device keeps no reference to it. The receiver set last (this or the NetDevice
-     * receive callback) gets the packets; a copy is handed over only while a promiscuous
-     * callback may hold the packet.
+     * A receiver that takes arriving frames over (the node's forwarder): it gets each
+     * frame as it arrived, PPP header first, and may change it in place, since the device
+     * keeps no reference to it (a promiscuous callback and the MacRx trace get copies),
+     * and pass it on unchanged with SendFrame. The receiver set last (this or the
+     * NetDevice receive callback) gets the packets.
      */
-    typedef Callback<bool, Ptr<Packet>, uint16_t> TakeOverCallback;
+    typedef Callback<bool, Ptr<Packet>> TakeOverCallback;
     void SetTakeOverCallback(TakeOverCallback cb);
+    /**
+     * Send a frame that already carries its PPP header (an IPv4 frame taken over from
+     * another port): what Send does after framing. A transit hop thus neither removes
+     * nor re-adds the header.
+     */
+    bool SendFrame(Ptr<Packet> frame);
     /**
      * A packet from a terminal on another MPI rank (through an MpiReceiver): the sending
      * rank's verdict travels in its LaserCorruptionTag.
@@ -196,6 +207,8 @@ class LaserNetDevice : public NetDevice
     void DoDispose() override;
 
   private:
+    /** A frame (PPP header on) onto channel `lane`: straight to the wire if nothing waits, else queued. */
+    bool SendOnLane(uint32_t lane, Ptr<Packet> frame);
     /** Put the next queued frame of a channel on the wire, if its transmitter is idle. */
     void StartNextTransmission(uint32_t lane = 0);
     void TransmitComplete(uint32_t lane);

@@ -3,6 +3,7 @@
 #include "fabric-hop-tag.h"
 
 #include "ns3/ipv4-header.h"
+#include "ns3/ppp-header.h"
 #include "ns3/uinteger.h"
 #include "ns3/log.h"
 #include "ns3/node.h"
@@ -65,29 +66,36 @@ SatelliteForwarder::SetPort(uint32_t port, Ptr<LaserNetDevice> device)
     device->SetTakeOverCallback(m_forward);
 }
 
-bool
-SatelliteForwarder::Forward(Ptr<Packet> packet, uint16_t protocol)
+namespace
 {
-    if (protocol != 0x0800)
+/** The frame's payload: its PPP header removed. */
+Ptr<Packet>
+Unframed(Ptr<Packet> frame)
+{
+    PppHeader ppp;
+    frame->RemoveHeader(ppp);
+    return frame;
+}
+} // namespace
+
+bool
+SatelliteForwarder::Forward(Ptr<Packet> frame)
+{
+    // Read the protocol and destination straight from the frame's bytes (PPP header,
+    // then IPv4): deserialising the headers would verify the IPv4 checksum at every hop.
+    constexpr uint32_t ppp = LaserNetDevice::PPP_HEADER_BYTES;
+    uint8_t bytes[ppp + 20];
+    if (frame->CopyData(bytes, sizeof(bytes)) < sizeof(bytes) || bytes[0] != 0x00 || bytes[1] != 0x21)
     {
-        m_drops[DROP_NOT_IPV4]++;
-        m_dropTrace(packet, DROP_NOT_IPV4);
-        return false;
+        return Drop(Unframed(frame), DROP_NOT_IPV4); // PPP protocol 0x0021: IPv4
     }
-    // Read the destination straight from the header bytes: deserialising an Ipv4Header
-    // would verify its checksum at every hop.
-    uint8_t header[20];
-    if (packet->CopyData(header, sizeof(header)) < sizeof(header))
-    {
-        m_drops[DROP_NOT_IPV4]++;
-        m_dropTrace(packet, DROP_NOT_IPV4);
-        return false;
-    }
+    const uint8_t* header = bytes + ppp;
     const Ipv4Address destination(uint32_t(header[16]) << 24 | uint32_t(header[17]) << 16 |
                                   uint32_t(header[18]) << 8 | header[19]);
     const int64_t dest = m_table->FindDestination(destination);
     if (dest >= 0 && dest == m_localDest)
     {
+        Ptr<Packet> packet = Unframed(frame);
         FabricHopTag hops;
         packet->RemovePacketTag(hops);
         m_localDeliverTrace(packet);
@@ -97,30 +105,52 @@ SatelliteForwarder::Forward(Ptr<Packet> packet, uint16_t protocol)
     // An end node (ground station) relays nothing: a packet for someone else has no route here.
     const uint8_t port =
         dest < 0 || !m_relay ? ForwardingTable::NO_ROUTE : m_table->Lookup(m_index, dest);
-    DropReason reason = DROP_NO_ROUTE;
-    if (port != ForwardingTable::NO_ROUTE && port < m_ports.size() && m_ports[port])
+    if (port == ForwardingTable::NO_ROUTE || port >= m_ports.size() || !m_ports[port])
     {
-        if (CountHop(packet, header[8]))
-        {
-            if (!m_forwardTrace.IsEmpty())
-            {
-                m_forwardTrace(packet, port);
-            }
-            if (m_ports[port]->Send(packet, m_ports[port]->GetBroadcast(), 0x0800))
-            {
-                m_forwarded++;
-                return true;
-            }
-            // The port counted and traced it (link down, queue full).
-            m_drops[DROP_PORT_REFUSED]++;
-            m_dropTrace(packet, DROP_PORT_REFUSED);
-            return false;
-        }
-        reason = DROP_TTL_EXPIRED;
+        return Drop(Unframed(frame), DROP_NO_ROUTE);
     }
+    FabricHopTag tag;
+    if (m_forwardTrace.IsEmpty() && frame->PeekPacketTag(tag))
+    {
+        // Transit: the frame leaves as it came; only the fabric hop count moves.
+        if (tag.GetHops() >= m_maxHops)
+        {
+            return Drop(Unframed(frame), DROP_TTL_EXPIRED);
+        }
+        tag.SetHops(tag.GetHops() + 1);
+        frame->ReplacePacketTag(tag);
+        return Handed(m_ports[port]->SendFrame(frame), frame);
+    }
+    Ptr<Packet> packet = Unframed(frame);
+    if (!CountHop(packet, header[8]))
+    {
+        return Drop(packet, DROP_TTL_EXPIRED);
+    }
+    if (!m_forwardTrace.IsEmpty())
+    {
+        m_forwardTrace(packet, port);
+    }
+    return Handed(m_ports[port]->Send(packet, m_ports[port]->GetBroadcast(), 0x0800), packet);
+}
+
+bool
+SatelliteForwarder::Drop(Ptr<Packet> p, DropReason reason)
+{
     m_drops[reason]++;
-    m_dropTrace(packet, reason);
+    m_dropTrace(p, reason);
     return false;
+}
+
+bool
+SatelliteForwarder::Handed(bool sent, Ptr<Packet> p)
+{
+    if (sent)
+    {
+        m_forwarded++;
+        return true;
+    }
+    // The port counted and traced it (link down, queue full).
+    return Drop(p, DROP_PORT_REFUSED);
 }
 
 bool
@@ -209,7 +239,7 @@ void
 SatelliteForwarder::DoDispose()
 {
     m_localDeliver = MakeNullCallback<void, Ptr<Packet>>();
-    m_forward = MakeNullCallback<bool, Ptr<Packet>, uint16_t>();
+    m_forward = MakeNullCallback<bool, Ptr<Packet>>();
     m_table = nullptr;
     m_ports.clear();
     Object::DoDispose();

@@ -55,10 +55,12 @@ class SatelliteForwarder : public Object
     void SetPort(uint32_t port, Ptr<LaserNetDevice> device);
 
     /**
-     * Forward a packet that arrived on a port (LaserNetDevice::TakeOverCallback, installed
-     * by SetPort): the packet is this forwarder's to change, so it is not copied.
+     * Forward a frame that arrived on a port (LaserNetDevice::TakeOverCallback, installed
+     * by SetPort): it is this forwarder's to change, so it is not copied. In transit it
+     * leaves framed as it came (only its FabricHopTag changes); it is unframed where it
+     * enters or leaves the fabric, is traced by Forward or is dropped.
      */
-    bool Forward(Ptr<Packet> packet, uint16_t protocol);
+    bool Forward(Ptr<Packet> frame);
 
     /** @return how many packets were dropped for a reason */
     uint64_t GetDropCount(DropReason reason) const;
@@ -94,6 +96,10 @@ class SatelliteForwarder : public Object
      * when the TTL or the hop limit is reached.
      */
     bool CountHop(Ptr<Packet> p, uint8_t ipTtl) const;
+    /** Count and trace a drop of p; false. */
+    bool Drop(Ptr<Packet> p, DropReason reason);
+    /** After a port took (sent) or refused p: count the hop, or the refusal. */
+    bool Handed(bool sent, Ptr<Packet> p);
     Ptr<ForwardingTable> m_table;
     uint32_t m_index{0};
     uint16_t m_maxHops{4096};
