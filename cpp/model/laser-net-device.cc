@@ -358,10 +358,11 @@ LaserNetDevice::LaneOf(Ptr<const Packet> p, uint32_t offset) const
     {
         return 0;
     }
-    uint8_t frame[PPP_HEADER_BYTES + 64];
-    const uint32_t copied = p->CopyData(frame, std::min<uint32_t>(offset + 64, sizeof(frame)));
-    const uint8_t* b = frame + std::min(offset, copied);
-    const uint32_t n = copied - std::min(offset, copied);
+    NS_ASSERT(offset <= PPP_HEADER_BYTES);
+    uint8_t bytes[PPP_HEADER_BYTES + 64];
+    const uint32_t copied = p->CopyData(bytes, offset + 64);
+    const uint8_t* b = bytes + offset;
+    const uint32_t n = copied < offset ? 0 : copied - offset;
     if (n < 20 || (b[0] >> 4) != 4)
     {
         return 0;
@@ -538,10 +539,8 @@ LaserNetDevice::PppToEther(uint16_t proto)
 bool
 LaserNetDevice::Send(Ptr<Packet> packet, const Address&, uint16_t protocolNumber)
 {
-    if (!m_linkUp)
+    if (RefusedWhileDown(packet))
     {
-        m_macTxDropTrace(packet);
-        NotifyDrop(packet, DownCause());
         return false;
     }
     const uint32_t lane = LaneOf(packet); // before framing: the packet starts with its IPv4 header
@@ -554,13 +553,19 @@ LaserNetDevice::Send(Ptr<Packet> packet, const Address&, uint16_t protocolNumber
 bool
 LaserNetDevice::SendFrame(Ptr<Packet> frame)
 {
-    if (!m_linkUp)
+    return !RefusedWhileDown(frame) && SendOnLane(LaneOf(frame, PPP_HEADER_BYTES), frame);
+}
+
+bool
+LaserNetDevice::RefusedWhileDown(Ptr<Packet> p)
+{
+    if (m_linkUp)
     {
-        m_macTxDropTrace(frame);
-        NotifyDrop(frame, DownCause());
         return false;
     }
-    return SendOnLane(LaneOf(frame, PPP_HEADER_BYTES), frame);
+    m_macTxDropTrace(p);
+    NotifyDrop(p, DownCause());
+    return true;
 }
 
 bool
@@ -738,42 +743,36 @@ LaserNetDevice::Receive(Ptr<Packet> packet, bool corrupted)
     m_snifferTrace(packet);
     m_promiscSnifferTrace(packet);
     m_phyRxEndTrace(packet);
-    if (!m_takeOver.IsNull())
-    {
-        // Listeners get copies (they may keep them); the frame itself is handed over
-        // with its PPP header on, to be changed in place: nobody else holds it now (the
-        // channel let go of it).
-        if (!m_promiscCallback.IsNull())
-        {
-            Ptr<Packet> payload = packet->Copy();
-            PppHeader ppp;
-            payload->RemoveHeader(ppp);
-            m_promiscCallback(this, payload, PppToEther(ppp.GetProtocol()), GetAddress(), GetAddress(),
-                              PACKET_HOST);
-        }
-        if (!m_macRxTrace.IsEmpty())
-        {
-            m_macRxTrace(packet->Copy());
-        }
-        m_takeOver(packet);
-        return;
-    }
     // The MAC trace sees the frame with its PPP header: copy it only for a listener.
     Ptr<Packet> original = m_macRxTrace.IsEmpty() ? nullptr : packet->Copy();
-    PppHeader ppp;
-    packet->RemoveHeader(ppp);
-    const uint16_t protocol = PppToEther(ppp.GetProtocol());
+    // A take-over receiver gets the frame itself, PPP header on, to change in place
+    // (nobody else holds it now: the channel let go of it); the NetDevice callbacks get
+    // the payload, a copy of it while the frame is handed over.
+    const bool handOver = !m_takeOver.IsNull();
+    Ptr<Packet> payload;
+    uint16_t protocol = 0;
+    if (!handOver || !m_promiscCallback.IsNull())
+    {
+        payload = handOver ? packet->Copy() : packet;
+        PppHeader ppp;
+        payload->RemoveHeader(ppp);
+        protocol = PppToEther(ppp.GetProtocol());
+    }
     if (!m_promiscCallback.IsNull())
     {
-        m_promiscCallback(this, packet, protocol, GetAddress(), GetAddress(), PACKET_HOST);
+        m_promiscCallback(this, payload, protocol, GetAddress(), GetAddress(), PACKET_HOST);
     }
     if (original)
     {
         m_macRxTrace(original);
     }
-    if (!m_rxCallback.IsNull())
+    if (handOver)
     {
-        m_rxCallback(this, packet, protocol, GetAddress());
+        m_takeOver(packet);
+    }
+    else if (!m_rxCallback.IsNull())
+    {
+        m_rxCallback(this, payload, protocol, GetAddress());
     }
 }
 

@@ -209,6 +209,8 @@ class LaserNetDevice : public NetDevice
   private:
     /** A frame (PPP header on) onto channel `lane`: straight to the wire if nothing waits, else queued. */
     bool SendOnLane(uint32_t lane, Ptr<Packet> frame);
+    /** While the link is not up: count and trace p as refused (true); else false. */
+    bool RefusedWhileDown(Ptr<Packet> p);
     /** Put the next queued frame of a channel on the wire, if its transmitter is idle. */
     void StartNextTransmission(uint32_t lane = 0);
     void TransmitComplete(uint32_t lane);

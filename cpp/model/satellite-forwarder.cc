@@ -109,22 +109,27 @@ SatelliteForwarder::Forward(Ptr<Packet> frame)
     {
         return Drop(Unframed(frame), DROP_NO_ROUTE);
     }
+    // Count this satellite's hop: in transit only the FabricHopTag moves; at ingress (no
+    // tag yet) the whole fabric is one IP hop. An expired packet is dropped as it arrived.
     FabricHopTag tag;
-    if (m_forwardTrace.IsEmpty() && frame->PeekPacketTag(tag))
+    const bool transit = frame->PeekPacketTag(tag);
+    if (transit ? tag.GetHops() >= m_maxHops : header[8] <= 1)
     {
-        // Transit: the frame leaves as it came; only the fabric hop count moves.
-        if (tag.GetHops() >= m_maxHops)
-        {
-            return Drop(Unframed(frame), DROP_TTL_EXPIRED);
-        }
+        return Drop(Unframed(frame), DROP_TTL_EXPIRED);
+    }
+    if (transit)
+    {
         tag.SetHops(tag.GetHops() + 1);
         frame->ReplacePacketTag(tag);
-        return Handed(m_ports[port]->SendFrame(frame), frame);
+        if (m_forwardTrace.IsEmpty())
+        {
+            return Handed(m_ports[port]->SendFrame(frame), frame); // leaves as it came
+        }
     }
     Ptr<Packet> packet = Unframed(frame);
-    if (!CountHop(packet, header[8]))
+    if (!transit)
     {
-        return Drop(packet, DROP_TTL_EXPIRED);
+        EnterFabric(packet);
     }
     if (!m_forwardTrace.IsEmpty())
     {
@@ -153,27 +158,9 @@ SatelliteForwarder::Handed(bool sent, Ptr<Packet> p)
     return Drop(p, DROP_PORT_REFUSED);
 }
 
-bool
-SatelliteForwarder::CountHop(Ptr<Packet> p, uint8_t ipTtl) const
+void
+SatelliteForwarder::EnterFabric(Ptr<Packet> p) const
 {
-    FabricHopTag tag;
-    if (p->PeekPacketTag(tag))
-    {
-        // Transit: the IPv4 header is left alone, only the fabric hop count moves.
-        if (tag.GetHops() >= m_maxHops)
-        {
-            return false;
-        }
-        tag.SetHops(tag.GetHops() + 1);
-        p->ReplacePacketTag(tag);
-        return true;
-    }
-    // Ingress from a ground station: the whole fabric is one IP hop. A packet that
-    // expires here is dropped as it arrived.
-    if (ipTtl <= 1)
-    {
-        return false;
-    }
     Ipv4Header ip;
     p->RemoveHeader(ip);
     ip.SetTtl(ip.GetTtl() - 1);
@@ -182,9 +169,9 @@ SatelliteForwarder::CountHop(Ptr<Packet> p, uint8_t ipTtl) const
         ip.EnableChecksum();
     }
     p->AddHeader(ip);
+    FabricHopTag tag;
     tag.SetHops(1);
     p->AddPacketTag(tag);
-    return true;
 }
 
 uint64_t

@@ -92,10 +92,10 @@ class SatelliteForwarder : public Object
 
   private:
     /**
-     * Count this satellite's hop on p (its IPv4 TTL is ipTtl); false, and p unchanged,
-     * when the TTL or the hop limit is reached.
+     * A datagram from a ground station enters the fabric (one IP hop): its IPv4 TTL goes
+     * down by one and it gets a FabricHopTag counting this first satellite hop.
      */
-    bool CountHop(Ptr<Packet> p, uint8_t ipTtl) const;
+    void EnterFabric(Ptr<Packet> p) const;
     /** Count and trace a drop of p; false. */
     bool Drop(Ptr<Packet> p, DropReason reason);
     /** After a port took (sent) or refused p: count the hop, or the refusal. */
