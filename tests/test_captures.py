@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import struct
 import subprocess
 import sys
 
@@ -188,3 +189,55 @@ def test_capture_file_names_are_safe_and_unique():
     assert files[0] == "0-.._.._etc_passwd-port2.pcapng" and files[7] == "7-london-port2.pcapng"
     assert len(set(files)) == len(files)
     assert capture_file_name(3, "a/b", 1) != capture_file_name(4, "a_b", 1)
+
+
+def internet_checksum(data: bytes) -> int:
+    """RFC 1071: the ones' complement of the ones' complement sum of 16-bit words; 0 over
+    a header or segment (pseudo-header included) whose checksum field is right."""
+    data += b"\0" * (len(data) % 2)
+    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF
+
+
+def test_captured_frames_carry_valid_ipv4_udp_and_tcp_checksums(stress_run):
+    """A run with captures computes every checksum a capture shows (RFC 791, 768, 793),
+    checked here by hand over each captured frame."""
+    _, result = stress_run
+    _, _, frames = read_pcapng(capture_path(result.run_dir, "london"))
+    checked = {6: 0, 17: 0}
+    for _, _, original, frame in frames:
+        assert len(frame) == original and frame[:2] == b"\x00\x21"  # whole frames, PPP IPv4
+        ip = frame[2:]
+        header = (ip[0] & 0x0F) * 4
+        assert internet_checksum(ip[:header]) == 0
+        protocol, length = ip[9], struct.unpack("!H", ip[2:4])[0]
+        segment = ip[header:length]
+        pseudo = ip[12:20] + bytes([0, protocol]) + struct.pack("!H", len(segment))
+        if protocol in checked:
+            assert protocol != 17 or segment[6:8] != b"\0\0"  # 0: "no UDP checksum"
+            assert internet_checksum(pseudo + segment) == 0
+            checked[protocol] += 1
+    assert checked[6] > 100 and checked[17] > 100
+
+
+def test_a_run_without_captures_skips_checksums_and_nothing_else_changes(stress_run, tmp_path):
+    """Checksums are computed only when a capture shows them: a bit error is a loss before
+    delivery, so no endpoint meets a bad one and every table is the same without them."""
+    from conftest import stress_scenario_dict
+    from netsim.core.fabric import load_core
+    from netsim.run.runner import run
+    from netsim.scenario.load import scenario_from_dict
+
+    _, with_captures = stress_run
+    raw = stress_scenario_dict()
+    raw["outputs"]["pcap_nodes"] = []
+    without = run(scenario_from_dict(raw), tmp_path / "run")
+    assert not load_core().Node.ChecksumEnabled()
+    assert not (without.run_dir / "pcap").exists() or not any((without.run_dir / "pcap").glob("*.pcapng"))
+    tables = sorted(p.name for p in with_captures.run_dir.glob("*.csv"))
+    assert {"flows.csv", "rtt.csv", "accounting.csv", "tcp.csv"} <= set(tables)
+    assert tables == sorted(p.name for p in without.run_dir.glob("*.csv"))
+    for name in tables:
+        assert (with_captures.run_dir / name).read_bytes() == (without.run_dir / name).read_bytes(), name

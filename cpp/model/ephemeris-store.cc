@@ -1,5 +1,7 @@
 #include "ephemeris-store.h"
 
+#include "time-cache.h"
+
 #include "ns3/abort.h"
 #include "ns3/log.h"
 
@@ -54,7 +56,7 @@ EphemerisStore::SetWindow(double startS,
 void
 EphemerisStore::Locate(Time t, uint32_t& k, double& s) const
 {
-    const double x = (t.GetSeconds() - m_startS) / m_stepS;
+    const double x = (CachedSeconds(t) - m_startS) / m_stepS;
     // A tiny tolerance absorbs the ns rounding of simulation time at the window edges.
     NS_ABORT_MSG_IF(x < -1e-6 || x > (m_nSamples - 1) + 1e-6,
                     "time " << t.GetSeconds() << " s is outside the ephemeris window ["

@@ -2,6 +2,7 @@
 
 #include "laser-channel.h"
 #include "laser-corruption-tag.h"
+#include "time-cache.h"
 
 #include "ns3/abort.h"
 #include "ns3/data-rate.h"
@@ -571,7 +572,10 @@ LaserNetDevice::RefusedWhileDown(Ptr<Packet> p)
 bool
 LaserNetDevice::SendOnLane(uint32_t lane, Ptr<Packet> packet)
 {
-    m_macTxTrace(packet);
+    if (!m_macTxTrace.IsEmpty())
+    {
+        m_macTxTrace(packet);
+    }
     if (!m_userQueue && !IsBusy(lane) && LaneQueueIsEmpty(lane))
     {
         // Nothing waits: the frame goes on the wire without passing through the queue
@@ -689,12 +693,10 @@ void
 LaserNetDevice::Transmit(uint32_t lane, Ptr<Packet> p)
 {
     Transmitter& tx = Tx(lane);
-    m_snifferTrace(p);
-    m_promiscSnifferTrace(p);
+    TraceFrame(p, m_phyTxBeginTrace);
     ++m_txFrames;
     m_txBytes += p->GetSize();
-    m_phyTxBeginTrace(p);
-    const Time txTime = m_bps.CalculateBytesTxTime(p->GetSize());
+    const Time txTime = CachedTxTime(m_bps, p->GetSize());
     Time busy = txTime;   // until the channel takes the next frame
     Time onWire = txTime; // until the frame's last bit leaves
     if (const double rho = GetBackgroundShare(); rho > 0)
@@ -715,6 +717,20 @@ LaserNetDevice::Transmit(uint32_t lane, Ptr<Packet> p)
     {
         m_phyTxDropTrace(p);
         NotifyDrop(p, DROP_LINK_DOWN);
+    }
+}
+
+void
+LaserNetDevice::TraceFrame(const Ptr<Packet>& p, const TracedCallback<Ptr<const Packet>>& trace) const
+{
+    // Most runs listen to none of these: an empty trace is skipped without building its
+    // argument (a reference count up and down and a call per trace and hop).
+    for (const auto* t : {&m_snifferTrace, &m_promiscSnifferTrace, &trace})
+    {
+        if (!t->IsEmpty())
+        {
+            (*t)(p);
+        }
     }
 }
 
@@ -740,9 +756,7 @@ LaserNetDevice::Receive(Ptr<Packet> packet, bool corrupted)
         NotifyDrop(packet, DROP_BIT_ERRORS);
         return;
     }
-    m_snifferTrace(packet);
-    m_promiscSnifferTrace(packet);
-    m_phyRxEndTrace(packet);
+    TraceFrame(packet, m_phyRxEndTrace);
     // The MAC trace sees the frame with its PPP header: copy it only for a listener.
     Ptr<Packet> original = m_macRxTrace.IsEmpty() ? nullptr : packet->Copy();
     // A take-over receiver gets the frame itself, PPP header on, to change in place
@@ -831,7 +845,7 @@ LaserNetDevice::SamplePointing(double correlationS, double& x, double& y)
     double nx;
     double ny;
     NextNormalPair(nx, ny);
-    const double now = Simulator::Now().GetSeconds();
+    const double now = CachedSeconds(Simulator::Now());
     if (correlationS > 0 && m_pointTimeS >= 0)
     {
         // Exact update of an Ornstein-Uhlenbeck process over dt (Gillespie, Phys. Rev. E
@@ -870,7 +884,7 @@ LaserNetDevice::IsBlocked(Time t) const
     {
         return false;
     }
-    const double s = t.GetSeconds();
+    const double s = CachedSeconds(t);
     // The last interval starting at or before s; intervals do not overlap (cloud files
     // are checked, Markov spells alternate), so only it can cover s.
     auto it = std::upper_bound(m_blocked.begin(),

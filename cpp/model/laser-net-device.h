@@ -214,6 +214,8 @@ class LaserNetDevice : public NetDevice
     /** Put the next queued frame of a channel on the wire, if its transmitter is idle. */
     void StartNextTransmission(uint32_t lane = 0);
     void TransmitComplete(uint32_t lane);
+    /** A frame to the sniffer traces and then `trace`, each only if someone listens. */
+    void TraceFrame(const Ptr<Packet>& p, const TracedCallback<Ptr<const Packet>>& trace) const;
     class TransmitCompleteEvent;
     /** The transmit queue of a channel (lane 0: the TxQueue), created on first use. */
     Ptr<Queue<Packet>> GetLaneQueue(uint32_t lane);

@@ -73,6 +73,11 @@ def epoch_problem(epoch: str) -> str | None:
     return None
 
 
+def writes_captures(scenario) -> bool:
+    """Whether the run writes any capture file (outputs.pcap_nodes or outputs.pcap)."""
+    return bool(scenario.outputs.pcap_nodes or scenario.outputs.pcap)
+
+
 def check_scenario(scenario, path) -> None:
     """ScenarioError (file, key, what is allowed) when the scenario selects captures that
     cannot be written; call before the run."""
