@@ -44,6 +44,12 @@ EphemerisMobilityModel::GetIndex() const
     return m_index;
 }
 
+Ptr<EphemerisStore>
+EphemerisMobilityModel::GetStore() const
+{
+    return m_store;
+}
+
 Vector
 EphemerisMobilityModel::DoGetPosition() const
 {

@@ -21,6 +21,8 @@ class EphemerisMobilityModel : public MobilityModel
 
     void SetStore(Ptr<EphemerisStore> store, uint32_t index);
     uint32_t GetIndex() const;
+    /** The store positions come from. */
+    Ptr<EphemerisStore> GetStore() const;
 
   private:
     Vector DoGetPosition() const override;

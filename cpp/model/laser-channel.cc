@@ -1,5 +1,6 @@
 #include "laser-channel.h"
 
+#include "ephemeris-mobility-model.h"
 #include "laser-corruption-tag.h"
 #include "laser-net-device.h"
 
@@ -63,6 +64,15 @@ LaserChannel::Connect(Ptr<LaserNetDevice> a, Ptr<LaserNetDevice> b)
     m_mobility[1] = b->GetNode()->GetObject<MobilityModel>();
     NS_ABORT_MSG_IF(!m_mobility[0] || !m_mobility[1],
                     "both ends of a laser channel need a MobilityModel");
+    auto ephemerisA = DynamicCast<EphemerisMobilityModel>(m_mobility[0]);
+    auto ephemerisB = DynamicCast<EphemerisMobilityModel>(m_mobility[1]);
+    m_ephemeris = nullptr;
+    if (ephemerisA && ephemerisB && ephemerisA->GetStore() && ephemerisA->GetStore() == ephemerisB->GetStore())
+    {
+        m_ephemeris = PeekPointer(ephemerisA->GetStore());
+        m_ephemerisRow[0] = ephemerisA->GetIndex();
+        m_ephemerisRow[1] = ephemerisB->GetIndex();
+    }
     a->Attach(this);
     b->Attach(this);
 }
@@ -80,6 +90,7 @@ LaserChannel::Disconnect()
         }
     }
     m_mobility[0] = m_mobility[1] = nullptr;
+    m_ephemeris = nullptr;
 }
 
 bool
@@ -106,7 +117,7 @@ double
 LaserChannel::GetDistance() const
 {
     NS_ASSERT(IsConnected());
-    return CalculateDistance(m_mobility[0]->GetPosition(), m_mobility[1]->GetPosition());
+    return CalculateDistance(PositionOf(0), PositionOf(1));
 }
 
 int
@@ -116,13 +127,26 @@ LaserChannel::IndexOf(Ptr<const LaserNetDevice> dev) const
     return m_end[0] == dev ? 0 : 1;
 }
 
+Vector
+LaserChannel::PositionOf(int end) const
+{
+    // The same as the mobility model's answer (EphemerisMobilityModel::DoGetPosition).
+    return m_ephemeris ? m_ephemeris->GetPosition(m_ephemerisRow[end], Simulator::Now())
+                       : m_mobility[end]->GetPosition();
+}
+
+Vector
+LaserChannel::VelocityOf(int end) const
+{
+    return m_ephemeris ? m_ephemeris->GetVelocity(m_ephemerisRow[end], Simulator::Now())
+                       : m_mobility[end]->GetVelocity();
+}
+
 Time
 LaserChannel::GetLightTime(Ptr<const LaserNetDevice> src) const
 {
     const int from = IndexOf(src);
-    return Seconds(LightTimeS(m_mobility[from]->GetPosition(),
-                              m_mobility[1 - from]->GetPosition(),
-                              m_mobility[1 - from]->GetVelocity()));
+    return Seconds(LightTimeS(PositionOf(from), PositionOf(1 - from), VelocityOf(1 - from)));
 }
 
 double
@@ -140,31 +164,66 @@ LaserChannel::LightTimeS(const Vector& txPos, const Vector& rxPos, const Vector&
 }
 
 /**
- * The arrival of one packet: an event with its arguments as members (one allocation per
- * hop; MakeEvent's bound std::function needs two for this many arguments).
+ * The arrival of one packet: an event with its arguments as members, and a link of its
+ * channel's list of packets in flight (one allocation per hop). It holds the channel, so
+ * an arrival the run never reaches (the simulator destroyed first) unlinks itself safely.
  */
 class LaserChannel::DeliverEvent : public EventImpl
 {
   public:
-    DeliverEvent(LaserChannel* channel, InFlightList::iterator it, Ptr<LaserNetDevice> dst, bool corrupted)
-        : m_channel(channel),
-          m_it(it),
+    DeliverEvent(Ptr<LaserChannel> channel, Ptr<Packet> packet, Ptr<LaserNetDevice> dst, bool corrupted)
+        : m_packet(packet),
+          m_channel(channel),
           m_dst(dst),
           m_corrupted(corrupted)
     {
+        m_channel->Link(this);
     }
+
+    ~DeliverEvent() override
+    {
+        if (m_channel)
+        {
+            m_channel->Unlink(this);
+        }
+    }
+
+    Ptr<Packet> m_packet;
+    DeliverEvent* m_prev = nullptr;
+    DeliverEvent* m_next = nullptr;
 
   private:
     void Notify() override
     {
-        m_channel->Deliver(m_it, m_dst, m_corrupted);
+        // The last bit reached the receiver: off the list, then handed over (the receiver
+        // may change the packet in place: nobody else holds it).
+        m_channel->Unlink(this);
+        m_channel = nullptr;
+        Ptr<Packet> packet = m_packet;
+        m_packet = nullptr;
+        m_dst->Receive(packet, m_corrupted);
     }
 
-    LaserChannel* m_channel;
-    InFlightList::iterator m_it;
+    Ptr<LaserChannel> m_channel;
     Ptr<LaserNetDevice> m_dst;
     bool m_corrupted;
 };
+
+void
+LaserChannel::Link(DeliverEvent* event)
+{
+    event->m_prev = m_lastInFlight;
+    (m_lastInFlight ? m_lastInFlight->m_next : m_firstInFlight) = event;
+    m_lastInFlight = event;
+}
+
+void
+LaserChannel::Unlink(DeliverEvent* event)
+{
+    (event->m_prev ? event->m_prev->m_next : m_firstInFlight) = event->m_next;
+    (event->m_next ? event->m_next->m_prev : m_lastInFlight) = event->m_prev;
+    event->m_prev = event->m_next = nullptr;
+}
 
 bool
 LaserChannel::TransmitStart(Ptr<Packet> p, Ptr<LaserNetDevice> src, Time txTime)
@@ -176,8 +235,8 @@ LaserChannel::TransmitStart(Ptr<Packet> p, Ptr<LaserNetDevice> src, Time txTime)
     const int from = IndexOf(src);
     Ptr<LaserNetDevice> dst = m_end[1 - from];
     // Geometry at the instant the packet leaves the terminal.
-    const Vector txPos = m_mobility[from]->GetPosition();
-    const Vector rxPos = m_mobility[1 - from]->GetPosition();
+    const Vector txPos = PositionOf(from);
+    const Vector rxPos = PositionOf(1 - from);
     bool corrupted = false;
     // Clouds over a ground station: its links are dark while a blocked interval lasts.
     if (src->IsBlocked(Simulator::Now()) || dst->IsBlocked(Simulator::Now()))
@@ -233,7 +292,7 @@ LaserChannel::TransmitStart(Ptr<Packet> p, Ptr<LaserNetDevice> src, Time txTime)
         }
         corrupted = model->IsCorruptedAtPower(power, p->GetSize(), src->NextUniform());
     }
-    const Time delay = Seconds(LightTimeS(txPos, rxPos, m_mobility[1 - from]->GetVelocity()));
+    const Time delay = Seconds(LightTimeS(txPos, rxPos, VelocityOf(1 - from)));
     if (!s_remoteSender.IsNull() && dst->GetNode()->GetSystemId() != s_localSystemId)
     {
         // The receiving terminal is on another rank: everything random was drawn here.
@@ -248,20 +307,9 @@ LaserChannel::TransmitStart(Ptr<Packet> p, Ptr<LaserNetDevice> src, Time txTime)
         m_txrxTrace(p, src, dst, txTime, delay);
         return true;
     }
-    const auto it = m_inFlight.insert(m_inFlight.end(), p);
-    Simulator::ScheduleWithContext(dst->GetNodeId(),
-                                   txTime + delay,
-                                   new DeliverEvent(this, it, dst, corrupted));
+    Simulator::ScheduleWithContext(dst->GetNodeId(), txTime + delay, new DeliverEvent(this, p, dst, corrupted));
     m_txrxTrace(p, src, dst, txTime, delay);
     return true;
-}
-
-void
-LaserChannel::Deliver(InFlightList::iterator it, Ptr<LaserNetDevice> dst, bool corrupted)
-{
-    Ptr<Packet> p = *it;
-    m_inFlight.erase(it);
-    dst->Receive(p, corrupted);
 }
 
 void
@@ -279,9 +327,9 @@ LaserChannel::DropArrivedRemote() const
 void
 LaserChannel::ForEachInFlight(Callback<void, Ptr<const Packet>> f) const
 {
-    for (const auto& p : m_inFlight)
+    for (const DeliverEvent* e = m_firstInFlight; e; e = e->m_next)
     {
-        f(p);
+        f(e->m_packet);
     }
     // Handed to another rank and not there yet at the end of the run (an arrival at the
     // stop instant is not delivered, as on one rank: the stop event was scheduled first).

@@ -1,6 +1,8 @@
 #ifndef NETSIM_LASER_CHANNEL_H
 #define NETSIM_LASER_CHANNEL_H
 
+#include "ephemeris-store.h"
+
 #include "ns3/channel.h"
 #include "ns3/mobility-model.h"
 #include "ns3/nstime.h"
@@ -8,7 +10,6 @@
 #include "ns3/traced-callback.h"
 
 #include <deque>
-#include <list>
 
 namespace ns3
 {
@@ -75,11 +76,14 @@ class LaserChannel : public Channel
     Ptr<NetDevice> GetDevice(std::size_t i) const override;
 
   private:
-    typedef std::list<Ptr<Packet>> InFlightList;
-    /** The last bit of a packet reached dst: hand it over and forget it. */
-    void Deliver(InFlightList::iterator it, Ptr<LaserNetDevice> dst, bool corrupted);
     class DeliverEvent;
+    /** The packets on their way, oldest first: their arrival events, linked through them. */
+    void Link(DeliverEvent* event);
+    void Unlink(DeliverEvent* event);
     int IndexOf(Ptr<const LaserNetDevice> dev) const;
+    /** Position and velocity of an end now, m and m/s. */
+    Vector PositionOf(int end) const;
+    Vector VelocityOf(int end) const;
     /** Light time, s, from txPos to a receiver at rxPos moving at rxVel. */
     static double LightTimeS(const Vector& txPos, const Vector& rxPos, const Vector& rxVel);
 
@@ -99,8 +103,14 @@ class LaserChannel : public Channel
     Time m_lookahead;
     mutable std::deque<RemoteInFlight> m_remoteInFlight;
     Ptr<MobilityModel> m_mobility[2];
-    /** Packets propagating (also those sent before a re-pointing): the run's books count them. */
-    InFlightList m_inFlight;
+    /** Both ends' ephemeris rows when both move by one EphemerisStore (else null): read
+     * directly, a hop skips two mobility objects (cache misses at a million nodes). */
+    const EphemerisStore* m_ephemeris = nullptr;
+    uint32_t m_ephemerisRow[2] = {0, 0};
+    /** Packets propagating (also those sent before a re-pointing): the run's books count
+     * them. Each arrival event is a link of this list, so a hop allocates one object. */
+    DeliverEvent* m_firstInFlight = nullptr;
+    DeliverEvent* m_lastInFlight = nullptr;
 
     /** packet, source device, sink device, transmission time, propagation delay */
     TracedCallback<Ptr<const Packet>, Ptr<NetDevice>, Ptr<NetDevice>, Time, Time> m_txrxTrace;
