@@ -61,12 +61,12 @@ def build_base(rev: str, work: Path) -> Path:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), commit], check=True,
                            stdout=subprocess.DEVNULL)
         build = tree / "build-per-hop"
-        subprocess.run(["cmake", "-S", str(tree), "-B", str(build), f"-DPython3_EXECUTABLE={sys.executable}",
-                        "-DNETSIM_BUILD_EXAMPLES=OFF", "-DCMAKE_BUILD_TYPE=Release"], check=True,
-                       stdout=subprocess.DEVNULL)
-        subprocess.run(["cmake", "--build", str(build), "-j2"], check=True, stdout=subprocess.DEVNULL)
-        subprocess.run(["cmake", "--install", str(build), "--prefix", str(tree)], check=True,
-                       stdout=subprocess.DEVNULL)
+        for step in (["-S", str(tree), "-B", str(build), f"-DPython3_EXECUTABLE={sys.executable}",
+                      "-DNETSIM_BUILD_EXAMPLES=OFF", "-DCMAKE_BUILD_TYPE=Release"],
+                     ["--build", str(build), "-j2"], ["--install", str(build), "--prefix", str(tree)]):
+            done = subprocess.run(["cmake", *step], capture_output=True, text=True)
+            if done.returncode:
+                raise SystemExit(f"per_hop: building {rev} failed (cmake {step[0]}):\n{done.stderr[-4000:]}")
     return tree
 
 
