@@ -7,6 +7,7 @@
 #include "ephemeris-store.h"
 #include "fabric-hop-tag.h"
 #include "forwarding-table.h"
+#include "four-ary-heap-scheduler.h"
 #include "laser-channel.h"
 #include "laser-fabric-helper.h"
 #include "laser-helper.h"

@@ -172,3 +172,53 @@ def test_terminal_group_tracking_jitter_reaches_its_ports(tmp_path):
     shaky = run(scenario(12.0), tmp_path / "shaky").flows[0]
     assert calm["lost_bit_errors"] == 0
     assert shaky["lost_bit_errors"] > 0
+
+
+def test_white_pointing_draw_bounds_its_error_and_draws_as_sample_pointing():
+    """The laser channel settles most packets from a white jitter draw's Box-Muller radius
+    alone: the bound bias + jitter x radius must never be below the radial error, and the
+    draw must be SamplePointing's. Two terminals on the same stream, 20,000 draws: the
+    error of each draw equals hypot(bias + jitter x, jitter y) of SamplePointing's (x, y)
+    (Python's hypot), the bound is at or above it and within 1 % of it for some draws (a
+    bound, not a loose cap), and both streams end in the same place."""
+    import ctypes
+
+    ns, _ = drivers()
+    shortcut, reference = ns.CreateObject[ns.LaserNetDevice](), ns.CreateObject[ns.LaserNetDevice]()
+    shortcut.SetRandomStream(11)
+    reference.SetRandomStream(11)
+    bias, jitter = 2e-6, 3e-6
+    x, y = ctypes.c_double(), ctypes.c_double()
+    closest = 0.0
+    for _ in range(20_000):
+        draw = shortcut.DrawWhitePointing(bias, jitter)
+        reference.SamplePointing(0.0, x, y)
+        error = math.hypot(bias + jitter * x.value, jitter * y.value)
+        assert draw.Error() == pytest.approx(error, rel=1e-15)
+        assert draw.MaxError() >= error
+        closest = max(closest, error / draw.MaxError())
+    assert closest > 0.99
+    assert shortcut.NextUniform() == reference.NextUniform()
+    # No jitter: no draw, the bias alone.
+    still = shortcut.DrawWhitePointing(bias, 0.0)
+    assert still.Error() == bias <= still.MaxError() < bias * (1 + 1e-6)
+    assert shortcut.NextUniform() == reference.NextUniform()
+
+
+@pytest.mark.parametrize("receiver", ["pin", "apd", "preamp", "coherent_qpsk"])
+def test_error_free_power_loses_no_packet_at_any_draw(receiver):
+    """IsErrorFree(P) lets the channel skip the exact power: at P and above, not even the
+    luckiest draw (u = 0) loses a packet, and it holds from just above Q = 40 (BER ~1e-350)."""
+    ns, _ = drivers()
+    from netsim.core.fabric import optical_link_model
+
+    model = optical_link_model(ns, LinkBudget(receiver=receiver))
+    powers = np.geomspace(1e-12, 1e-2, 4000)
+    free = np.array([bool(model.IsErrorFree(p)) for p in powers])
+    assert free.any() and not free.all()
+    first = int(np.argmax(free))
+    assert free[first:].all()  # monotone in power
+    for p in powers[first:first + 50]:
+        assert not model.IsCorruptedAtPower(p, 1500, 0.0)
+    q_first, q_before = model.GetQ(powers[first]), model.GetQ(powers[first - 1])
+    assert q_before <= 40 + 1e-6 < q_first < 40.5

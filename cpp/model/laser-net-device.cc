@@ -829,19 +829,71 @@ LaserNetDevice::NextUniform()
     return (z >> 11) * 0x1.0p-53;
 }
 
+namespace
+{
+/** Box-Muller's radius and angle from two uniforms; 1 - u keeps the logarithm finite. */
+void
+DrawPolar(LaserNetDevice& terminal, double& radius, double& angle)
+{
+    radius = std::sqrt(-2 * std::log(1.0 - terminal.NextUniform()));
+    angle = 2 * M_PI * terminal.NextUniform();
+}
+} // namespace
+
 void
 LaserNetDevice::NextNormalPair(double& a, double& b)
 {
-    // Box-Muller; 1 - u keeps the logarithm finite.
-    const double radius = std::sqrt(-2 * std::log(1.0 - NextUniform()));
-    const double angle = 2 * M_PI * NextUniform();
+    double radius;
+    double angle;
+    DrawPolar(*this, radius, angle);
     a = radius * std::cos(angle);
     b = radius * std::sin(angle);
+}
+
+double
+LaserNetDevice::PointingDraw::MaxError() const
+{
+    // Triangle inequality: |(b + j x, j y)| <= b + j |(x, y)| = b + j r; the factor covers
+    // the rounding of hypot, cos and sin in Error().
+    return (biasRad + jitterRad * radius) * (1 + 1e-9);
+}
+
+double
+LaserNetDevice::PointingDraw::Error() const
+{
+    if (jitterRad <= 0)
+    {
+        return biasRad;
+    }
+    const double nx = radius * std::cos(angle);
+    const double ny = radius * std::sin(angle);
+    return std::hypot(biasRad + jitterRad * nx, jitterRad * ny);
+}
+
+LaserNetDevice::PointingDraw
+LaserNetDevice::DrawWhitePointing(double biasRad, double jitterRad)
+{
+    PointingDraw draw{biasRad, jitterRad, 0, 0};
+    if (jitterRad > 0)
+    {
+        DrawPolar(*this, draw.radius, draw.angle);
+        m_pointUnresolved = true;
+        m_pointRadius = draw.radius;
+        m_pointAngle = draw.angle;
+        m_pointTimeS = CachedSeconds(Simulator::Now());
+    }
+    return draw;
 }
 
 void
 LaserNetDevice::SamplePointing(double correlationS, double& x, double& y)
 {
+    if (m_pointUnresolved)
+    {
+        m_pointX = m_pointRadius * std::cos(m_pointAngle);
+        m_pointY = m_pointRadius * std::sin(m_pointAngle);
+        m_pointUnresolved = false;
+    }
     double nx;
     double ny;
     NextNormalPair(nx, ny);

@@ -162,6 +162,27 @@ class LaserNetDevice : public NetDevice
      */
     void SamplePointing(double correlationS, double& x, double& y);
     /**
+     * One draw of white pointing jitter (SamplePointing with correlationS = 0) kept as its
+     * Box-Muller radius and angle: the radius alone bounds the radial error, which often
+     * settles a packet's fate without the angle's sine and cosine.
+     */
+    struct PointingDraw
+    {
+        double biasRad;
+        double jitterRad;
+        double radius;
+        double angle;
+        /** @return an upper bound of Error() (bias + jitter x radius), with room for rounding */
+        double MaxError() const;
+        /** @return the radial error, hypot(bias + jitter x, jitter y), rad */
+        double Error() const;
+    };
+    /**
+     * Draw this terminal's white pointing error with a static bias and an rms jitter per
+     * axis (no draw when the jitter is 0): the same draws and state as SamplePointing(0).
+     */
+    PointingDraw DrawWhitePointing(double biasRad, double jitterRad);
+    /**
      * The link through this terminal is blocked (clouds over a ground station) during the
      * intervals [start[i], end[i]) s, which must not overlap; replaces the earlier list.
      */
@@ -271,6 +292,11 @@ class LaserNetDevice : public NetDevice
     double m_pointX{0};
     double m_pointY{0};
     double m_pointTimeS{-1}; //!< time of the last pointing sample; < 0: none yet
+    // A white draw not yet resolved into m_pointX / m_pointY (DrawWhitePointing): its
+    // Box-Muller radius and angle.
+    bool m_pointUnresolved{false};
+    double m_pointRadius{0};
+    double m_pointAngle{0};
     std::vector<std::pair<double, double>> m_blocked;
     DataRate m_bps;
     DataRate m_background{0};

@@ -194,11 +194,19 @@ bool
 OpticalLinkModel::IsCorruptedAtPower(double receivedPowerW, uint32_t bytes, double u) const
 {
     const double q = GetQ(receivedPowerW);
-    if (q > 40)
+    if (q > ERROR_FREE_Q)
     {
         return false; // BER < 1e-300: no draw can lose the packet
     }
     return u < GetPacketErrorRate(0.5 * std::erfc(q / std::sqrt(2.0)), bytes);
+}
+
+bool
+OpticalLinkModel::IsErrorFree(double receivedPowerW) const
+{
+    // Q grows with the power (dQ/dP > 0 for every receiver), so Q of a lower bound above
+    // the limit by more than rounding puts the exact power's Q above it too.
+    return GetQ(receivedPowerW) > ERROR_FREE_Q + 1e-6;
 }
 
 bool

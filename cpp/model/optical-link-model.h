@@ -151,6 +151,16 @@ class OpticalLinkModel : public Object
      * atmosphere and the scintillation already applied.
      */
     bool IsCorruptedAtPower(double receivedPowerW, uint32_t bytes, double u) const;
+    /**
+     * @return true when no packet received at this power or more can have a bit error
+     * (Q above the bound IsCorruptedAtPower treats as error-free, with room for rounding):
+     * a lower bound of the power then settles the draw without the exact power.
+     */
+    bool IsErrorFree(double receivedPowerW) const;
+
+  private:
+    /** Q above this: BER < 1e-300, no draw can lose a packet. */
+    static constexpr double ERROR_FREE_Q = 40;
 };
 
 } // namespace ns3
