@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -30,6 +31,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _scaled_fabric as sf  # noqa: E402
+from netsim.run import huge_pages  # noqa: E402
 
 ROOT = sf.ROOT
 BUSY = ROOT / "topologies" / "seed-fabric-busy.yaml"
@@ -80,8 +82,10 @@ def scenario(size: int, duration_s: float, drain_s: float) -> dict:
 def run(tree: Path | None, scenario_file: Path, out: Path) -> dict:
     """One run (this build when tree is None); its manifest."""
     head = [sys.executable, "-m", "netsim.cli.main"] if tree is None else [sys.executable, "-c", BOOTSTRAP, str(tree)]
+    # Both builds start with malloc on huge pages where the machine has them (this build's
+    # `netsim run` would restart itself with them; an older one would not).
     subprocess.run([*head, "run", str(scenario_file), "--out", str(out), "--quiet"], check=True,
-                   stdout=subprocess.DEVNULL, cwd=tempfile.gettempdir())
+                   stdout=subprocess.DEVNULL, cwd=tempfile.gettempdir(), env=huge_pages.environment(os.environ))
     manifest = json.loads((out / "manifest.json").read_text())
     if manifest.get("status") != "ok":
         raise SystemExit(f"per_hop: the run in {out} did not finish: {manifest.get('error')}")

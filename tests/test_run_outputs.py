@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import os
 import re
 import shutil
 import struct
@@ -17,6 +18,7 @@ import pytest
 import yaml
 
 from conftest import capture_path, default_scenario_dict
+from netsim.run import huge_pages
 
 LINKTYPE_PPP = 9
 EPOCH_NS = 1_767_225_600_000_000_000  # 2026-01-01T00:00:00Z, the default scenario's epoch
@@ -207,14 +209,16 @@ def received_seqs(run_dir, node: str, dport: int) -> set[int]:
 
 @pytest.fixture(scope="module")
 def seeded_runs(tmp_path_factory):
-    """The random scenario run as separate processes: seed 1 twice, seed 2 once."""
+    """The random scenario run as separate processes: seed 1 twice (the second time with
+    the core's memory on ordinary pages), seed 2 once."""
     tmp = tmp_path_factory.mktemp("seeds")
     runs = {}
     for name, seed in (("first", 1), ("again", 1), ("other", 2)):
         path = tmp / f"{name}.yaml"
         path.write_text(yaml.safe_dump(random_scenario(seed)))
+        env = os.environ | ({huge_pages.OPT_OUT: "0"} if name == "again" else {})
         subprocess.run([sys.executable, "-m", "netsim.cli.main", "run", str(path), "--out", str(tmp / name),
-                        "--quiet"], check=True, capture_output=True, timeout=300)
+                        "--quiet"], check=True, capture_output=True, timeout=300, env=env)
         runs[name] = tmp / name
     return runs
 
@@ -223,6 +227,15 @@ def test_same_scenario_and_seed_give_identical_bytes(seeded_runs):
     first, again = digest(seeded_runs["first"]), digest(seeded_runs["again"])
     assert len(first) == 5 + 2 + 6 + 1  # tables, new_york and sydney port 0, vleo-6-6's 4 ISL + 2 ground ports, index
     assert first == again
+
+
+def test_huge_pages_are_used_and_change_no_byte(seeded_runs):
+    """`netsim run` restarts itself with malloc on transparent huge pages where the
+    machine has them, and NETSIM_HUGE_PAGES=0 keeps ordinary pages: the seed-1 runs used
+    one each, and the test above found all their bytes identical."""
+    first, again = (json.loads((seeded_runs[name] / "manifest.json").read_text()) for name in ("first", "again"))
+    assert first["huge_pages"] is huge_pages.available()
+    assert again["huge_pages"] is False
 
 
 def test_another_seed_changes_every_random_draw(seeded_runs):

@@ -66,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
 def _main(argv: list[str] | None = None) -> int:
     _signals_as_interrupts()
     args = build_parser().parse_args(argv)
+    args.from_command_line = argv is None  # this process is the command: it may restart itself
     if args.command == "analyze":
         from netsim.cli import analyze as analysis_cli
 
@@ -210,6 +211,12 @@ def _run(args) -> int:
         return EXIT_BAD_INPUT
     if launch:
         return _launch_ranks(args)
+    from netsim.run.distributed import launched_size
+
+    if args.from_command_line and launched_size() == 1:
+        from netsim.run.huge_pages import restart_with_huge_pages
+
+        restart_with_huge_pages()  # once, before anything is allocated (netsim.run.huge_pages)
 
     from netsim.run.runner import run
 
@@ -276,8 +283,10 @@ def _launch_ranks(args) -> int:
         command += ["--seed", str(args.seed)]
     if args.quiet:
         command.append("--quiet")
+    from netsim.run.huge_pages import environment
+
     launcher, env = mpirun_command(args.ranks)
-    job = subprocess.Popen(launcher + command, env=os.environ | env)
+    job = subprocess.Popen(launcher + command, env=environment(os.environ | env))  # ranks on huge pages too
     try:
         return job.wait()
     except KeyboardInterrupt as err:  # SIGINT/SIGTERM/SIGHUP here: mpirun passes it to the ranks

@@ -29,7 +29,7 @@ from netsim.files import make_out_dir
 from netsim.links.atmosphere import ground_budget
 from netsim.links.availability import LINK_COLUMNS, LinkAvailability
 from netsim.links.ground_links import GroundLinkSet
-from netsim.run import outputs, traffic
+from netsim.run import huge_pages, outputs, traffic
 from netsim.run.captures import Captures, prepare_folder, writes_captures
 from netsim.run.distributed import Ranks, expected_load, launched_size, lookahead_bound_s, unsupported
 from netsim.run.folder import clear_outputs, write_failed_manifest
@@ -117,7 +117,8 @@ def _run(scenario: Scenario, run_dir, ranks: Ranks, scenario_file, progress: boo
     manifest = {"scenario": scenario.model_dump(mode="json"), "scenario_file": scenario_file,
                 "seed": scenario.seed, "versions": outputs.versions(), "status": "running",
                 "started_utc": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-                "pid": os.getpid(), "host": socket.gethostname(), "job": _scheduler_job()}
+                "pid": os.getpid(), "host": socket.gethostname(), "job": _scheduler_job(),
+                "huge_pages": huge_pages.in_use()}
     outputs.write_manifest(run_dir, manifest)
     if ranks.distributed:
         ranks.comm.Barrier()  # the others may write their captures now
