@@ -294,7 +294,7 @@ LaserChannel::TransmitStart(Ptr<Packet> p, Ptr<LaserNetDevice> src, Time txTime)
                 double nx;
                 double ny;
                 terminal->SamplePointing(tau, nx, ny);
-                return std::hypot(bias + jitter * nx, jitter * ny);
+                return LaserNetDevice::RadialError(bias, jitter, nx, ny);
             };
             const double txError = radialError(src, model->GetPointingBiasRad(), model->GetPointingJitterRad());
             const double rxError =

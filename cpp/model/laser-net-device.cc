@@ -865,9 +865,13 @@ LaserNetDevice::PointingDraw::Error() const
     {
         return biasRad;
     }
-    const double nx = radius * std::cos(angle);
-    const double ny = radius * std::sin(angle);
-    return std::hypot(biasRad + jitterRad * nx, jitterRad * ny);
+    return RadialError(biasRad, jitterRad, radius * std::cos(angle), radius * std::sin(angle));
+}
+
+double
+LaserNetDevice::RadialError(double biasRad, double jitterRad, double x, double y)
+{
+    return std::hypot(biasRad + jitterRad * x, jitterRad * y);
 }
 
 LaserNetDevice::PointingDraw

@@ -177,6 +177,8 @@ class LaserNetDevice : public NetDevice
         /** @return the radial error, hypot(bias + jitter x, jitter y), rad */
         double Error() const;
     };
+    /** @return the radial pointing error |(bias + jitter x, jitter y)| (Rice), rad */
+    static double RadialError(double biasRad, double jitterRad, double x, double y);
     /**
      * Draw this terminal's white pointing error with a static bias and an rms jitter per
      * axis (no draw when the jitter is 0): the same draws and state as SamplePointing(0).
