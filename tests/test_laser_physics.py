@@ -180,7 +180,8 @@ def test_white_pointing_draw_bounds_its_error_and_draws_as_sample_pointing():
     draw must be SamplePointing's. Two terminals on the same stream, 20,000 draws: the
     error of each draw equals hypot(bias + jitter x, jitter y) of SamplePointing's (x, y)
     (Python's hypot), the bound is at or above it and within 1 % of it for some draws (a
-    bound, not a loose cap), and both streams end in the same place."""
+    bound, not a loose cap), and both streams end in the same place. A correlated draw
+    after white ones starts from the last white draw and is exact (its bound is itself)."""
     import ctypes
 
     ns, _ = drivers()
@@ -191,7 +192,7 @@ def test_white_pointing_draw_bounds_its_error_and_draws_as_sample_pointing():
     x, y = ctypes.c_double(), ctypes.c_double()
     closest = 0.0
     for _ in range(20_000):
-        draw = shortcut.DrawWhitePointing(bias, jitter)
+        draw = shortcut.DrawPointing(0.0, bias, jitter)
         reference.SamplePointing(0.0, x, y)
         error = math.hypot(bias + jitter * x.value, jitter * y.value)
         assert draw.Error() == pytest.approx(error, rel=1e-15)
@@ -200,8 +201,18 @@ def test_white_pointing_draw_bounds_its_error_and_draws_as_sample_pointing():
     assert closest > 0.99
     assert shortcut.NextUniform() == reference.NextUniform()
     # No jitter: no draw, the bias alone.
-    still = shortcut.DrawWhitePointing(bias, 0.0)
-    assert still.Error() == bias <= still.MaxError() < bias * (1 + 1e-6)
+    still = shortcut.DrawPointing(0.0, bias, 0.0)
+    assert still.Error() == bias == still.MaxError()
+    assert shortcut.NextUniform() == reference.NextUniform()
+    # Correlated jitter (all at t = 0, so the process stays where the white draw left it,
+    # plus nothing): the same errors as SamplePointing's, exact.
+    for tau in (0.0, 1e-3, 1e-3, 0.0, 1e-3):
+        draw = shortcut.DrawPointing(tau, bias, jitter)
+        reference.SamplePointing(tau, x, y)
+        error = math.hypot(bias + jitter * x.value, jitter * y.value)
+        assert draw.Error() == pytest.approx(error, rel=1e-15)
+        if tau > 0:
+            assert draw.MaxError() == draw.Error()
     assert shortcut.NextUniform() == reference.NextUniform()
 
 

@@ -72,15 +72,7 @@ FourAryHeapScheduler::RemoveNext()
         std::size_t hole = 0;
         for (std::size_t child = 1; child < n; child = ARITY * hole + 1)
         {
-            std::size_t best = child;
-            const std::size_t end = std::min(child + ARITY, n);
-            for (std::size_t c = child + 1; c < end; ++c)
-            {
-                if (Before(m_heap[c], m_heap[best]))
-                {
-                    best = c;
-                }
-            }
+            const std::size_t best = SmallestChild(child, n);
             m_heap[hole] = m_heap[best];
             hole = best;
         }
@@ -133,6 +125,21 @@ FourAryHeapScheduler::SiftUp(std::size_t hole, const Scheduler::Event& ev)
     m_heap[hole] = ev;
 }
 
+std::size_t
+FourAryHeapScheduler::SmallestChild(std::size_t first, std::size_t n) const
+{
+    std::size_t best = first;
+    const std::size_t end = std::min(first + ARITY, n);
+    for (std::size_t c = first + 1; c < end; ++c)
+    {
+        if (Before(m_heap[c], m_heap[best]))
+        {
+            best = c;
+        }
+    }
+    return best;
+}
+
 void
 FourAryHeapScheduler::SiftDown(std::size_t i)
 {
@@ -140,15 +147,7 @@ FourAryHeapScheduler::SiftDown(std::size_t i)
     const Scheduler::Event ev = m_heap[i];
     for (std::size_t child = ARITY * i + 1; child < n; child = ARITY * i + 1)
     {
-        std::size_t best = child;
-        const std::size_t end = std::min(child + ARITY, n);
-        for (std::size_t c = child + 1; c < end; ++c)
-        {
-            if (Before(m_heap[c], m_heap[best]))
-            {
-                best = c;
-            }
-        }
+        const std::size_t best = SmallestChild(child, n);
         if (!Before(m_heap[best], ev))
         {
             break;

@@ -41,6 +41,8 @@ class FourAryHeapScheduler : public Scheduler
     void SiftUp(std::size_t hole, const Scheduler::Event& ev);
     /** Restore the heap below position i after its entry grew. */
     void SiftDown(std::size_t i);
+    /** The earliest of the up to ARITY siblings from position first (heap size n). */
+    std::size_t SmallestChild(std::size_t first, std::size_t n) const;
 
     std::vector<Scheduler::Event> m_heap;
 };

@@ -269,47 +269,26 @@ LaserChannel::TransmitStart(Ptr<Packet> p, Ptr<LaserNetDevice> src, Time txTime)
         // transmitter's own and the receiver's angle of arrival, each terminal's jitter
         // white or time-correlated (JitterBandwidth).
         const double tau = model->GetJitterCorrelationS();
-        if (tau <= 0 && scintillationSigma <= 0)
+        const auto tx = src->DrawPointing(tau, model->GetPointingBiasRad(), model->GetPointingJitterRad());
+        const auto rx = dst->DrawPointing(tau, model->GetRxPointingBiasRad(), model->GetRxPointingJitterRad());
+        double fade = 1.0;
+        if (scintillationSigma > 0)
         {
-            // White jitter in vacuum: the draws' radii bound both errors, and the power
-            // at those bounds usually leaves no room for a bit error; the errors
-            // themselves (sine, cosine, hypot per end) only when it does. Same draws.
-            const auto tx = src->DrawWhitePointing(model->GetPointingBiasRad(), model->GetPointingJitterRad());
-            const auto rx = dst->DrawWhitePointing(model->GetRxPointingBiasRad(), model->GetRxPointingJitterRad());
-            const double u = src->NextUniform();
-            corrupted = !model->IsErrorFree(model->GetReceivedPowerW(distance, tx.MaxError(), rx.MaxError()) *
-                                            transmittance) &&
-                        model->IsCorruptedAtPower(
-                            model->GetReceivedPowerW(distance, tx.Error(), rx.Error()) * transmittance,
-                            p->GetSize(),
-                            u);
+            // Log-normal irradiance of mean 1 (weak turbulence), one draw per packet.
+            double n;
+            double unused;
+            src->NextNormalPair(n, unused);
+            fade = std::exp(scintillationSigma * n - 0.5 * scintillationSigma * scintillationSigma);
         }
-        else
-        {
-            auto radialError = [tau](Ptr<LaserNetDevice> terminal, double bias, double jitter) {
-                if (jitter <= 0)
-                {
-                    return bias;
-                }
-                double nx;
-                double ny;
-                terminal->SamplePointing(tau, nx, ny);
-                return LaserNetDevice::RadialError(bias, jitter, nx, ny);
-            };
-            const double txError = radialError(src, model->GetPointingBiasRad(), model->GetPointingJitterRad());
-            const double rxError =
-                radialError(dst, model->GetRxPointingBiasRad(), model->GetRxPointingJitterRad());
-            double power = model->GetReceivedPowerW(distance, txError, rxError) * transmittance;
-            if (scintillationSigma > 0)
-            {
-                // Log-normal irradiance of mean 1 (weak turbulence), one draw per packet.
-                double n;
-                double unused;
-                src->NextNormalPair(n, unused);
-                power *= std::exp(scintillationSigma * n - 0.5 * scintillationSigma * scintillationSigma);
-            }
-            corrupted = model->IsCorruptedAtPower(power, p->GetSize(), src->NextUniform());
-        }
+        const double u = src->NextUniform();
+        // The power at the errors' bounds usually leaves no room for a bit error; the
+        // errors themselves (a white draw's sine, cosine, hypot) only when it does.
+        corrupted =
+            !model->IsErrorFree(model->GetReceivedPowerW(distance, tx.MaxError(), rx.MaxError()) * transmittance *
+                                fade) &&
+            model->IsCorruptedAtPower(model->GetReceivedPowerW(distance, tx.Error(), rx.Error()) * transmittance * fade,
+                                      p->GetSize(),
+                                      u);
     }
     const Time delay = Seconds(LightTimeS(txPos, rxPos, VelocityOf(1 - from)));
     if (!s_remoteSender.IsNull() && dst->GetNode()->GetSystemId() != s_localSystemId)

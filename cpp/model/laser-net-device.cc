@@ -853,6 +853,10 @@ LaserNetDevice::NextNormalPair(double& a, double& b)
 double
 LaserNetDevice::PointingDraw::MaxError() const
 {
+    if (error >= 0)
+    {
+        return error;
+    }
     // Triangle inequality: |(b + j x, j y)| <= b + j |(x, y)| = b + j r; the factor covers
     // the rounding of hypot, cos and sin in Error().
     return (biasRad + jitterRad * radius) * (1 + 1e-9);
@@ -861,9 +865,9 @@ LaserNetDevice::PointingDraw::MaxError() const
 double
 LaserNetDevice::PointingDraw::Error() const
 {
-    if (jitterRad <= 0)
+    if (error >= 0)
     {
-        return biasRad;
+        return error;
     }
     return RadialError(biasRad, jitterRad, radius * std::cos(angle), radius * std::sin(angle));
 }
@@ -875,10 +879,21 @@ LaserNetDevice::RadialError(double biasRad, double jitterRad, double x, double y
 }
 
 LaserNetDevice::PointingDraw
-LaserNetDevice::DrawWhitePointing(double biasRad, double jitterRad)
+LaserNetDevice::DrawPointing(double correlationS, double biasRad, double jitterRad)
 {
     PointingDraw draw{biasRad, jitterRad, 0, 0};
-    if (jitterRad > 0)
+    if (jitterRad <= 0)
+    {
+        draw.error = biasRad;
+    }
+    else if (correlationS > 0)
+    {
+        double x;
+        double y;
+        SamplePointing(correlationS, x, y);
+        draw.error = RadialError(biasRad, jitterRad, x, y);
+    }
+    else
     {
         DrawPolar(*this, draw.radius, draw.angle);
         m_pointUnresolved = true;
@@ -892,18 +907,18 @@ LaserNetDevice::DrawWhitePointing(double biasRad, double jitterRad)
 void
 LaserNetDevice::SamplePointing(double correlationS, double& x, double& y)
 {
-    if (m_pointUnresolved)
-    {
-        m_pointX = m_pointRadius * std::cos(m_pointAngle);
-        m_pointY = m_pointRadius * std::sin(m_pointAngle);
-        m_pointUnresolved = false;
-    }
     double nx;
     double ny;
     NextNormalPair(nx, ny);
     const double now = CachedSeconds(Simulator::Now());
     if (correlationS > 0 && m_pointTimeS >= 0)
     {
+        if (m_pointUnresolved)
+        {
+            // The last sample was a white draw kept in polar form: it is the start here.
+            m_pointX = m_pointRadius * std::cos(m_pointAngle);
+            m_pointY = m_pointRadius * std::sin(m_pointAngle);
+        }
         // Exact update of an Ornstein-Uhlenbeck process over dt (Gillespie, Phys. Rev. E
         // 54(2), 1996): stationary variance 1, autocorrelation exp(-|dt| / correlationS).
         const double a = std::exp(-(now - m_pointTimeS) / correlationS);
@@ -916,6 +931,7 @@ LaserNetDevice::SamplePointing(double correlationS, double& x, double& y)
         m_pointX = nx; // white jitter, or the first sample: from the stationary law
         m_pointY = ny;
     }
+    m_pointUnresolved = false;
     m_pointTimeS = now;
     x = m_pointX;
     y = m_pointY;

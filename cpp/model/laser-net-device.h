@@ -162,9 +162,9 @@ class LaserNetDevice : public NetDevice
      */
     void SamplePointing(double correlationS, double& x, double& y);
     /**
-     * One draw of white pointing jitter (SamplePointing with correlationS = 0) kept as its
-     * Box-Muller radius and angle: the radius alone bounds the radial error, which often
-     * settles a packet's fate without the angle's sine and cosine.
+     * One pointing draw. White jitter is kept as its Box-Muller radius and angle: the
+     * radius alone bounds the radial error, which often settles a packet's fate without
+     * the angle's sine and cosine. Correlated jitter (or none) is known exactly.
      */
     struct PointingDraw
     {
@@ -172,6 +172,7 @@ class LaserNetDevice : public NetDevice
         double jitterRad;
         double radius;
         double angle;
+        double error{-1}; //!< >= 0: the radial error, already exact
         /** @return an upper bound of Error() (bias + jitter x radius), with room for rounding */
         double MaxError() const;
         /** @return the radial error, hypot(bias + jitter x, jitter y), rad */
@@ -180,10 +181,11 @@ class LaserNetDevice : public NetDevice
     /** @return the radial pointing error |(bias + jitter x, jitter y)| (Rice), rad */
     static double RadialError(double biasRad, double jitterRad, double x, double y);
     /**
-     * Draw this terminal's white pointing error with a static bias and an rms jitter per
-     * axis (no draw when the jitter is 0): the same draws and state as SamplePointing(0).
+     * Draw this terminal's pointing error with a static bias and an rms jitter per axis
+     * (no draw when the jitter is 0), the jitter white or with that correlation time:
+     * the same draws and state as SamplePointing(correlationS).
      */
-    PointingDraw DrawWhitePointing(double biasRad, double jitterRad);
+    PointingDraw DrawPointing(double correlationS, double biasRad, double jitterRad);
     /**
      * The link through this terminal is blocked (clouds over a ground station) during the
      * intervals [start[i], end[i]) s, which must not overlap; replaces the earlier list.
@@ -294,7 +296,7 @@ class LaserNetDevice : public NetDevice
     double m_pointX{0};
     double m_pointY{0};
     double m_pointTimeS{-1}; //!< time of the last pointing sample; < 0: none yet
-    // A white draw not yet resolved into m_pointX / m_pointY (DrawWhitePointing): its
+    // A white draw not yet resolved into m_pointX / m_pointY (DrawPointing): its
     // Box-Muller radius and angle.
     bool m_pointUnresolved{false};
     double m_pointRadius{0};
