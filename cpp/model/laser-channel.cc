@@ -60,6 +60,8 @@ LaserChannel::Connect(Ptr<LaserNetDevice> a, Ptr<LaserNetDevice> b)
     Disconnect();
     m_end[0] = a;
     m_end[1] = b;
+    m_endSystemId[0] = a->GetNode()->GetSystemId();
+    m_endSystemId[1] = b->GetNode()->GetSystemId();
     m_mobility[0] = a->GetNode()->GetObject<MobilityModel>();
     m_mobility[1] = b->GetNode()->GetObject<MobilityModel>();
     NS_ABORT_MSG_IF(!m_mobility[0] || !m_mobility[1],
@@ -291,7 +293,7 @@ LaserChannel::TransmitStart(Ptr<Packet> p, Ptr<LaserNetDevice> src, Time txTime)
                                       u);
     }
     const Time delay = Seconds(LightTimeS(txPos, rxPos, VelocityOf(1 - from)));
-    if (!s_remoteSender.IsNull() && dst->GetNode()->GetSystemId() != s_localSystemId)
+    if (!s_remoteSender.IsNull() && m_endSystemId[1 - from] != s_localSystemId)
     {
         // The receiving terminal is on another rank: everything random was drawn here.
         DropArrivedRemote();
