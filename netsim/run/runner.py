@@ -156,6 +156,11 @@ def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops:
     # (docs/scaling.md, "What was changed"). Set on the simulator itself: on several ranks
     # MPI made ns-3's distributed simulator (with the map scheduler) before this point.
     ns.Simulator.SetScheduler(ns.ObjectFactory("ns3::FourAryHeapScheduler"))
+    # ns-3 records every Time made before the first Simulator::Run in a std::set (so that a
+    # later SetResolution can convert it): building a million-satellite fabric made tens of
+    # millions of entries, a third of the first update's time. A Run with nothing
+    # scheduled (every rank makes it) ends the recording.
+    ns.Simulator.Run()
     ns.RngSeedManager.SetSeed(1)
     ns.RngSeedManager.SetRun(scenario.seed + 1)
     # IPv4, UDP and TCP checksums are computed (and verified) only when a capture shows them:
