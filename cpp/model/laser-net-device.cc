@@ -838,6 +838,14 @@ DrawPolar(LaserNetDevice& terminal, double& radius, double& angle)
     radius = std::sqrt(-2 * std::log(1.0 - terminal.NextUniform()));
     angle = 2 * M_PI * terminal.NextUniform();
 }
+
+/** The pair of normals a Box-Muller radius and angle stand for. */
+void
+ToCartesian(double radius, double angle, double& x, double& y)
+{
+    x = radius * std::cos(angle);
+    y = radius * std::sin(angle);
+}
 } // namespace
 
 void
@@ -846,8 +854,7 @@ LaserNetDevice::NextNormalPair(double& a, double& b)
     double radius;
     double angle;
     DrawPolar(*this, radius, angle);
-    a = radius * std::cos(angle);
-    b = radius * std::sin(angle);
+    ToCartesian(radius, angle, a, b);
 }
 
 double
@@ -869,7 +876,10 @@ LaserNetDevice::PointingDraw::Error() const
     {
         return error;
     }
-    return RadialError(biasRad, jitterRad, radius * std::cos(angle), radius * std::sin(angle));
+    double x;
+    double y;
+    ToCartesian(radius, angle, x, y);
+    return RadialError(biasRad, jitterRad, x, y);
 }
 
 double
@@ -916,8 +926,7 @@ LaserNetDevice::SamplePointing(double correlationS, double& x, double& y)
         if (m_pointUnresolved)
         {
             // The last sample was a white draw kept in polar form: it is the start here.
-            m_pointX = m_pointRadius * std::cos(m_pointAngle);
-            m_pointY = m_pointRadius * std::sin(m_pointAngle);
+            ToCartesian(m_pointRadius, m_pointAngle, m_pointX, m_pointY);
         }
         // Exact update of an Ornstein-Uhlenbeck process over dt (Gillespie, Phys. Rev. E
         // 54(2), 1996): stationary variance 1, autocorrelation exp(-|dt| / correlationS).
