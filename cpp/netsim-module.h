@@ -8,6 +8,7 @@
 #include "fabric-hop-tag.h"
 #include "forwarding-table.h"
 #include "four-ary-heap-scheduler.h"
+#include "time-window-scheduler.h"
 #include "laser-channel.h"
 #include "laser-fabric-helper.h"
 #include "laser-helper.h"

@@ -52,3 +52,108 @@ def test_events_leave_in_time_then_uid_order_through_inserts_pops_and_removals()
         ev = queue.RemoveNext()
         rest.append((ev.key.m_ts, ev.key.m_uid))
     assert rest == sorted(pending)
+
+
+_WINDOW_DRIVER = """
+namespace netsim_window_test {
+// Runs ops through a TimeWindowScheduler as a simulation would: kind 0 inserts at
+// now + delay (uids in order), 1 pops the earliest (now becomes its time), 2 removes the
+// pending event at rank `pick` (a fraction) in uid order. Returns the popped (ts, uid)
+// pairs, then the rest drained; records the window widths the queue went through.
+std::vector<uint64_t> shifts;
+std::vector<uint64_t> Drive(const std::vector<int>& kinds, const std::vector<uint64_t>& delays,
+                            const std::vector<double>& picks) {
+    auto queue = ns3::CreateObject<ns3::TimeWindowScheduler>();
+    std::map<uint32_t, uint64_t> pending;
+    std::vector<uint64_t> out;
+    uint64_t now = 0;
+    uint32_t uid = 0;
+    shifts.clear();
+    auto event = [](uint64_t ts, uint32_t id) {
+        ns3::Scheduler::Event ev;
+        ev.impl = nullptr;
+        ev.key.m_ts = ts; ev.key.m_uid = id; ev.key.m_context = 0;
+        return ev;
+    };
+    for (size_t i = 0; i < kinds.size(); ++i) {
+        if (kinds[i] == 0 || pending.empty()) {
+            queue->Insert(event(now + delays[i], uid));
+            pending[uid] = now + delays[i];
+            ++uid;
+        } else if (kinds[i] == 1) {
+            auto ev = queue->RemoveNext();
+            out.push_back(ev.key.m_ts); out.push_back(ev.key.m_uid);
+            pending.erase(ev.key.m_uid);
+            now = ev.key.m_ts;
+        } else {
+            auto it = std::next(pending.begin(), size_t(picks[i] * pending.size()));
+            queue->Remove(event(it->second, it->first));
+            pending.erase(it);
+        }
+        if (shifts.empty() || shifts.back() != queue->GetWindowShift()) shifts.push_back(queue->GetWindowShift());
+    }
+    while (!queue->IsEmpty()) {
+        auto ev = queue->RemoveNext();
+        out.push_back(ev.key.m_ts); out.push_back(ev.key.m_uid);
+    }
+    return out;
+}
+}
+"""
+
+
+def test_time_windows_pop_in_time_then_uid_order_as_windows_narrow_and_widen():
+    """The queue of every run (ns3::TimeWindowScheduler) against heapq over 400,000
+    operations in three phases: a dense burst (hundreds of events per microsecond window,
+    so the windows narrow), a sparse stretch whose delays reach past the ring (so they
+    widen), then a mix of same-instant ties, next-window, in-ring and far delays with
+    removals from every part. Every pop and the final drain must be heapq's order, and the
+    width must have moved both ways (else a phase tested nothing)."""
+    ns, _ = drivers()
+    ns.cppyy.cppdef(_WINDOW_DRIVER)
+    rng = np.random.default_rng(11)
+    phases = [
+        # (ops, share of inserts, share of pops, delays drawn from)
+        (150_000, 0.5, 0.49, lambda n: rng.integers(0, 2_000, n)),
+        (100_000, 0.5, 0.49, lambda n: rng.integers(0, 50_000_000, n)),
+        (150_000, 0.5, 0.45, lambda n: rng.choice([0, 1, 1_000, 200_000, 5_000_000_000], n)
+         * rng.integers(1, 4, n) + rng.integers(0, 3, n)),
+    ]
+    kinds, delays = [], []
+    for n, insert, pop, draw in phases:
+        r = rng.random(n)
+        kinds.append(np.where(r < insert, 0, np.where(r < insert + pop, 1, 2)))
+        delays.append(draw(n))
+    kinds = np.concatenate(kinds).astype(int)
+    delays = np.concatenate(delays).astype(np.uint64)
+    picks = rng.random(len(kinds))
+
+    std = ns.cppyy.gbl.std
+    got = list(ns.cppyy.gbl.netsim_window_test.Drive(
+        std.vector["int"](kinds.tolist()), std.vector["uint64_t"](delays.tolist()),
+        std.vector["double"](picks.tolist())))
+
+    oracle: list[tuple[int, int]] = []
+    pending: dict[int, int] = {}
+    expected: list[int] = []
+    now = uid = 0
+    for kind, delay, pick in zip(kinds.tolist(), delays.tolist(), picks.tolist()):
+        if kind == 0 or not pending:
+            heapq.heappush(oracle, (now + delay, uid))
+            pending[uid] = now + delay
+            uid += 1
+        elif kind == 1:
+            while oracle[0][1] not in pending:  # removed earlier
+                heapq.heappop(oracle)
+            ts, popped = heapq.heappop(oracle)
+            del pending[popped]
+            expected += [ts, popped]
+            now = ts
+        else:
+            victim = sorted(pending)[int(pick * len(pending))]
+            del pending[victim]
+    expected += [v for key in sorted((ts, u) for u, ts in pending.items()) for v in key]
+    assert got == expected
+    shifts = list(ns.cppyy.gbl.netsim_window_test.shifts)
+    steps = np.diff(shifts)
+    assert (steps < 0).any() and (steps > 0).any(), shifts

@@ -17,7 +17,8 @@ namespace ns3
  * deeper levels were cache misses at every pop (~9 % of a run's packet time). A pop
  * walks the hole down along the smaller children to a leaf and lifts the last entry back
  * from there (Floyd's bottom-up deletion: ~3 comparisons per level), then starts
- * fetching the event that is due next.
+ * fetching the event that is due next. Runs use TimeWindowScheduler, which keeps the far
+ * future in one of these.
  */
 class FourAryHeapScheduler : public Scheduler
 {

@@ -3,6 +3,7 @@
 #include "ephemeris-mobility-model.h"
 #include "laser-corruption-tag.h"
 #include "laser-net-device.h"
+#include "time-window-scheduler.h"
 
 #include "ns3/abort.h"
 #include "ns3/log.h"
@@ -11,6 +12,7 @@
 #include "ns3/simulator.h"
 
 #include <cmath>
+#include <typeinfo>
 
 namespace ns3
 {
@@ -195,6 +197,8 @@ class LaserChannel::DeliverEvent : public EventImpl
     DeliverEvent* m_next = nullptr;
 
   private:
+    friend class LaserChannel; // PrefetchArrival reads where the arrival leads
+
     void Notify() override
     {
         // The last bit reached the receiver: off the list, then handed over (the receiver
@@ -210,6 +214,28 @@ class LaserChannel::DeliverEvent : public EventImpl
     Ptr<LaserNetDevice> m_dst;
     bool m_corrupted;
 };
+
+namespace
+{
+// Every run's event queue looks ahead at the arrivals due next.
+const bool g_lookAheadSet = (TimeWindowScheduler::SetLookAhead(&LaserChannel::PrefetchArrival), true);
+} // namespace
+
+void
+LaserChannel::PrefetchArrival(const EventImpl* event)
+{
+    if (event == nullptr || typeid(*event) != typeid(DeliverEvent))
+    {
+        return;
+    }
+    // An arrival reads the packet, unlinks itself from the channel's list (its successor
+    // too) and hands the packet to the receiving terminal.
+    const auto* arrival = static_cast<const DeliverEvent*>(event);
+    __builtin_prefetch(PeekPointer(arrival->m_packet));
+    __builtin_prefetch(PeekPointer(arrival->m_channel));
+    arrival->m_dst->PrefetchReceive();
+    __builtin_prefetch(arrival->m_next);
+}
 
 void
 LaserChannel::Link(DeliverEvent* event)

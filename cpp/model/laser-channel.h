@@ -75,6 +75,12 @@ class LaserChannel : public Channel
     std::size_t GetNDevices() const override;
     Ptr<NetDevice> GetDevice(std::size_t i) const override;
 
+    /**
+     * Fetch into the cache what a pending event reads when it runs, if it is a packet's
+     * arrival (the event queue's look-ahead: TimeWindowScheduler::SetLookAhead).
+     */
+    static void PrefetchArrival(const EventImpl* event);
+
   private:
     class DeliverEvent;
     /** The packets on their way, oldest first: their arrival events, linked through them. */

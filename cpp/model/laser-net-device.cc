@@ -791,6 +791,14 @@ LaserNetDevice::Receive(Ptr<Packet> packet, bool corrupted)
 }
 
 void
+LaserNetDevice::PrefetchReceive() const
+{
+    __builtin_prefetch(&m_takeOver);
+    __builtin_prefetch(&m_phyRxEndTrace);
+    __builtin_prefetch(&m_snifferTrace);
+}
+
+void
 LaserNetDevice::ReceiveFromRemote(Ptr<Packet> packet)
 {
     LaserCorruptionTag tag;

@@ -124,6 +124,8 @@ class LaserNetDevice : public NetDevice
 
     /** Called by the channel when the last bit of p arrives; corrupted = bit errors. */
     void Receive(Ptr<Packet> p, bool corrupted);
+    /** Fetch into the cache the members Receive reads (a pending arrival's look-ahead). */
+    void PrefetchReceive() const;
     /**
      * A receiver that takes arriving frames over (the node's forwarder): it gets each
      * frame as it arrived, PPP header first, and may change it in place, since the device

@@ -155,7 +155,7 @@ def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops:
     # Same event order as ns-3's default map scheduler ((time, uid) keys), faster
     # (docs/scaling.md, "What was changed"). Set on the simulator itself: on several ranks
     # MPI made ns-3's distributed simulator (with the map scheduler) before this point.
-    ns.Simulator.SetScheduler(ns.ObjectFactory("ns3::FourAryHeapScheduler"))
+    ns.Simulator.SetScheduler(ns.ObjectFactory("ns3::TimeWindowScheduler"))
     # ns-3 records every Time made before the first Simulator::Run in a std::set (so that a
     # later SetResolution can convert it): building a million-satellite fabric made tens of
     # millions of entries, a third of the first update's time. A Run with nothing

@@ -1,0 +1,320 @@
+#include "time-window-scheduler.h"
+
+#include "ns3/assert.h"
+#include "ns3/event-impl.h"
+
+#include <algorithm>
+#include <bit>
+
+namespace ns3
+{
+
+NS_OBJECT_ENSURE_REGISTERED(TimeWindowScheduler);
+
+TimeWindowScheduler::LookAhead TimeWindowScheduler::s_lookAhead = nullptr;
+
+namespace
+{
+/** Earlier time first; at the same time the earlier scheduled (smaller uid). */
+inline bool
+Before(const Scheduler::Event& a, const Scheduler::Event& b)
+{
+    return a.key.m_ts < b.key.m_ts || (a.key.m_ts == b.key.m_ts && a.key.m_uid < b.key.m_uid);
+}
+
+// Width bounds: 1 time step, and 2^40 steps (~18 min at ns resolution).
+constexpr uint32_t MAX_SHIFT = 40;
+// A window of ~1 us at ns resolution until the traffic says otherwise.
+constexpr uint32_t FIRST_SHIFT = 10;
+} // namespace
+
+TypeId
+TimeWindowScheduler::GetTypeId()
+{
+    static TypeId tid = TypeId("ns3::TimeWindowScheduler")
+                            .SetParent<Scheduler>()
+                            .SetGroupName("Netsim")
+                            .AddConstructor<TimeWindowScheduler>();
+    return tid;
+}
+
+TimeWindowScheduler::TimeWindowScheduler()
+    : m_shift(FIRST_SHIFT),
+      m_ring(RING),
+      m_far(CreateObject<FourAryHeapScheduler>())
+{
+    m_due.reserve(256);
+}
+
+TimeWindowScheduler::~TimeWindowScheduler() = default;
+
+void
+TimeWindowScheduler::SetLookAhead(LookAhead lookAhead)
+{
+    s_lookAhead = lookAhead;
+}
+
+uint32_t
+TimeWindowScheduler::GetWindowShift() const
+{
+    return m_shift;
+}
+
+uint64_t
+TimeWindowScheduler::WindowOf(const Scheduler::Event& ev) const
+{
+    return ev.key.m_ts >> m_shift;
+}
+
+void
+TimeWindowScheduler::Insert(const Scheduler::Event& ev)
+{
+    if (m_size == 0)
+    {
+        m_current = WindowOf(ev); // nothing pending anywhere: any window may be the current
+    }
+    ++m_size;
+    Place(ev);
+}
+
+void
+TimeWindowScheduler::Place(const Scheduler::Event& ev)
+{
+    const uint64_t w = WindowOf(ev);
+    if (w <= m_current)
+    {
+        // Usually the latest yet (a run schedules forward): appended.
+        if (m_due.size() == m_head || Before(m_due.back(), ev))
+        {
+            m_due.push_back(ev);
+        }
+        else
+        {
+            m_due.insert(std::upper_bound(m_due.begin() + m_head, m_due.end(), ev, Before), ev);
+        }
+    }
+    else if (w - m_current < RING)
+    {
+        const uint64_t slot = w & MASK;
+        m_ring[slot].push_back(ev);
+        m_occupied[slot / 64] |= uint64_t(1) << (slot % 64);
+        ++m_inRing;
+    }
+    else
+    {
+        ++m_farInserts;
+        m_far->Insert(ev);
+    }
+}
+
+bool
+TimeWindowScheduler::IsEmpty() const
+{
+    return m_size == 0;
+}
+
+Scheduler::Event
+TimeWindowScheduler::PeekNext() const
+{
+    NS_ASSERT(m_size > 0);
+    return m_due[m_head]; // never empty while anything is pending
+}
+
+Scheduler::Event
+TimeWindowScheduler::RemoveNext()
+{
+    NS_ASSERT(m_size > 0);
+    const Scheduler::Event next = m_due[m_head++];
+    --m_size;
+    ++m_pops;
+    if (const std::size_t left = m_due.size() - m_head; left > 0)
+    {
+        // The next events are known: start fetching their objects (the next one's was
+        // asked for a few pops ago), and what the one after next will read.
+        if (left > 4)
+        {
+            // An event object may straddle two cache lines.
+            const char* ahead = reinterpret_cast<const char*>(m_due[m_head + 4].impl);
+            __builtin_prefetch(ahead);
+            __builtin_prefetch(ahead + 63);
+        }
+        if (left > 1 && s_lookAhead)
+        {
+            s_lookAhead(m_due[m_head + 1].impl);
+        }
+    }
+    else
+    {
+        m_due.clear();
+        m_head = 0;
+        if (m_size > 0)
+        {
+            Advance();
+        }
+    }
+    if (m_pops == CHECK_EVERY)
+    {
+        AdjustWidth();
+    }
+    return next;
+}
+
+void
+TimeWindowScheduler::Advance()
+{
+    NS_ASSERT(m_due.empty() && m_size > 0);
+    ++m_advances;
+    // The next window: the first occupied bucket after the current one, or the heap's.
+    uint64_t next = UINT64_MAX;
+    if (m_inRing > 0)
+    {
+        const uint64_t start = (m_current + 1) & MASK;
+        for (uint64_t scanned = 0; scanned < RING; scanned += 64)
+        {
+            const uint64_t at = (start + scanned) & MASK;
+            // The 64 buckets from at (wrapping): the rest of at's word, then the next word's start.
+            const uint32_t bit = at % 64;
+            uint64_t bits = m_occupied[at / 64] >> bit;
+            if (bit > 0)
+            {
+                bits |= m_occupied[(at / 64 + 1) % m_occupied.size()] << (64 - bit);
+            }
+            if (bits != 0)
+            {
+                next = m_current + 1 + scanned + std::countr_zero(bits);
+                break;
+            }
+        }
+        NS_ASSERT(next != UINT64_MAX);
+    }
+    if (!m_far->IsEmpty())
+    {
+        next = std::min(next, WindowOf(m_far->PeekNext()));
+    }
+    m_current = next;
+    const uint64_t slot = next & MASK;
+    if (!m_ring[slot].empty() && WindowOf(m_ring[slot].front()) == next)
+    {
+        m_due.swap(m_ring[slot]); // the emptied array serves as the bucket from now on
+        m_occupied[slot / 64] &= ~(uint64_t(1) << (slot % 64));
+        m_inRing -= m_due.size();
+    }
+    // The ring now reaches RING windows past the new current one: the heap's events in that
+    // reach move into it.
+    while (!m_far->IsEmpty() && WindowOf(m_far->PeekNext()) - next < RING)
+    {
+        Place(m_far->RemoveNext());
+    }
+    std::sort(m_due.begin(), m_due.end(), Before);
+    for (std::size_t i = 0; i < std::min<std::size_t>(m_due.size(), 4); ++i)
+    {
+        __builtin_prefetch(m_due[i].impl);
+    }
+}
+
+void
+TimeWindowScheduler::AdjustWidth()
+{
+    // A window of a few dozen events: sorting stays in the cache, the ring reaches far.
+    const double perWindow = double(m_pops) / std::max<uint32_t>(m_advances, 1);
+    uint32_t shift = m_shift;
+    if (perWindow > 64 && shift > 0)
+    {
+        --shift;
+    }
+    else if (perWindow < 8 && m_farInserts > m_pops / 8 && shift < MAX_SHIFT)
+    {
+        ++shift; // many events beyond the ring's reach, and windows to spare
+    }
+    m_pops = m_advances = m_farInserts = 0;
+    if (shift != m_shift)
+    {
+        Rebuild(shift);
+    }
+}
+
+void
+TimeWindowScheduler::Rebuild(uint32_t shift)
+{
+    std::vector<Scheduler::Event> all;
+    all.reserve(m_size);
+    all.insert(all.end(), m_due.begin() + m_head, m_due.end());
+    m_due.clear();
+    m_head = 0;
+    for (auto& bucket : m_ring)
+    {
+        all.insert(all.end(), bucket.begin(), bucket.end());
+        bucket.clear();
+    }
+    m_occupied.fill(0);
+    m_inRing = 0;
+    while (!m_far->IsEmpty())
+    {
+        all.push_back(m_far->RemoveNext());
+    }
+    m_shift = shift;
+    if (all.empty())
+    {
+        return;
+    }
+    m_current = WindowOf(*std::min_element(all.begin(), all.end(), Before));
+    for (const auto& ev : all)
+    {
+        const uint64_t w = WindowOf(ev);
+        if (w == m_current)
+        {
+            m_due.push_back(ev); // sorted once below
+        }
+        else
+        {
+            Place(ev);
+        }
+    }
+    m_farInserts = 0;
+    std::sort(m_due.begin(), m_due.end(), Before);
+}
+
+void
+TimeWindowScheduler::Remove(const Scheduler::Event& ev)
+{
+    NS_ASSERT(m_size > 0);
+    const auto same = [&ev](const Scheduler::Event& e) {
+        return e.key.m_uid == ev.key.m_uid && e.key.m_ts == ev.key.m_ts;
+    };
+    const uint64_t w = WindowOf(ev);
+    if (w <= m_current)
+    {
+        const auto it = std::find_if(m_due.begin() + m_head, m_due.end(), same);
+        NS_ASSERT_MSG(it != m_due.end(), "TimeWindowScheduler::Remove: event not found");
+        m_due.erase(it);
+        if (m_head == m_due.size())
+        {
+            m_due.clear();
+            m_head = 0;
+        }
+    }
+    else if (w - m_current < RING)
+    {
+        const uint64_t slot = w & MASK;
+        auto& bucket = m_ring[slot];
+        const auto it = std::find_if(bucket.begin(), bucket.end(), same);
+        NS_ASSERT_MSG(it != bucket.end(), "TimeWindowScheduler::Remove: event not found");
+        bucket.erase(it);
+        --m_inRing;
+        if (bucket.empty())
+        {
+            m_occupied[slot / 64] &= ~(uint64_t(1) << (slot % 64));
+        }
+    }
+    else
+    {
+        m_far->Remove(ev);
+    }
+    --m_size;
+    if (m_due.empty() && m_size > 0)
+    {
+        Advance();
+    }
+}
+
+} // namespace ns3
