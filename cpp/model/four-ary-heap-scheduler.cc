@@ -10,15 +10,8 @@ namespace ns3
 
 NS_OBJECT_ENSURE_REGISTERED(FourAryHeapScheduler);
 
-namespace
-{
-/** Earlier time first; at the same time the earlier scheduled (smaller uid). */
-inline bool
-Before(const Scheduler::Event& a, const Scheduler::Event& b)
-{
-    return a.key.m_ts < b.key.m_ts || (a.key.m_ts == b.key.m_ts && a.key.m_uid < b.key.m_uid);
-}
-} // namespace
+// Events compare with ns-3's operator<: the earlier time first, at the same time the
+// earlier scheduled (smaller uid).
 
 TypeId
 FourAryHeapScheduler::GetTypeId()
@@ -98,7 +91,7 @@ FourAryHeapScheduler::Remove(const Scheduler::Event& ev)
         return; // it was the last entry
     }
     // The last entry fills the gap: it belongs above it or below it.
-    if (i > 0 && Before(last, m_heap[(i - 1) / ARITY]))
+    if (i > 0 && last < m_heap[(i - 1) / ARITY])
     {
         SiftUp(i, last);
     }
@@ -115,7 +108,7 @@ FourAryHeapScheduler::SiftUp(std::size_t hole, const Scheduler::Event& ev)
     while (hole > 0)
     {
         const std::size_t parent = (hole - 1) / ARITY;
-        if (!Before(ev, m_heap[parent]))
+        if (!(ev < m_heap[parent]))
         {
             break;
         }
@@ -132,7 +125,7 @@ FourAryHeapScheduler::SmallestChild(std::size_t first, std::size_t n) const
     const std::size_t end = std::min(first + ARITY, n);
     for (std::size_t c = first + 1; c < end; ++c)
     {
-        if (Before(m_heap[c], m_heap[best]))
+        if (m_heap[c] < m_heap[best])
         {
             best = c;
         }
@@ -148,7 +141,7 @@ FourAryHeapScheduler::SiftDown(std::size_t i)
     for (std::size_t child = ARITY * i + 1; child < n; child = ARITY * i + 1)
     {
         const std::size_t best = SmallestChild(child, n);
-        if (!Before(m_heap[best], ev))
+        if (!(m_heap[best] < ev))
         {
             break;
         }

@@ -13,15 +13,10 @@ NS_OBJECT_ENSURE_REGISTERED(TimeWindowScheduler);
 
 TimeWindowScheduler::LookAhead TimeWindowScheduler::s_lookAhead = nullptr;
 
+// Events compare with ns-3's operator<: the earlier time first, at the same time the
+// earlier scheduled (smaller uid).
 namespace
 {
-/** Earlier time first; at the same time the earlier scheduled (smaller uid). */
-inline bool
-Before(const Scheduler::Event& a, const Scheduler::Event& b)
-{
-    return a.key.m_ts < b.key.m_ts || (a.key.m_ts == b.key.m_ts && a.key.m_uid < b.key.m_uid);
-}
-
 // Width bounds: 1 time step, and 2^40 steps (~18 min at ns resolution).
 constexpr uint32_t MAX_SHIFT = 40;
 // A window of ~1 us at ns resolution until the traffic says otherwise.
@@ -84,13 +79,13 @@ TimeWindowScheduler::Place(const Scheduler::Event& ev)
     if (w <= m_current)
     {
         // Usually the latest yet (a run schedules forward): appended.
-        if (m_due.size() == m_head || Before(m_due.back(), ev))
+        if (m_due.size() == m_head || m_due.back() < ev)
         {
             m_due.push_back(ev);
         }
         else
         {
-            m_due.insert(std::upper_bound(m_due.begin() + m_head, m_due.end(), ev, Before), ev);
+            m_due.insert(std::upper_bound(m_due.begin() + m_head, m_due.end(), ev), ev);
         }
     }
     else if (w - m_current < RING)
@@ -205,7 +200,7 @@ TimeWindowScheduler::Advance()
     {
         Place(m_far->RemoveNext());
     }
-    std::sort(m_due.begin(), m_due.end(), Before);
+    std::sort(m_due.begin(), m_due.end());
     for (std::size_t i = 0; i < std::min<std::size_t>(m_due.size(), 4); ++i)
     {
         __builtin_prefetch(m_due[i].impl);
@@ -257,7 +252,7 @@ TimeWindowScheduler::Rebuild(uint32_t shift)
     {
         return;
     }
-    m_current = WindowOf(*std::min_element(all.begin(), all.end(), Before));
+    m_current = WindowOf(*std::min_element(all.begin(), all.end()));
     for (const auto& ev : all)
     {
         const uint64_t w = WindowOf(ev);
@@ -271,7 +266,7 @@ TimeWindowScheduler::Rebuild(uint32_t shift)
         }
     }
     m_farInserts = 0;
-    std::sort(m_due.begin(), m_due.end(), Before);
+    std::sort(m_due.begin(), m_due.end());
 }
 
 void
