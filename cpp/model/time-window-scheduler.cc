@@ -159,9 +159,14 @@ TimeWindowScheduler::Advance()
 {
     NS_ASSERT(m_due.empty() && m_size > 0);
     ++m_advances;
-    // The next window: the first occupied bucket after the current one, or the heap's.
+    // The next window: the first occupied bucket after the current one; the heap's first
+    // only when the ring is empty (its windows all lie past the ring's reach).
     uint64_t next = UINT64_MAX;
-    if (m_inRing > 0)
+    if (m_inRing == 0)
+    {
+        next = WindowOf(m_far->PeekNext());
+    }
+    else
     {
         const uint64_t start = (m_current + 1) & MASK;
         for (uint64_t scanned = 0; scanned < RING; scanned += 64)
@@ -181,26 +186,19 @@ TimeWindowScheduler::Advance()
             }
         }
         NS_ASSERT(next != UINT64_MAX);
-    }
-    if (!m_far->IsEmpty())
-    {
-        next = std::min(next, WindowOf(m_far->PeekNext()));
-    }
-    m_current = next;
-    const uint64_t slot = next & MASK;
-    if (!m_ring[slot].empty() && WindowOf(m_ring[slot].front()) == next)
-    {
+        const uint64_t slot = next & MASK;
         m_due.swap(m_ring[slot]); // the emptied array serves as the bucket from now on
         m_occupied[slot / 64] &= ~(uint64_t(1) << (slot % 64));
         m_inRing -= m_due.size();
+        std::sort(m_due.begin(), m_due.end());
     }
+    m_current = next;
     // The ring now reaches RING windows past the new current one: the heap's events in that
-    // reach move into it.
+    // reach move into it (those of the current window to their sorted places).
     while (!m_far->IsEmpty() && WindowOf(m_far->PeekNext()) - next < RING)
     {
         Place(m_far->RemoveNext());
     }
-    std::sort(m_due.begin(), m_due.end());
     for (std::size_t i = 0; i < std::min<std::size_t>(m_due.size(), 4); ++i)
     {
         __builtin_prefetch(m_due[i].impl);
@@ -252,21 +250,13 @@ TimeWindowScheduler::Rebuild(uint32_t shift)
     {
         return;
     }
+    // The due events come first and in order, so the new due window is appended to.
     m_current = WindowOf(*std::min_element(all.begin(), all.end()));
     for (const auto& ev : all)
     {
-        const uint64_t w = WindowOf(ev);
-        if (w == m_current)
-        {
-            m_due.push_back(ev); // sorted once below
-        }
-        else
-        {
-            Place(ev);
-        }
+        Place(ev);
     }
     m_farInserts = 0;
-    std::sort(m_due.begin(), m_due.end());
 }
 
 void

@@ -153,7 +153,7 @@ def _simulate(scenario: Scenario, run_dir: Path, progress: bool, keep_next_hops:
     clock = _PhaseClock()
     ns = load_core()
     # Same event order as ns-3's default map scheduler ((time, uid) keys), faster
-    # (docs/scaling.md, "What was changed"). Set on the simulator itself: on several ranks
+    # (docs/scaling.md, "An event queue that knows what comes next"). Set on the simulator itself: on several ranks
     # MPI made ns-3's distributed simulator (with the map scheduler) before this point.
     ns.Simulator.SetScheduler(ns.ObjectFactory("ns3::TimeWindowScheduler"))
     # ns-3 records every Time made before the first Simulator::Run in a std::set (so that a
