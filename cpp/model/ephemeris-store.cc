@@ -93,6 +93,26 @@ EphemerisStore::GetPosition(uint32_t node, Time t) const
     return Vector(r[0], r[1], r[2]);
 }
 
+void
+EphemerisStore::Prefetch(uint32_t node, Time t) const
+{
+    if (node >= m_nNodes || m_nSamples < 2)
+    {
+        return;
+    }
+    const double x = (CachedSeconds(t) - m_startS) / m_stepS;
+    if (!(x >= 0) || x > m_nSamples - 1)
+    {
+        return;
+    }
+    const uint32_t k = std::min(uint32_t(x), m_nSamples - 2);
+    const char* samples = reinterpret_cast<const char*>(&m_state[(std::size_t(node) * m_nSamples + k) * VALUES]);
+    // Two samples of six doubles: 96 bytes over two or three cache lines.
+    __builtin_prefetch(samples);
+    __builtin_prefetch(samples + 64);
+    __builtin_prefetch(samples + 2 * VALUES * sizeof(double) - 1);
+}
+
 Vector
 EphemerisStore::GetVelocity(uint32_t node, Time t) const
 {

@@ -43,6 +43,8 @@ class EphemerisStore : public Object
 
     /** @return position of a node at time t, m */
     Vector GetPosition(uint32_t node, Time t) const;
+    /** Fetch into the cache the samples GetPosition(node, t) and GetVelocity read (a hint: no checks). */
+    void Prefetch(uint32_t node, Time t) const;
     /** @return velocity of a node at time t, m/s */
     Vector GetVelocity(uint32_t node, Time t) const;
 

@@ -79,6 +79,12 @@ ForwardingTable::Lookup(uint32_t node, uint32_t dest)
     return m_port[at];
 }
 
+const uint8_t*
+ForwardingTable::PeekEntry(uint32_t node, uint32_t dest) const
+{
+    return node < m_nNodes && dest < m_nDestinations ? &m_port[std::size_t(node) * m_nDestinations + dest] : nullptr;
+}
+
 void
 ForwardingTable::Resolve(uint32_t dest)
 {

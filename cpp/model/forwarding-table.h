@@ -62,6 +62,8 @@ class ForwardingTable : public Object
     int64_t FindDestination(Ipv4Address addr) const;
     /** The port of node toward dest (an UNSOLVED entry is resolved first). */
     uint8_t Lookup(uint32_t node, uint32_t dest);
+    /** Where Lookup(node, dest) reads (null outside the table): for a look-ahead to fetch. */
+    const uint8_t* PeekEntry(uint32_t node, uint32_t dest) const;
     /** Columns searched in full because a lookup met an UNSOLVED entry (since the table was made). */
     uint64_t GetResolveCount() const;
 

@@ -175,11 +175,12 @@ LaserChannel::LightTimeS(const Vector& txPos, const Vector& rxPos, const Vector&
 class LaserChannel::DeliverEvent : public EventImpl
 {
   public:
-    DeliverEvent(Ptr<LaserChannel> channel, Ptr<Packet> packet, Ptr<LaserNetDevice> dst, bool corrupted)
+    DeliverEvent(Ptr<LaserChannel> channel, Ptr<Packet> packet, Ptr<LaserNetDevice> dst, bool corrupted, uint32_t hint)
         : m_packet(packet),
           m_channel(channel),
           m_dst(dst),
-          m_corrupted(corrupted)
+          m_corrupted(corrupted),
+          m_hint(hint)
     {
         m_channel->Link(this);
     }
@@ -213,28 +214,107 @@ class LaserChannel::DeliverEvent : public EventImpl
     Ptr<LaserChannel> m_channel;
     Ptr<LaserNetDevice> m_dst;
     bool m_corrupted;
+    // The look-ahead's progress (PrefetchArrivals): steps done, and what the last found.
+    mutable uint8_t m_aheadStep = 0;
+    uint32_t m_hint; // the sender's hint for the receiver's take-over look-ahead
+    mutable const void* m_ahead = nullptr;
 };
 
 namespace
 {
+static_assert(LaserNetDevice::NO_HINT == UINT32_MAX, "TransmitStart's default hint");
 // Every run's event queue looks ahead at the arrivals due next.
-const bool g_lookAheadSet = (TimeWindowScheduler::SetLookAhead(&LaserChannel::PrefetchArrival), true);
+const bool g_lookAheadSet = (TimeWindowScheduler::SetLookAhead(&LaserChannel::PrefetchArrivals), true);
 } // namespace
 
 void
-LaserChannel::PrefetchArrival(const EventImpl* event)
+LaserChannel::PrefetchArrivals(const Scheduler::Event* next, std::size_t count)
 {
-    if (event == nullptr || typeid(*event) != typeid(DeliverEvent))
+    // Each pending arrival goes one step further per call (a pop apart: what the step
+    // before fetched has arrived), along the chain of objects an arrival and its next
+    // hop read, each found in the one before.
+    constexpr uint8_t TAKE_OVER = 1; // the step that starts the receiver's own look-ahead
+    constexpr uint8_t LEAVING = TAKE_OVER + LaserNetDevice::TAKE_OVER_LOOK_AHEAD_STEPS;
+    static_assert(LEAVING + 2 <= TimeWindowScheduler::LOOK_AHEAD, "every step before the arrival runs");
+    for (std::size_t i = 0; i < count; ++i)
     {
-        return;
+        const EventImpl* event = next[i].impl;
+        if (event == nullptr || typeid(*event) != typeid(DeliverEvent))
+        {
+            continue;
+        }
+        const auto* arrival = static_cast<const DeliverEvent*>(event);
+        const uint8_t step = arrival->m_aheadStep++;
+        if (step == 0)
+        {
+            // The arrival reads the packet, unlinks itself from the channel's list (its
+            // neighbours too) and hands the packet to the receiving terminal.
+            __builtin_prefetch(PeekPointer(arrival->m_packet));
+            __builtin_prefetch(&arrival->m_channel->m_firstInFlight);
+            __builtin_prefetch(&arrival->m_channel->m_ephemerisRow);
+            __builtin_prefetch(arrival->m_next);
+            __builtin_prefetch(arrival->m_prev);
+            arrival->m_dst->PrefetchReceive();
+        }
+        else if (step == 1)
+        {
+            // The receiving node's own position: the next hop leaves from it.
+            const LaserChannel* channel = PeekPointer(arrival->m_channel);
+            if (channel->m_ephemeris)
+            {
+                const int end = channel->m_end[0] == arrival->m_dst ? 0 : 1;
+                channel->m_ephemeris->Prefetch(channel->m_ephemerisRow[end], Simulator::Now());
+            }
+            arrival->m_ahead = arrival->m_dst->LookAheadTakeOver(arrival->m_hint, 0, nullptr);
+        }
+        else if (step < LEAVING)
+        {
+            if (arrival->m_ahead)
+            {
+                arrival->m_ahead = arrival->m_dst->LookAheadTakeOver(arrival->m_hint, step - TAKE_OVER, arrival->m_ahead);
+                if (step == LEAVING - 1 && arrival->m_ahead)
+                {
+                    static_cast<const LaserNetDevice*>(arrival->m_ahead)->PrefetchSend();
+                }
+            }
+        }
+        else if (step == LEAVING)
+        {
+            // The terminal the packet leaves by: its channel and queue.
+            if (const auto* leaving = static_cast<const LaserNetDevice*>(arrival->m_ahead))
+            {
+                leaving->PrefetchQueue();
+                if (const LaserChannel* channel = leaving->PeekChannel())
+                {
+                    __builtin_prefetch(channel->m_end);
+                    __builtin_prefetch(&channel->m_firstInFlight);
+                    __builtin_prefetch(&channel->m_ephemerisRow);
+                    __builtin_prefetch(&channel->m_txrxTrace);
+                }
+            }
+        }
+        else if (step == LEAVING + 1)
+        {
+            // The next link's ends: their ephemeris samples and pointing state. (The
+            // channel is asked for again: the terminal outlives the event, a channel may not.)
+            const auto* leaving = static_cast<const LaserNetDevice*>(arrival->m_ahead);
+            if (const LaserChannel* channel = leaving ? leaving->PeekChannel() : nullptr)
+            {
+                for (int end = 0; end < 2; ++end)
+                {
+                    if (const LaserNetDevice* device = PeekPointer(channel->m_end[end]))
+                    {
+                        device->PrefetchPeer();
+                    }
+                    if (channel->m_ephemeris)
+                    {
+                        channel->m_ephemeris->Prefetch(channel->m_ephemerisRow[end], Simulator::Now());
+                    }
+                }
+                arrival->m_ahead = nullptr;
+            }
+        }
     }
-    // An arrival reads the packet, unlinks itself from the channel's list (its successor
-    // too) and hands the packet to the receiving terminal.
-    const auto* arrival = static_cast<const DeliverEvent*>(event);
-    __builtin_prefetch(PeekPointer(arrival->m_packet));
-    __builtin_prefetch(PeekPointer(arrival->m_channel));
-    arrival->m_dst->PrefetchReceive();
-    __builtin_prefetch(arrival->m_next);
 }
 
 void
@@ -254,7 +334,7 @@ LaserChannel::Unlink(DeliverEvent* event)
 }
 
 bool
-LaserChannel::TransmitStart(Ptr<Packet> p, Ptr<LaserNetDevice> src, Time txTime)
+LaserChannel::TransmitStart(Ptr<Packet> p, Ptr<LaserNetDevice> src, Time txTime, uint32_t hint)
 {
     if (!IsConnected())
     {
@@ -333,7 +413,7 @@ LaserChannel::TransmitStart(Ptr<Packet> p, Ptr<LaserNetDevice> src, Time txTime)
         m_txrxTrace(p, src, dst, txTime, delay);
         return true;
     }
-    Simulator::ScheduleWithContext(dst->GetNodeId(), txTime + delay, new DeliverEvent(this, p, dst, corrupted));
+    Simulator::ScheduleWithContext(dst->GetNodeId(), txTime + delay, new DeliverEvent(this, p, dst, corrupted, hint));
     m_txrxTrace(p, src, dst, txTime, delay);
     return true;
 }

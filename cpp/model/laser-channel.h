@@ -7,8 +7,10 @@
 #include "ns3/mobility-model.h"
 #include "ns3/nstime.h"
 #include "ns3/packet.h"
+#include "ns3/scheduler.h"
 #include "ns3/traced-callback.h"
 
+#include <cstdint>
 #include <list>
 
 namespace ns3
@@ -52,10 +54,14 @@ class LaserChannel : public Channel
     /**
      * Start sending p from src; the peer receives it after txTime plus the
      * propagation delay at this instant. The channel holds p itself, not a copy, until
-     * then: the sender must not change it.
+     * then: the sender must not change it. hint goes to the receiver's take-over
+     * look-ahead (LaserNetDevice::SendFrame).
      * @return false if the channel is not connected
      */
-    bool TransmitStart(Ptr<Packet> p, Ptr<LaserNetDevice> src, Time txTime);
+    bool TransmitStart(Ptr<Packet> p,
+                       Ptr<LaserNetDevice> src,
+                       Time txTime,
+                       uint32_t hint = UINT32_MAX /* LaserNetDevice::NO_HINT */);
 
     /**
      * The hand-over of a packet to a receiving terminal that lives in another process (an
@@ -76,10 +82,14 @@ class LaserChannel : public Channel
     Ptr<NetDevice> GetDevice(std::size_t i) const override;
 
     /**
-     * Fetch into the cache what a pending event reads when it runs, if it is a packet's
-     * arrival (the event queue's look-ahead: TimeWindowScheduler::SetLookAhead).
+     * The event queue's look-ahead (TimeWindowScheduler::SetLookAhead): for each of the
+     * events due next that is a packet's arrival, fetch into the cache, a step further at
+     * each call, what the arrival and the hop after it will read: the packet, this channel
+     * and the receiving terminal; the receiver's forwarding decision (its take-over
+     * look-ahead, from the sender's hint); the terminal the packet leaves by, its channel,
+     * and both ends' ephemeris samples and the next receiver's pointing state.
      */
-    static void PrefetchArrival(const EventImpl* event);
+    static void PrefetchArrivals(const Scheduler::Event* next, std::size_t count);
 
   private:
     class DeliverEvent;

@@ -207,6 +207,8 @@ LaserNetDevice::DoDispose()
     m_rxCallback = MakeNullCallback<bool, Ptr<NetDevice>, Ptr<const Packet>, uint16_t,
                                     const Address&>();
     m_takeOver = MakeNullCallback<bool, Ptr<Packet>>();
+    m_takeOverLookAhead = nullptr;
+    m_takeOverReceiver = nullptr;
     m_promiscCallback = MakeNullCallback<bool, Ptr<NetDevice>, Ptr<const Packet>, uint16_t,
                                          const Address&, const Address&, PacketType>();
     NetDevice::DoDispose();
@@ -552,9 +554,9 @@ LaserNetDevice::Send(Ptr<Packet> packet, const Address&, uint16_t protocolNumber
 }
 
 bool
-LaserNetDevice::SendFrame(Ptr<Packet> frame)
+LaserNetDevice::SendFrame(Ptr<Packet> frame, uint32_t hint)
 {
-    return !RefusedWhileDown(frame) && SendOnLane(LaneOf(frame, PPP_HEADER_BYTES), frame);
+    return !RefusedWhileDown(frame) && SendOnLane(LaneOf(frame, PPP_HEADER_BYTES), frame, hint);
 }
 
 bool
@@ -570,7 +572,7 @@ LaserNetDevice::RefusedWhileDown(Ptr<Packet> p)
 }
 
 bool
-LaserNetDevice::SendOnLane(uint32_t lane, Ptr<Packet> packet)
+LaserNetDevice::SendOnLane(uint32_t lane, Ptr<Packet> packet, uint32_t hint)
 {
     if (!m_macTxTrace.IsEmpty())
     {
@@ -580,7 +582,7 @@ LaserNetDevice::SendOnLane(uint32_t lane, Ptr<Packet> packet)
     {
         // Nothing waits: the frame goes on the wire without passing through the queue
         // (drop-tail never refuses a frame into an empty queue).
-        Transmit(lane, packet);
+        Transmit(lane, packet, hint);
         return true;
     }
     Ptr<Queue<Packet>> queue = GetLaneQueue(lane);
@@ -690,7 +692,7 @@ LaserNetDevice::LaneQueueIsEmpty(uint32_t lane) const
 }
 
 void
-LaserNetDevice::Transmit(uint32_t lane, Ptr<Packet> p)
+LaserNetDevice::Transmit(uint32_t lane, Ptr<Packet> p, uint32_t hint)
 {
     Transmitter& tx = Tx(lane);
     TraceFrame(p, m_phyTxBeginTrace);
@@ -713,7 +715,7 @@ LaserNetDevice::Transmit(uint32_t lane, Ptr<Packet> p)
     {
         ScheduleWakeUp(lane, busy);
     }
-    if (!m_channel->TransmitStart(p, this, onWire))
+    if (!m_channel->TransmitStart(p, this, onWire, hint))
     {
         m_phyTxDropTrace(p);
         NotifyDrop(p, DROP_LINK_DOWN);
@@ -794,8 +796,59 @@ void
 LaserNetDevice::PrefetchReceive() const
 {
     __builtin_prefetch(&m_takeOver);
+    __builtin_prefetch(&m_takeOverReceiver);
     __builtin_prefetch(&m_phyRxEndTrace);
     __builtin_prefetch(&m_snifferTrace);
+}
+
+const void*
+LaserNetDevice::LookAheadTakeOver(uint32_t hint, uint32_t step, const void* state) const
+{
+    return m_takeOverLookAhead ? m_takeOverLookAhead(m_takeOverReceiver, hint, step, state) : nullptr;
+}
+
+void
+LaserNetDevice::PrefetchSend() const
+{
+    // SendFrame, SendOnLane, Transmit and the channel's TransmitStart, in the order they read.
+    for (const void* member : {(const void*)&m_linkUp, (const void*)&m_channels, (const void*)&m_macTxTrace,
+                               (const void*)&m_firstTx, (const void*)&m_queue, (const void*)&m_snifferTrace,
+                               (const void*)&m_phyTxBeginTrace, (const void*)&m_txFrames, (const void*)&m_bps,
+                               (const void*)&m_background, (const void*)&m_phyTxEndTrace,
+                               (const void*)&m_channel, (const void*)&m_blocked, (const void*)&m_linkModel,
+                               (const void*)&m_rngState, (const void*)&m_pointTimeS})
+    {
+        __builtin_prefetch(member);
+    }
+}
+
+void
+LaserNetDevice::PrefetchQueue() const
+{
+    if (m_queue)
+    {
+        // QueueBase keeps its packet count in the object's first lines.
+        const char* q = reinterpret_cast<const char*>(PeekPointer(m_queue));
+        __builtin_prefetch(q);
+        __builtin_prefetch(q + 64);
+        __builtin_prefetch(q + 128);
+    }
+}
+
+const LaserChannel*
+LaserNetDevice::PeekChannel() const
+{
+    return PeekPointer(m_channel);
+}
+
+void
+LaserNetDevice::PrefetchPeer() const
+{
+    for (const void* member : {(const void*)&m_nodeId, (const void*)&m_blocked, (const void*)&m_rngState,
+                               (const void*)&m_pointTimeS, (const void*)&m_pointAngle})
+    {
+        __builtin_prefetch(member);
+    }
 }
 
 void
@@ -1123,12 +1176,16 @@ LaserNetDevice::SetReceiveCallback(NetDevice::ReceiveCallback cb)
 {
     m_rxCallback = cb;
     m_takeOver = MakeNullCallback<bool, Ptr<Packet>>(); // the last receiver set wins
+    m_takeOverLookAhead = nullptr;
+    m_takeOverReceiver = nullptr;
 }
 
 void
-LaserNetDevice::SetTakeOverCallback(TakeOverCallback cb)
+LaserNetDevice::SetTakeOverCallback(TakeOverCallback cb, TakeOverLookAhead lookAhead, const void* receiver)
 {
     m_takeOver = cb;
+    m_takeOverLookAhead = lookAhead;
+    m_takeOverReceiver = receiver;
     // The last receiver set wins; the node's callback (Node::AddDevice) is let go, ~240 B.
     m_rxCallback = MakeNullCallback<bool, Ptr<NetDevice>, Ptr<const Packet>, uint16_t, const Address&>();
 }

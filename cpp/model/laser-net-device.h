@@ -134,13 +134,40 @@ class LaserNetDevice : public NetDevice
      * NetDevice receive callback) gets the packets.
      */
     typedef Callback<bool, Ptr<Packet>> TakeOverCallback;
-    void SetTakeOverCallback(TakeOverCallback cb);
+    /**
+     * A take-over receiver's look-ahead (the event queue's, for a frame due to arrive
+     * soon): in steps a pop apart, it fetches what the receiver will read for a frame
+     * whose sender passed `hint` (SendFrame) and at the last step names the port the frame
+     * will leave by. Step 0 gets state null; each step gets what the one before returned;
+     * null ends it (nothing more known). It only reads and fetches: the receiver decides
+     * again when the frame arrives.
+     */
+    typedef const void* (*TakeOverLookAhead)(const void* receiver, uint32_t hint, uint32_t step, const void* state);
+    /** Steps of a TakeOverLookAhead; the last returns the LaserNetDevice the frame leaves by. */
+    static constexpr uint32_t TAKE_OVER_LOOK_AHEAD_STEPS = 3;
+    /** A frame's hint when its sender gave none. */
+    static constexpr uint32_t NO_HINT = UINT32_MAX;
+    void SetTakeOverCallback(TakeOverCallback cb,
+                             TakeOverLookAhead lookAhead = nullptr,
+                             const void* receiver = nullptr);
+    /** One step of the take-over receiver's look-ahead (null without one). */
+    const void* LookAheadTakeOver(uint32_t hint, uint32_t step, const void* state) const;
     /**
      * Send a frame that already carries its PPP header (an IPv4 frame taken over from
      * another port): what Send does after framing. A transit hop thus neither removes
-     * nor re-adds the header.
+     * nor re-adds the header. hint travels with the frame to the peer's take-over
+     * look-ahead when the frame goes straight on the wire (a forwarder's destination
+     * column); it changes nothing the run computes.
      */
-    bool SendFrame(Ptr<Packet> frame);
+    bool SendFrame(Ptr<Packet> frame, uint32_t hint = NO_HINT);
+    /** Fetch into the cache what sending a frame reads of this terminal and its queue. */
+    void PrefetchSend() const;
+    /** Fetch what a transmission reads of its receiving terminal (node, blocking, pointing). */
+    void PrefetchPeer() const;
+    /** Fetch what sending reads of this terminal's queue (whether it is empty). */
+    void PrefetchQueue() const;
+    /** @return the channel, without taking a reference (a look-ahead's way to it) */
+    const LaserChannel* PeekChannel() const;
     /**
      * A packet from a terminal on another MPI rank (through an MpiReceiver): the sending
      * rank's verdict travels in its LaserCorruptionTag.
@@ -235,7 +262,7 @@ class LaserNetDevice : public NetDevice
 
   private:
     /** A frame (PPP header on) onto channel `lane`: straight to the wire if nothing waits, else queued. */
-    bool SendOnLane(uint32_t lane, Ptr<Packet> frame);
+    bool SendOnLane(uint32_t lane, Ptr<Packet> frame, uint32_t hint = NO_HINT);
     /** While the link is not up: count and trace p as refused (true); else false. */
     bool RefusedWhileDown(Ptr<Packet> p);
     /** Put the next queued frame of a channel on the wire, if its transmitter is idle. */
@@ -289,7 +316,7 @@ class LaserNetDevice : public NetDevice
     bool IsBusy(uint32_t lane) const;
     void ScheduleWakeUp(uint32_t lane, Time delay);
     /** Put p on the wire of an idle channel. */
-    void Transmit(uint32_t lane, Ptr<Packet> p);
+    void Transmit(uint32_t lane, Ptr<Packet> p, uint32_t hint = NO_HINT);
     /** @return true when no frame waits for the channel (its queue may not exist yet) */
     bool LaneQueueIsEmpty(uint32_t lane) const;
     bool m_userQueue{false}; //!< the queue came from SetQueue: every frame passes through it
@@ -315,6 +342,8 @@ class LaserNetDevice : public NetDevice
 
     NetDevice::ReceiveCallback m_rxCallback;
     TakeOverCallback m_takeOver;
+    TakeOverLookAhead m_takeOverLookAhead{nullptr};
+    const void* m_takeOverReceiver{nullptr};
     NetDevice::PromiscReceiveCallback m_promiscCallback;
     TracedCallback<> m_linkChangeCallbacks;
 

@@ -63,7 +63,37 @@ void
 SatelliteForwarder::SetPort(uint32_t port, Ptr<LaserNetDevice> device)
 {
     m_ports.at(port) = device;
-    device->SetTakeOverCallback(m_forward);
+    device->SetTakeOverCallback(m_forward, &SatelliteForwarder::LookAhead, this);
+}
+
+const void*
+SatelliteForwarder::LookAhead(const void* receiver, uint32_t hint, uint32_t step, const void*)
+{
+    // What Forward will read for a transit frame for destination column `hint`, a step
+    // per pop: this forwarder, the table entry, the port. The table may change before
+    // the frame arrives; Forward decides again then.
+    const auto* self = static_cast<const SatelliteForwarder*>(receiver);
+    switch (step)
+    {
+    case 0:
+        __builtin_prefetch(self);
+        __builtin_prefetch(&self->m_localDest);
+        __builtin_prefetch(&self->m_forwardTrace);
+        return self;
+    case 1:
+        if (hint == LaserNetDevice::NO_HINT || !self->m_relay || int64_t(hint) == self->m_localDest)
+        {
+            return nullptr;
+        }
+        __builtin_prefetch(self->m_ports.data());
+        __builtin_prefetch(self->m_table->PeekEntry(self->m_index, hint)); // null: a no-op
+        return self;
+    default: {
+        // The entry is looked up again, not kept: the table is the run's, not the event's.
+        const uint8_t* entry = self->m_table->PeekEntry(self->m_index, hint);
+        return entry && *entry < self->m_ports.size() ? PeekPointer(self->m_ports[*entry]) : nullptr;
+    }
+    }
 }
 
 namespace
@@ -123,7 +153,8 @@ SatelliteForwarder::Forward(Ptr<Packet> frame)
         frame->ReplacePacketTag(tag);
         if (m_forwardTrace.IsEmpty())
         {
-            return Handed(m_ports[port]->SendFrame(frame), frame); // leaves as it came
+            // leaves as it came; the next satellite's look-ahead gets its destination
+            return Handed(m_ports[port]->SendFrame(frame, uint32_t(dest)), frame);
         }
     }
     Ptr<Packet> packet = Unframed(frame);

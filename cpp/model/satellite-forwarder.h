@@ -96,6 +96,8 @@ class SatelliteForwarder : public Object
      * down by one and it gets a FabricHopTag counting this first satellite hop.
      */
     void EnterFabric(Ptr<Packet> p) const;
+    /** Its TakeOverLookAhead: this forwarder, the table entry, the port (hint: destination column). */
+    static const void* LookAhead(const void* receiver, uint32_t hint, uint32_t step, const void* state);
     /** Count and trace a drop of p; false. */
     bool Drop(Ptr<Packet> p, DropReason reason);
     /** After a port took (sent) or refused p: count the hop, or the refusal. */

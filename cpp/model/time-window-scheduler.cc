@@ -124,18 +124,19 @@ TimeWindowScheduler::RemoveNext()
     ++m_pops;
     if (const std::size_t left = m_due.size() - m_head; left > 0)
     {
-        // The next events are known: start fetching their objects (the next one's was
-        // asked for a few pops ago), and what the one after next will read.
-        if (left > 4)
+        // The next events are known: start fetching the object of one a few places
+        // ahead, and what the ones before it will read (their objects were asked for at
+        // earlier pops).
+        if (left > LOOK_AHEAD)
         {
             // An event object may straddle two cache lines.
-            const char* ahead = reinterpret_cast<const char*>(m_due[m_head + 4].impl);
+            const char* ahead = reinterpret_cast<const char*>(m_due[m_head + LOOK_AHEAD].impl);
             __builtin_prefetch(ahead);
             __builtin_prefetch(ahead + 63);
         }
-        if (left > 1 && s_lookAhead)
+        if (s_lookAhead)
         {
-            s_lookAhead(m_due[m_head + 1].impl);
+            s_lookAhead(&m_due[m_head], std::min(left, LOOK_AHEAD));
         }
     }
     else
@@ -199,7 +200,7 @@ TimeWindowScheduler::Advance()
     {
         Place(m_far->RemoveNext());
     }
-    for (std::size_t i = 0; i < std::min<std::size_t>(m_due.size(), 4); ++i)
+    for (std::size_t i = 0; i < std::min(m_due.size(), LOOK_AHEAD + 1); ++i)
     {
         __builtin_prefetch(m_due[i].impl);
     }

@@ -26,15 +26,22 @@ namespace ns3
  * it changes the speed, never the order.
  *
  * Because the current window is a sorted array, the events due next are known: a pop
- * fetches the event objects a few places ahead, and hands the one two places ahead to a
- * look-ahead function (SetLookAhead) that fetches what that event will read — in a
- * million-satellite fabric nearly every object an arrival touches is a cache miss.
+ * fetches the event object LOOK_AHEAD + 1 places ahead and hands the LOOK_AHEAD events
+ * after it, in order, to a look-ahead function (SetLookAhead) that fetches what they
+ * will read, a step further each pop — in a million-satellite fabric nearly every object
+ * an arrival touches is a cache miss, and one object leads to the next.
  */
 class TimeWindowScheduler : public Scheduler
 {
   public:
-    /** Fetches into the cache what a pending event will read when it runs. */
-    using LookAhead = void (*)(const EventImpl*);
+    /** How many pending events the look-ahead sees at each pop. */
+    static constexpr std::size_t LOOK_AHEAD = 6;
+    /**
+     * Fetches into the cache what pending events will read when they run: the `count`
+     * events due next, in order (the next one first). It may only fetch: it is called
+     * again for the same events at the following pops.
+     */
+    using LookAhead = void (*)(const Scheduler::Event* next, std::size_t count);
 
     static TypeId GetTypeId();
     TimeWindowScheduler();
@@ -47,7 +54,7 @@ class TimeWindowScheduler : public Scheduler
     /** Removes a pending event (a cancelled event's explicit removal): linear search. */
     void Remove(const Scheduler::Event& ev) override;
 
-    /** Sets the function every queue calls for the event two places ahead (null: none). */
+    /** Sets the function every queue calls for the events due next (null: none). */
     static void SetLookAhead(LookAhead lookAhead);
 
     /** The width of a window now: 2^k time steps. */
