@@ -1,9 +1,10 @@
-"""The event queue's look-ahead follows an arriving frame to the port it will leave by:
-a forwarder's take-over look-ahead (LaserNetDevice::LookAheadTakeOver), given the
-destination column the previous hop passes along, names the terminal whose link leads to
-the next node of the shortest path (networkx on the same graph), and names none where the
-forwarder will not relay (no hint, no route, the frame's own destination, a ground end).
-The look-ahead only fetches into the cache; what it names is what it fetches for."""
+"""Labels and the event queue's look-ahead. A transit frame arrives labelled with the
+destination column its last hop forwarded it by; the forwarder sends a labelled frame
+out of the same port as when it reads the frame's headers. The take-over look-ahead
+(LaserNetDevice::LookAheadTakeOver), given the label, names the terminal whose link leads
+to the next node of the shortest path (networkx on the same graph), and names none where
+the forwarder will not relay (no label, no route, the frame's own destination, a ground
+end). The look-ahead only fetches into the cache; what it names is what it fetches for."""
 
 from __future__ import annotations
 
@@ -21,15 +22,17 @@ ROWS, COLS, PORTS = 5, 6, 4
 @functools.cache
 def _lookahead():
     ns = load_core()
+    ns.cppyy.include("ns3/ppp-header.h")
+    ns.cppyy.include("ns3/ipv4-header.h")
     ns.cppyy.cppdef("""
     namespace netsim_test_lookahead {
     // The peer node the look-ahead's last step leads to (-1: it names no port).
-    int64_t LeadsTo(ns3::Ptr<ns3::LaserNetDevice> arriving, uint32_t hint)
+    int64_t LeadsTo(ns3::Ptr<ns3::LaserNetDevice> arriving, uint32_t label)
     {
         const void* state = nullptr;
         for (uint32_t step = 0; step < ns3::LaserNetDevice::TAKE_OVER_LOOK_AHEAD_STEPS; ++step)
         {
-            state = arriving->LookAheadTakeOver(hint, step, state);
+            state = arriving->LookAheadTakeOver(label, step, state);
             if (!state)
             {
                 return -1;
@@ -42,6 +45,39 @@ def _lookahead():
     void DeliverLocally(ns3::Ptr<ns3::SatelliteForwarder> forwarder, uint32_t dest)
     {
         forwarder->SetLocalDelivery(dest, ns3::MakeNullCallback<void, ns3::Ptr<ns3::Packet>>());
+    }
+    // Hand `forwarder` a transit frame (PPP + IPv4 to `to`, one fabric hop so far) with
+    // `label`; @return the index in `ports` of the terminal that sent it (-1: none).
+    int Forwards(ns3::Ptr<ns3::SatelliteForwarder> forwarder, std::vector<ns3::Ptr<ns3::LaserNetDevice>> ports,
+                 uint32_t to, uint32_t label)
+    {
+        // A terminal took the frame: onto the wire, or into its queue behind the last one.
+        auto taken = [](const ns3::Ptr<ns3::LaserNetDevice>& p) {
+            auto queue = p->GetQueueIfCreated();
+            return p->GetTxFrames() + (queue ? queue->GetNPackets() : 0);
+        };
+        std::vector<uint64_t> before;
+        for (auto& p : ports) { before.push_back(taken(p)); }
+        auto frame = ns3::Create<ns3::Packet>(100);
+        ns3::Ipv4Header ip;
+        ip.SetSource(ns3::Ipv4Address("10.0.0.1"));
+        ip.SetDestination(ns3::Ipv4Address(to));
+        ip.SetProtocol(17);
+        ip.SetTtl(63);
+        ip.SetPayloadSize(100);
+        frame->AddHeader(ip);
+        ns3::PppHeader ppp;
+        ppp.SetProtocol(0x0021);
+        frame->AddHeader(ppp);
+        ns3::FabricHopTag hops;
+        hops.SetHops(1);
+        frame->AddPacketTag(hops);
+        forwarder->Forward(frame, label);
+        for (std::size_t i = 0; i < ports.size(); ++i)
+        {
+            if (taken(ports[i]) != before[i]) { return int(i); }
+        }
+        return -1;
     }
     }
     """)
@@ -97,7 +133,7 @@ def test_the_lookahead_names_the_port_of_the_shortest_path():
 
     # Where Forward will not send the frame on, the look-ahead names no port.
     some = fabric.port(8, 0)
-    assert test.LeadsTo(some, ns.LaserNetDevice.NO_HINT) == -1  # the sender gave no hint
+    assert test.LeadsTo(some, ns.LaserNetDevice.NO_LABEL) == -1  # the sender gave no label
     assert test.LeadsTo(some, len(destinations)) == -1  # a column past the table
     fabric.helper.SetForwardingRows(8, 1, np.full((1, len(destinations)), NO_ROUTE, np.uint8))
     assert test.LeadsTo(some, 1) == -1  # no route
@@ -116,3 +152,31 @@ def test_a_ground_end_names_no_port():
     fabric.set_forwarding(np.array([[0], [0], [0]], np.uint8))
     assert test.LeadsTo(fabric.port(0, 0), 0) == fabric.port(1, 0).GetNodeId()
     assert test.LeadsTo(fabric.port(2, 0), 0) == -1
+
+
+def test_a_labelled_frame_leaves_by_the_port_its_headers_name():
+    ns, test = _lookahead()
+    fabric, graph, port_to = _torus(ns)
+    n = graph.number_of_nodes()
+    destinations = [3, 11, 24]
+    ports = np.full((n, len(destinations)), NO_ROUTE, np.uint8)
+    for column, t in enumerate(destinations):
+        for u, path in nx.single_source_dijkstra_path(graph, t).items():
+            if u != t:
+                ports[u, column] = next(p for p in range(PORTS) if port_to[u, p] == path[-2])
+    helper = fabric.helper
+    helper.SetDestinationCount(len(destinations))
+    table = helper.GetForwardingTable()
+    for column in range(len(destinations)):
+        table.AddDestination(ns.Ipv4Address(0x0A640000 + column), column)
+    fabric.set_forwarding(ports)
+    for u in range(n):
+        forwarder = helper.GetForwarder(u)
+        devices = ns.cppyy.gbl.std.vector["ns3::Ptr<ns3::LaserNetDevice>"]([fabric.port(u, p) for p in range(PORTS)])
+        for column, t in enumerate(destinations):
+            if u == t:
+                continue
+            by_headers = test.Forwards(forwarder, devices, 0x0A640000 + column, ns.LaserNetDevice.NO_LABEL)
+            by_label = test.Forwards(forwarder, devices, 0x0A640000 + column, column)
+            assert by_label == by_headers == ports[u, column], (u, t)
+    ns.Simulator.Destroy()  # the frames' arrivals were scheduled, never run

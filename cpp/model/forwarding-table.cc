@@ -31,7 +31,11 @@ void
 ForwardingTable::AddDestination(Ipv4Address addr, uint32_t dest)
 {
     NS_ABORT_MSG_IF(dest >= m_nDestinations, "destination " << dest << " out of range");
-    m_destinationByAddress[addr.Get()] = dest;
+    // An address keeps its column: a labelled frame in transit is forwarded by the column
+    // its last hop found (SatelliteForwarder::Forward).
+    const auto [it, added] = m_destinationByAddress.emplace(addr.Get(), dest);
+    NS_ABORT_MSG_IF(!added && it->second != dest,
+                    "address " << addr << " already has destination column " << it->second);
 }
 
 void

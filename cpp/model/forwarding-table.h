@@ -38,7 +38,7 @@ class ForwardingTable : public Object
 
     /** Size the table; every entry starts as NO_ROUTE. */
     void Resize(uint32_t nNodes, uint32_t nDestinations);
-    /** Make packets addressed to addr use destination column dest. */
+    /** Make packets addressed to addr use destination column dest (for the run: an address keeps its column). */
     void AddDestination(Ipv4Address addr, uint32_t dest);
     /** Overwrite rows [firstNode, firstNode + nNodes): ports is nNodes x nDestinations, row-major. */
     void SetRows(uint32_t firstNode, uint32_t nNodes, const uint8_t* ports);

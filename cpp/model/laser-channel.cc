@@ -12,6 +12,7 @@
 #include "ns3/simulator.h"
 
 #include <cmath>
+#include <cstring>
 #include <typeinfo>
 
 namespace ns3
@@ -175,12 +176,12 @@ LaserChannel::LightTimeS(const Vector& txPos, const Vector& rxPos, const Vector&
 class LaserChannel::DeliverEvent : public EventImpl
 {
   public:
-    DeliverEvent(Ptr<LaserChannel> channel, Ptr<Packet> packet, Ptr<LaserNetDevice> dst, bool corrupted, uint32_t hint)
+    DeliverEvent(Ptr<LaserChannel> channel, Ptr<Packet> packet, Ptr<LaserNetDevice> dst, bool corrupted, uint32_t label)
         : m_packet(packet),
           m_channel(channel),
           m_dst(dst),
           m_corrupted(corrupted),
-          m_hint(hint)
+          m_label(label)
     {
         m_channel->Link(this);
     }
@@ -208,7 +209,7 @@ class LaserChannel::DeliverEvent : public EventImpl
         m_channel = nullptr;
         Ptr<Packet> packet = m_packet;
         m_packet = nullptr;
-        m_dst->Receive(packet, m_corrupted);
+        m_dst->Receive(packet, m_corrupted, m_label);
     }
 
     Ptr<LaserChannel> m_channel;
@@ -216,15 +217,29 @@ class LaserChannel::DeliverEvent : public EventImpl
     bool m_corrupted;
     // The look-ahead's progress (PrefetchArrivals): steps done, and what the last found.
     mutable uint8_t m_aheadStep = 0;
-    uint32_t m_hint; // the sender's hint for the receiver's take-over look-ahead
+    uint32_t m_label; // the sender's label for the receiver's take-over look-ahead
     mutable const void* m_ahead = nullptr;
 };
 
 namespace
 {
-static_assert(LaserNetDevice::NO_HINT == UINT32_MAX, "TransmitStart's default hint");
+static_assert(LaserNetDevice::NO_LABEL == UINT32_MAX, "TransmitStart's default label");
 // Every run's event queue looks ahead at the arrivals due next.
 const bool g_lookAheadSet = (TimeWindowScheduler::SetLookAhead(&LaserChannel::PrefetchArrivals), true);
+} // namespace
+
+namespace
+{
+/** Fetch the first of a packet's tags (ns-3 gives no pointer to it but its iterator's). */
+void
+PrefetchFirstTag(const Packet& packet)
+{
+    const PacketTagIterator tags = packet.GetPacketTagIterator();
+    const void* first;
+    static_assert(sizeof(tags) == sizeof(first), "PacketTagIterator holds one pointer");
+    std::memcpy(&first, &tags, sizeof(first));
+    __builtin_prefetch(first);
+}
 } // namespace
 
 void
@@ -256,8 +271,11 @@ LaserChannel::PrefetchArrivals(const Scheduler::Event* next, std::size_t count)
             __builtin_prefetch(arrival->m_prev);
             arrival->m_dst->PrefetchReceive();
         }
-        else if (step == 1)
+        else if (step == TAKE_OVER)
         {
+            // The packet's first tag (its FabricHopTag in transit), which the forwarder
+            // reads and rewrites: a packet's tags are a list of their own allocations.
+            PrefetchFirstTag(*arrival->m_packet);
             // The receiving node's own position: the next hop leaves from it.
             const LaserChannel* channel = PeekPointer(arrival->m_channel);
             if (channel->m_ephemeris)
@@ -265,13 +283,13 @@ LaserChannel::PrefetchArrivals(const Scheduler::Event* next, std::size_t count)
                 const int end = channel->m_end[0] == arrival->m_dst ? 0 : 1;
                 channel->m_ephemeris->Prefetch(channel->m_ephemerisRow[end], Simulator::Now());
             }
-            arrival->m_ahead = arrival->m_dst->LookAheadTakeOver(arrival->m_hint, 0, nullptr);
+            arrival->m_ahead = arrival->m_dst->LookAheadTakeOver(arrival->m_label, 0, nullptr);
         }
         else if (step < LEAVING)
         {
             if (arrival->m_ahead)
             {
-                arrival->m_ahead = arrival->m_dst->LookAheadTakeOver(arrival->m_hint, step - TAKE_OVER, arrival->m_ahead);
+                arrival->m_ahead = arrival->m_dst->LookAheadTakeOver(arrival->m_label, step - TAKE_OVER, arrival->m_ahead);
                 if (step == LEAVING - 1 && arrival->m_ahead)
                 {
                     static_cast<const LaserNetDevice*>(arrival->m_ahead)->PrefetchSend();
@@ -334,7 +352,7 @@ LaserChannel::Unlink(DeliverEvent* event)
 }
 
 bool
-LaserChannel::TransmitStart(Ptr<Packet> p, Ptr<LaserNetDevice> src, Time txTime, uint32_t hint)
+LaserChannel::TransmitStart(Ptr<Packet> p, Ptr<LaserNetDevice> src, Time txTime, uint32_t label)
 {
     if (!IsConnected())
     {
@@ -413,7 +431,7 @@ LaserChannel::TransmitStart(Ptr<Packet> p, Ptr<LaserNetDevice> src, Time txTime,
         m_txrxTrace(p, src, dst, txTime, delay);
         return true;
     }
-    Simulator::ScheduleWithContext(dst->GetNodeId(), txTime + delay, new DeliverEvent(this, p, dst, corrupted, hint));
+    Simulator::ScheduleWithContext(dst->GetNodeId(), txTime + delay, new DeliverEvent(this, p, dst, corrupted, label));
     m_txrxTrace(p, src, dst, txTime, delay);
     return true;
 }

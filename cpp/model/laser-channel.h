@@ -54,14 +54,14 @@ class LaserChannel : public Channel
     /**
      * Start sending p from src; the peer receives it after txTime plus the
      * propagation delay at this instant. The channel holds p itself, not a copy, until
-     * then: the sender must not change it. hint goes to the receiver's take-over
+     * then: the sender must not change it. label goes to the receiver's take-over
      * look-ahead (LaserNetDevice::SendFrame).
      * @return false if the channel is not connected
      */
     bool TransmitStart(Ptr<Packet> p,
                        Ptr<LaserNetDevice> src,
                        Time txTime,
-                       uint32_t hint = UINT32_MAX /* LaserNetDevice::NO_HINT */);
+                       uint32_t label = UINT32_MAX /* LaserNetDevice::NO_LABEL */);
 
     /**
      * The hand-over of a packet to a receiving terminal that lives in another process (an
@@ -86,7 +86,7 @@ class LaserChannel : public Channel
      * events due next that is a packet's arrival, fetch into the cache, a step further at
      * each call, what the arrival and the hop after it will read: the packet, this channel
      * and the receiving terminal; the receiver's forwarding decision (its take-over
-     * look-ahead, from the sender's hint); the terminal the packet leaves by, its channel,
+     * look-ahead, from the sender's label); the terminal the packet leaves by, its channel,
      * and both ends' ephemeris samples and the next receiver's pointing state.
      */
     static void PrefetchArrivals(const Scheduler::Event* next, std::size_t count);

@@ -206,7 +206,7 @@ LaserNetDevice::DoDispose()
     m_moreTx.clear();
     m_rxCallback = MakeNullCallback<bool, Ptr<NetDevice>, Ptr<const Packet>, uint16_t,
                                     const Address&>();
-    m_takeOver = MakeNullCallback<bool, Ptr<Packet>>();
+    m_takeOver = MakeNullCallback<bool, Ptr<Packet>, uint32_t>();
     m_takeOverLookAhead = nullptr;
     m_takeOverReceiver = nullptr;
     m_promiscCallback = MakeNullCallback<bool, Ptr<NetDevice>, Ptr<const Packet>, uint16_t,
@@ -554,9 +554,9 @@ LaserNetDevice::Send(Ptr<Packet> packet, const Address&, uint16_t protocolNumber
 }
 
 bool
-LaserNetDevice::SendFrame(Ptr<Packet> frame, uint32_t hint)
+LaserNetDevice::SendFrame(Ptr<Packet> frame, uint32_t label)
 {
-    return !RefusedWhileDown(frame) && SendOnLane(LaneOf(frame, PPP_HEADER_BYTES), frame, hint);
+    return !RefusedWhileDown(frame) && SendOnLane(LaneOf(frame, PPP_HEADER_BYTES), frame, label);
 }
 
 bool
@@ -572,7 +572,7 @@ LaserNetDevice::RefusedWhileDown(Ptr<Packet> p)
 }
 
 bool
-LaserNetDevice::SendOnLane(uint32_t lane, Ptr<Packet> packet, uint32_t hint)
+LaserNetDevice::SendOnLane(uint32_t lane, Ptr<Packet> packet, uint32_t label)
 {
     if (!m_macTxTrace.IsEmpty())
     {
@@ -582,7 +582,7 @@ LaserNetDevice::SendOnLane(uint32_t lane, Ptr<Packet> packet, uint32_t hint)
     {
         // Nothing waits: the frame goes on the wire without passing through the queue
         // (drop-tail never refuses a frame into an empty queue).
-        Transmit(lane, packet, hint);
+        Transmit(lane, packet, label);
         return true;
     }
     Ptr<Queue<Packet>> queue = GetLaneQueue(lane);
@@ -692,7 +692,7 @@ LaserNetDevice::LaneQueueIsEmpty(uint32_t lane) const
 }
 
 void
-LaserNetDevice::Transmit(uint32_t lane, Ptr<Packet> p, uint32_t hint)
+LaserNetDevice::Transmit(uint32_t lane, Ptr<Packet> p, uint32_t label)
 {
     Transmitter& tx = Tx(lane);
     TraceFrame(p, m_phyTxBeginTrace);
@@ -715,7 +715,7 @@ LaserNetDevice::Transmit(uint32_t lane, Ptr<Packet> p, uint32_t hint)
     {
         ScheduleWakeUp(lane, busy);
     }
-    if (!m_channel->TransmitStart(p, this, onWire, hint))
+    if (!m_channel->TransmitStart(p, this, onWire, label))
     {
         m_phyTxDropTrace(p);
         NotifyDrop(p, DROP_LINK_DOWN);
@@ -750,7 +750,7 @@ LaserNetDevice::TransmitComplete(uint32_t lane)
 }
 
 void
-LaserNetDevice::Receive(Ptr<Packet> packet, bool corrupted)
+LaserNetDevice::Receive(Ptr<Packet> packet, bool corrupted, uint32_t label)
 {
     if (corrupted)
     {
@@ -784,7 +784,7 @@ LaserNetDevice::Receive(Ptr<Packet> packet, bool corrupted)
     }
     if (handOver)
     {
-        m_takeOver(packet);
+        m_takeOver(packet, label);
     }
     else if (!m_rxCallback.IsNull())
     {
@@ -802,9 +802,9 @@ LaserNetDevice::PrefetchReceive() const
 }
 
 const void*
-LaserNetDevice::LookAheadTakeOver(uint32_t hint, uint32_t step, const void* state) const
+LaserNetDevice::LookAheadTakeOver(uint32_t label, uint32_t step, const void* state) const
 {
-    return m_takeOverLookAhead ? m_takeOverLookAhead(m_takeOverReceiver, hint, step, state) : nullptr;
+    return m_takeOverLookAhead ? m_takeOverLookAhead(m_takeOverReceiver, label, step, state) : nullptr;
 }
 
 void
@@ -1175,7 +1175,7 @@ void
 LaserNetDevice::SetReceiveCallback(NetDevice::ReceiveCallback cb)
 {
     m_rxCallback = cb;
-    m_takeOver = MakeNullCallback<bool, Ptr<Packet>>(); // the last receiver set wins
+    m_takeOver = MakeNullCallback<bool, Ptr<Packet>, uint32_t>(); // the last receiver set wins
     m_takeOverLookAhead = nullptr;
     m_takeOverReceiver = nullptr;
 }

@@ -123,43 +123,46 @@ class LaserNetDevice : public NetDevice
     TerminalState GetTerminalState() const;
 
     /** Called by the channel when the last bit of p arrives; corrupted = bit errors. */
-    void Receive(Ptr<Packet> p, bool corrupted);
+    void Receive(Ptr<Packet> p, bool corrupted, uint32_t label = NO_LABEL);
     /** Fetch into the cache the members Receive reads (a pending arrival's look-ahead). */
     void PrefetchReceive() const;
     /**
-     * A receiver that takes arriving frames over (the node's forwarder): it gets each
-     * frame as it arrived, PPP header first, and may change it in place, since the device
-     * keeps no reference to it (a promiscuous callback and the MacRx trace get copies),
-     * and pass it on unchanged with SendFrame. The receiver set last (this or the
-     * NetDevice receive callback) gets the packets.
+     * A frame's label when its sender gave none. A label is what a take-over receiver
+     * forwarded the frame by (a forwarder's destination column): the next take-over
+     * receiver of the same fabric may forward by it instead of reading the headers, as
+     * an MPLS label switch does. It travels on the arrival, not in the frame's bytes.
      */
-    typedef Callback<bool, Ptr<Packet>> TakeOverCallback;
+    static constexpr uint32_t NO_LABEL = UINT32_MAX;
+    /**
+     * A receiver that takes arriving frames over (the node's forwarder): it gets each
+     * frame as it arrived, PPP header first, and its label (or NO_LABEL), and may change
+     * the frame in place, since the device keeps no reference to it (a promiscuous
+     * callback and the MacRx trace get copies), and pass it on unchanged with SendFrame.
+     * The receiver set last (this or the NetDevice receive callback) gets the packets.
+     */
+    typedef Callback<bool, Ptr<Packet>, uint32_t> TakeOverCallback;
     /**
      * A take-over receiver's look-ahead (the event queue's, for a frame due to arrive
      * soon): in steps a pop apart, it fetches what the receiver will read for a frame
-     * whose sender passed `hint` (SendFrame) and at the last step names the port the frame
-     * will leave by. Step 0 gets state null; each step gets what the one before returned;
-     * null ends it (nothing more known). It only reads and fetches: the receiver decides
-     * again when the frame arrives.
+     * with `label` and at the last step names the port the frame will leave by. Step 0
+     * gets state null; each step gets what the one before returned; null ends it (nothing
+     * more known). It only reads and fetches: the receiver decides when the frame arrives.
      */
-    typedef const void* (*TakeOverLookAhead)(const void* receiver, uint32_t hint, uint32_t step, const void* state);
+    typedef const void* (*TakeOverLookAhead)(const void* receiver, uint32_t label, uint32_t step, const void* state);
     /** Steps of a TakeOverLookAhead; the last returns the LaserNetDevice the frame leaves by. */
     static constexpr uint32_t TAKE_OVER_LOOK_AHEAD_STEPS = 3;
-    /** A frame's hint when its sender gave none. */
-    static constexpr uint32_t NO_HINT = UINT32_MAX;
     void SetTakeOverCallback(TakeOverCallback cb,
                              TakeOverLookAhead lookAhead = nullptr,
                              const void* receiver = nullptr);
     /** One step of the take-over receiver's look-ahead (null without one). */
-    const void* LookAheadTakeOver(uint32_t hint, uint32_t step, const void* state) const;
+    const void* LookAheadTakeOver(uint32_t label, uint32_t step, const void* state) const;
     /**
      * Send a frame that already carries its PPP header (an IPv4 frame taken over from
      * another port): what Send does after framing. A transit hop thus neither removes
-     * nor re-adds the header. hint travels with the frame to the peer's take-over
-     * look-ahead when the frame goes straight on the wire (a forwarder's destination
-     * column); it changes nothing the run computes.
+     * nor re-adds the header. The label reaches the peer's take-over receiver when the
+     * frame goes straight on the wire; a frame that waits in the queue arrives without.
      */
-    bool SendFrame(Ptr<Packet> frame, uint32_t hint = NO_HINT);
+    bool SendFrame(Ptr<Packet> frame, uint32_t label = NO_LABEL);
     /** Fetch into the cache what sending a frame reads of this terminal and its queue. */
     void PrefetchSend() const;
     /** Fetch what a transmission reads of its receiving terminal (node, blocking, pointing). */
@@ -262,7 +265,7 @@ class LaserNetDevice : public NetDevice
 
   private:
     /** A frame (PPP header on) onto channel `lane`: straight to the wire if nothing waits, else queued. */
-    bool SendOnLane(uint32_t lane, Ptr<Packet> frame, uint32_t hint = NO_HINT);
+    bool SendOnLane(uint32_t lane, Ptr<Packet> frame, uint32_t label = NO_LABEL);
     /** While the link is not up: count and trace p as refused (true); else false. */
     bool RefusedWhileDown(Ptr<Packet> p);
     /** Put the next queued frame of a channel on the wire, if its transmitter is idle. */
@@ -316,7 +319,7 @@ class LaserNetDevice : public NetDevice
     bool IsBusy(uint32_t lane) const;
     void ScheduleWakeUp(uint32_t lane, Time delay);
     /** Put p on the wire of an idle channel. */
-    void Transmit(uint32_t lane, Ptr<Packet> p, uint32_t hint = NO_HINT);
+    void Transmit(uint32_t lane, Ptr<Packet> p, uint32_t label = NO_LABEL);
     /** @return true when no frame waits for the channel (its queue may not exist yet) */
     bool LaneQueueIsEmpty(uint32_t lane) const;
     bool m_userQueue{false}; //!< the queue came from SetQueue: every frame passes through it

@@ -67,9 +67,9 @@ SatelliteForwarder::SetPort(uint32_t port, Ptr<LaserNetDevice> device)
 }
 
 const void*
-SatelliteForwarder::LookAhead(const void* receiver, uint32_t hint, uint32_t step, const void*)
+SatelliteForwarder::LookAhead(const void* receiver, uint32_t label, uint32_t step, const void*)
 {
-    // What Forward will read for a transit frame for destination column `hint`, a step
+    // What Forward will read for a transit frame for destination column `label`, a step
     // per pop: this forwarder, the table entry, the port. The table may change before
     // the frame arrives; Forward decides again then.
     const auto* self = static_cast<const SatelliteForwarder*>(receiver);
@@ -81,16 +81,16 @@ SatelliteForwarder::LookAhead(const void* receiver, uint32_t hint, uint32_t step
         __builtin_prefetch(&self->m_forwardTrace);
         return self;
     case 1:
-        if (hint == LaserNetDevice::NO_HINT || !self->m_relay || int64_t(hint) == self->m_localDest)
+        if (label == LaserNetDevice::NO_LABEL || !self->m_relay || int64_t(label) == self->m_localDest)
         {
             return nullptr;
         }
         __builtin_prefetch(self->m_ports.data());
-        __builtin_prefetch(self->m_table->PeekEntry(self->m_index, hint)); // null: a no-op
+        __builtin_prefetch(self->m_table->PeekEntry(self->m_index, label)); // null: a no-op
         return self;
     default: {
         // The entry is looked up again, not kept: the table is the run's, not the event's.
-        const uint8_t* entry = self->m_table->PeekEntry(self->m_index, hint);
+        const uint8_t* entry = self->m_table->PeekEntry(self->m_index, label);
         return entry && *entry < self->m_ports.size() ? PeekPointer(self->m_ports[*entry]) : nullptr;
     }
     }
@@ -109,20 +109,29 @@ Unframed(Ptr<Packet> frame)
 } // namespace
 
 bool
-SatelliteForwarder::Forward(Ptr<Packet> frame)
+SatelliteForwarder::Forward(Ptr<Packet> frame, uint32_t label)
 {
-    // Read the protocol and destination straight from the frame's bytes (PPP header,
-    // then IPv4): deserialising the headers would verify the IPv4 checksum at every hop.
-    constexpr uint32_t ppp = LaserNetDevice::PPP_HEADER_BYTES;
-    uint8_t bytes[ppp + 20];
-    if (frame->CopyData(bytes, sizeof(bytes)) < sizeof(bytes) || bytes[0] != 0x00 || bytes[1] != 0x21)
+    FabricHopTag tag;
+    const bool transit = frame->PeekPacketTag(tag);
+    int64_t dest = label;
+    uint8_t ttl = 0;
+    if (!transit || label == LaserNetDevice::NO_LABEL || label >= m_table->GetNDestinations())
     {
-        return Drop(Unframed(frame), DROP_NOT_IPV4); // PPP protocol 0x0021: IPv4
+        // Read the protocol and destination straight from the frame's bytes (PPP header,
+        // then IPv4): deserialising the headers would verify the IPv4 checksum at every
+        // hop. A labelled frame in transit skips this: its last hop read the same address
+        // and an address keeps its column (ForwardingTable::AddDestination).
+        constexpr uint32_t ppp = LaserNetDevice::PPP_HEADER_BYTES;
+        uint8_t bytes[ppp + 20];
+        if (frame->CopyData(bytes, sizeof(bytes)) < sizeof(bytes) || bytes[0] != 0x00 || bytes[1] != 0x21)
+        {
+            return Drop(Unframed(frame), DROP_NOT_IPV4); // PPP protocol 0x0021: IPv4
+        }
+        const uint8_t* header = bytes + ppp;
+        dest = m_table->FindDestination(Ipv4Address(uint32_t(header[16]) << 24 | uint32_t(header[17]) << 16 |
+                                                    uint32_t(header[18]) << 8 | header[19]));
+        ttl = header[8];
     }
-    const uint8_t* header = bytes + ppp;
-    const Ipv4Address destination(uint32_t(header[16]) << 24 | uint32_t(header[17]) << 16 |
-                                  uint32_t(header[18]) << 8 | header[19]);
-    const int64_t dest = m_table->FindDestination(destination);
     if (dest >= 0 && dest == m_localDest)
     {
         Ptr<Packet> packet = Unframed(frame);
@@ -141,9 +150,7 @@ SatelliteForwarder::Forward(Ptr<Packet> frame)
     }
     // Count this satellite's hop: in transit only the FabricHopTag moves; at ingress (no
     // tag yet) the whole fabric is one IP hop. An expired packet is dropped as it arrived.
-    FabricHopTag tag;
-    const bool transit = frame->PeekPacketTag(tag);
-    if (transit ? tag.GetHops() >= m_maxHops : header[8] <= 1)
+    if (transit ? tag.GetHops() >= m_maxHops : ttl <= 1)
     {
         return Drop(Unframed(frame), DROP_TTL_EXPIRED);
     }
@@ -153,7 +160,7 @@ SatelliteForwarder::Forward(Ptr<Packet> frame)
         frame->ReplacePacketTag(tag);
         if (m_forwardTrace.IsEmpty())
         {
-            // leaves as it came; the next satellite's look-ahead gets its destination
+            // It leaves as it came, labelled with its column for the next satellite.
             return Handed(m_ports[port]->SendFrame(frame, uint32_t(dest)), frame);
         }
     }
@@ -257,7 +264,7 @@ void
 SatelliteForwarder::DoDispose()
 {
     m_localDeliver = MakeNullCallback<void, Ptr<Packet>>();
-    m_forward = MakeNullCallback<bool, Ptr<Packet>>();
+    m_forward = MakeNullCallback<bool, Ptr<Packet>, uint32_t>();
     m_table = nullptr;
     m_ports.clear();
     Object::DoDispose();

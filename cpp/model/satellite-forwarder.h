@@ -60,7 +60,7 @@ class SatelliteForwarder : public Object
      * leaves framed as it came (only its FabricHopTag changes); it is unframed where it
      * enters or leaves the fabric, is traced by Forward or is dropped.
      */
-    bool Forward(Ptr<Packet> frame);
+    bool Forward(Ptr<Packet> frame, uint32_t label = LaserNetDevice::NO_LABEL);
 
     /** @return how many packets were dropped for a reason */
     uint64_t GetDropCount(DropReason reason) const;
@@ -96,8 +96,8 @@ class SatelliteForwarder : public Object
      * down by one and it gets a FabricHopTag counting this first satellite hop.
      */
     void EnterFabric(Ptr<Packet> p) const;
-    /** Its TakeOverLookAhead: this forwarder, the table entry, the port (hint: destination column). */
-    static const void* LookAhead(const void* receiver, uint32_t hint, uint32_t step, const void* state);
+    /** Its TakeOverLookAhead: this forwarder, the table entry, the port (label: destination column). */
+    static const void* LookAhead(const void* receiver, uint32_t label, uint32_t step, const void* state);
     /** Count and trace a drop of p; false. */
     bool Drop(Ptr<Packet> p, DropReason reason);
     /** After a port took (sent) or refused p: count the hop, or the refusal. */
