@@ -101,6 +101,11 @@ def _torus(ns):
                 graph.add_edge(u, v, weight=float(rng.uniform(1.0, 2.0)))
                 port_to[u, pu], port_to[v, pv] = v, u
     fabric.connect(np.array(a), np.array(pa), np.array(b), np.array(pb))
+    # Nodes 1,000 km apart on a line, still: a frame sent needs its ends' positions.
+    pos = np.zeros((2, n, 3))
+    pos[:, :, 0] = 7.0e6
+    pos[:, :, 1] = np.arange(n) * 1.0e6
+    fabric.set_ephemeris_window(0.0, 10.0, pos, np.zeros_like(pos))
     return fabric, graph, port_to
 
 
