@@ -14,6 +14,11 @@ core built there with cmake against this environment's ns-3 wheel (once; kept in
     .venv/bin/python benchmarks/per_hop.py --base REV                  # ~10 k satellites, 3 rounds
     .venv/bin/python benchmarks/per_hop.py --base REV --size 1218000 --rounds 1
     .venv/bin/python benchmarks/per_hop.py --base REV --quick          # 0.1 s + 0.1 s, 1 round
+    .venv/bin/python benchmarks/per_hop.py --base REV --size 300000 --together  # both at once
+
+On a machine whose speed drifts with other tenants' load (±10-15 % between runs of the
+same build), --together runs the two builds at the same time, a core each: they then
+meet the same load, and each other's, alike.
 """
 
 from __future__ import annotations
@@ -79,13 +84,20 @@ def scenario(size: int, duration_s: float, drain_s: float) -> dict:
     return {**raw, "duration_s": duration_s, "drain_s": drain_s}
 
 
-def run(tree: Path | None, scenario_file: Path, out: Path) -> dict:
-    """One run (this build when tree is None); its manifest."""
+def start(tree: Path | None, scenario_file: Path, out: Path) -> subprocess.Popen:
+    """Start one run (this build when tree is None)."""
     head = [sys.executable, "-m", "netsim.cli.main"] if tree is None else [sys.executable, "-c", BOOTSTRAP, str(tree)]
     # Both builds start with malloc on huge pages where the machine has them (this build's
     # `netsim run` would restart itself with them; an older one would not).
-    subprocess.run([*head, "run", str(scenario_file), "--out", str(out), "--quiet"], check=True,
-                   stdout=subprocess.DEVNULL, cwd=tempfile.gettempdir(), env=huge_pages.environment(os.environ))
+    return subprocess.Popen([*head, "run", str(scenario_file), "--out", str(out), "--quiet"],
+                            stdout=subprocess.DEVNULL, cwd=tempfile.gettempdir(),
+                            env=huge_pages.environment(os.environ))
+
+
+def finish(process: subprocess.Popen, out: Path) -> dict:
+    """Wait for a run; its manifest."""
+    if process.wait():
+        raise SystemExit(f"per_hop: the run in {out} failed (exit {process.returncode})")
     manifest = json.loads((out / "manifest.json").read_text())
     if manifest.get("status") != "ok":
         raise SystemExit(f"per_hop: the run in {out} did not finish: {manifest.get('error')}")
@@ -100,6 +112,9 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=0.3, help="simulated seconds of traffic")
     parser.add_argument("--drain", type=float, default=0.2)
     parser.add_argument("--quick", action="store_true", help="0.1 s + 0.1 s, one round")
+    parser.add_argument("--together", action="store_true",
+                        help="run both builds at the same time, a core each, so that both meet the "
+                             "same load from elsewhere (needs memory for two runs)")
     parser.add_argument("--work", type=Path, default=ROOT / "runs" / "per-hop", help="worktree and runs")
     args = parser.parse_args()
     if args.quick:
@@ -111,13 +126,18 @@ def main() -> None:
     label = "1218k" if args.size >= SEED_SATELLITES else f"{round(args.size / 1000)}k"
     per_hop = {"base": [], "now": []}
     for r in range(args.rounds):
-        runs = {}
-        for name, tree in (("base", base), ("now", None)):
-            out = args.work / f"{name}-{r}"
-            manifest = run(tree, scenario_file, out)
+        runs = {name: args.work / f"{name}-{r}" for name in ("base", "now")}
+        trees = {"base": base, "now": None}
+        manifests = {}
+        if args.together:
+            started = {name: start(trees[name], scenario_file, runs[name]) for name in runs}
+            manifests = {name: finish(started[name], runs[name]) for name in runs}
+        for name in runs:
+            if name not in manifests:
+                manifests[name] = finish(start(trees[name], scenario_file, runs[name]), runs[name])
+            manifest = manifests[name]
             us = manifest["timing"]["packets"] / manifest["packet_hops"] * 1e6
             per_hop[name].append(us)
-            runs[name] = out
             print(f"round {r + 1} {name}: {manifest['packet_hops']:,} packet-hops, packets phase "
                   f"{manifest['timing']['packets']:.1f} s, {us:.3f} us per hop", flush=True)
         differ = [f for f in COMPARED if (runs["base"] / f).read_bytes() != (runs["now"] / f).read_bytes()]
