@@ -199,7 +199,7 @@ class LaserChannel::DeliverEvent : public EventImpl
     DeliverEvent* m_next = nullptr;
 
   private:
-    friend class LaserChannel; // PrefetchArrival reads where the arrival leads
+    friend class LaserChannel; // PrefetchArrivals reads where the arrival leads
 
     void Notify() override
     {
@@ -223,7 +223,6 @@ class LaserChannel::DeliverEvent : public EventImpl
 
 namespace
 {
-static_assert(LaserNetDevice::NO_LABEL == UINT32_MAX, "TransmitStart's default label");
 // Every run's event queue looks ahead at the arrivals due next.
 const bool g_lookAheadSet = (TimeWindowScheduler::SetLookAhead(&LaserChannel::PrefetchArrivals), true);
 } // namespace
@@ -241,6 +240,18 @@ PrefetchFirstTag(const Packet& packet)
     __builtin_prefetch(first);
 }
 } // namespace
+
+void
+LaserChannel::PrefetchMembers() const
+{
+    // An arrival or a transmission reads the ends, the in-flight list, the ephemeris rows
+    // and the trace.
+    for (const void* member : {(const void*)m_end, (const void*)&m_firstInFlight, (const void*)&m_ephemerisRow,
+                               (const void*)&m_txrxTrace})
+    {
+        __builtin_prefetch(member);
+    }
+}
 
 void
 LaserChannel::PrefetchArrivals(const Scheduler::Event* next, std::size_t count)
@@ -265,8 +276,7 @@ LaserChannel::PrefetchArrivals(const Scheduler::Event* next, std::size_t count)
             // The arrival reads the packet, unlinks itself from the channel's list (its
             // neighbours too) and hands the packet to the receiving terminal.
             __builtin_prefetch(PeekPointer(arrival->m_packet));
-            __builtin_prefetch(&arrival->m_channel->m_firstInFlight);
-            __builtin_prefetch(&arrival->m_channel->m_ephemerisRow);
+            arrival->m_channel->PrefetchMembers();
             __builtin_prefetch(arrival->m_next);
             __builtin_prefetch(arrival->m_prev);
             arrival->m_dst->PrefetchReceive();
@@ -304,10 +314,7 @@ LaserChannel::PrefetchArrivals(const Scheduler::Event* next, std::size_t count)
                 leaving->PrefetchQueue();
                 if (const LaserChannel* channel = leaving->PeekChannel())
                 {
-                    __builtin_prefetch(channel->m_end);
-                    __builtin_prefetch(&channel->m_firstInFlight);
-                    __builtin_prefetch(&channel->m_ephemerisRow);
-                    __builtin_prefetch(&channel->m_txrxTrace);
+                    channel->PrefetchMembers();
                 }
             }
         }

@@ -2,6 +2,7 @@
 #define NETSIM_LASER_CHANNEL_H
 
 #include "ephemeris-store.h"
+#include "laser-net-device.h"
 
 #include "ns3/channel.h"
 #include "ns3/mobility-model.h"
@@ -15,8 +16,6 @@
 
 namespace ns3
 {
-
-class LaserNetDevice;
 
 /**
  * @brief A free-space laser link between two terminals, with a propagation delay
@@ -61,7 +60,7 @@ class LaserChannel : public Channel
     bool TransmitStart(Ptr<Packet> p,
                        Ptr<LaserNetDevice> src,
                        Time txTime,
-                       uint32_t label = UINT32_MAX /* LaserNetDevice::NO_LABEL */);
+                       uint32_t label = LaserNetDevice::NO_LABEL);
 
     /**
      * The hand-over of a packet to a receiving terminal that lives in another process (an
@@ -93,6 +92,8 @@ class LaserChannel : public Channel
 
   private:
     class DeliverEvent;
+    /** Fetch the members an arrival or a transmission reads of this channel. */
+    void PrefetchMembers() const;
     /** The packets on their way, oldest first: their arrival events, linked through them. */
     void Link(DeliverEvent* event);
     void Unlink(DeliverEvent* event);
