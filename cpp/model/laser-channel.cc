@@ -172,11 +172,14 @@ LaserChannel::LightTimeS(const Vector& txPos, const Vector& rxPos, const Vector&
  * The arrival of one packet: an event with its arguments as members, and a link of its
  * channel's list of packets in flight (one allocation per hop). It holds the channel, so
  * an arrival the run never reaches (the simulator destroyed first) unlinks itself safely.
+ * The receiving terminal is not held (its node keeps it for the run, and only an arrival
+ * the run reaches reads it): at a million nodes its reference count, up at the send and
+ * down at the arrival, is a cache line of its own for nothing else.
  */
 class LaserChannel::DeliverEvent : public EventImpl
 {
   public:
-    DeliverEvent(Ptr<LaserChannel> channel, Ptr<Packet> packet, Ptr<LaserNetDevice> dst, bool corrupted, uint32_t label)
+    DeliverEvent(LaserChannel* channel, Ptr<Packet> packet, LaserNetDevice* dst, bool corrupted, uint32_t label)
         : m_packet(packet),
           m_channel(channel),
           m_dst(dst),
@@ -213,7 +216,7 @@ class LaserChannel::DeliverEvent : public EventImpl
     }
 
     Ptr<LaserChannel> m_channel;
-    Ptr<LaserNetDevice> m_dst;
+    LaserNetDevice* m_dst;
     bool m_corrupted;
     // The look-ahead's progress (PrefetchArrivals): steps done, and what the last found.
     mutable uint8_t m_aheadStep = 0;
@@ -366,7 +369,7 @@ LaserChannel::TransmitStart(Ptr<Packet> p, Ptr<LaserNetDevice> src, Time txTime,
         return false;
     }
     const int from = IndexOf(src);
-    Ptr<LaserNetDevice> dst = m_end[1 - from];
+    LaserNetDevice* dst = PeekPointer(m_end[1 - from]);
     // Geometry at the instant the packet leaves the terminal.
     const Vector txPos = PositionOf(from);
     const Vector rxPos = PositionOf(1 - from);
@@ -435,12 +438,22 @@ LaserChannel::TransmitStart(Ptr<Packet> p, Ptr<LaserNetDevice> src, Time txTime,
         tag.SetCorrupted(corrupted);
         wire->AddPacketTag(tag);
         s_remoteSender(wire, arrival, dst->GetNodeId(), dst->GetIfIndex());
-        m_txrxTrace(p, src, dst, txTime, delay);
+        TraceTxRx(p, src, dst, txTime, delay);
         return true;
     }
     Simulator::ScheduleWithContext(dst->GetNodeId(), txTime + delay, new DeliverEvent(this, p, dst, corrupted, label));
-    m_txrxTrace(p, src, dst, txTime, delay);
+    TraceTxRx(p, src, dst, txTime, delay);
     return true;
+}
+
+void
+LaserChannel::TraceTxRx(const Ptr<Packet>& p, const Ptr<LaserNetDevice>& src, LaserNetDevice* dst, Time txTime, Time delay) const
+{
+    // Most runs listen to none: the arguments (reference counts up and down) only for a listener.
+    if (!m_txrxTrace.IsEmpty())
+    {
+        m_txrxTrace(p, src, dst, txTime, delay);
+    }
 }
 
 void

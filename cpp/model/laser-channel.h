@@ -111,6 +111,8 @@ class LaserChannel : public Channel
         Time arrival;
     };
     void DropArrivedRemote() const;
+    /** The TxRxLaser trace, its arguments built only for a listener. */
+    void TraceTxRx(const Ptr<Packet>& p, const Ptr<LaserNetDevice>& src, LaserNetDevice* dst, Time txTime, Time delay) const;
 
     static RemoteSender s_remoteSender;
     static uint32_t s_localSystemId;

@@ -206,7 +206,7 @@ LaserNetDevice::DoDispose()
     m_moreTx.clear();
     m_rxCallback = MakeNullCallback<bool, Ptr<NetDevice>, Ptr<const Packet>, uint16_t,
                                     const Address&>();
-    m_takeOver = MakeNullCallback<bool, Ptr<Packet>, uint32_t>();
+    m_takeOver = nullptr;
     m_takeOverLookAhead = nullptr;
     m_takeOverReceiver = nullptr;
     m_promiscCallback = MakeNullCallback<bool, Ptr<NetDevice>, Ptr<const Packet>, uint16_t,
@@ -709,7 +709,7 @@ LaserNetDevice::Transmit(uint32_t lane, Ptr<Packet> p, uint32_t label)
     tx.busyUntil = (Simulator::Now() + busy).GetTimeStep();
     if (!m_phyTxEndTrace.IsEmpty())
     {
-        tx.onWire = p->Copy(); // the receiver may change p in place (SetTakeOverCallback)
+        tx.onWire = p->Copy(); // the receiver may change p in place (SetTakeOver)
     }
     if (tx.onWire || !LaneQueueIsEmpty(lane))
     {
@@ -764,7 +764,7 @@ LaserNetDevice::Receive(Ptr<Packet> packet, bool corrupted, uint32_t label)
     // A take-over receiver gets the frame itself, PPP header on, to change in place
     // (nobody else holds it now: the channel let go of it); the NetDevice callbacks get
     // the payload, a copy of it while the frame is handed over.
-    const bool handOver = !m_takeOver.IsNull();
+    const bool handOver = m_takeOver != nullptr;
     Ptr<Packet> payload;
     uint16_t protocol = 0;
     if (!handOver || !m_promiscCallback.IsNull())
@@ -784,7 +784,7 @@ LaserNetDevice::Receive(Ptr<Packet> packet, bool corrupted, uint32_t label)
     }
     if (handOver)
     {
-        m_takeOver(packet, label);
+        m_takeOver(m_takeOverReceiver, packet, label);
     }
     else if (!m_rxCallback.IsNull())
     {
@@ -1175,15 +1175,16 @@ void
 LaserNetDevice::SetReceiveCallback(NetDevice::ReceiveCallback cb)
 {
     m_rxCallback = cb;
-    m_takeOver = MakeNullCallback<bool, Ptr<Packet>, uint32_t>(); // the last receiver set wins
+    m_takeOver = nullptr; // the last receiver set wins
     m_takeOverLookAhead = nullptr;
     m_takeOverReceiver = nullptr;
 }
 
 void
-LaserNetDevice::SetTakeOverCallback(TakeOverCallback cb, TakeOverLookAhead lookAhead, const void* receiver)
+LaserNetDevice::SetTakeOver(void* receiver, TakeOver takeOver, TakeOverLookAhead lookAhead)
 {
-    m_takeOver = cb;
+    NS_ABORT_MSG_IF(takeOver == nullptr || receiver == nullptr, "a take-over needs a function and its receiver");
+    m_takeOver = takeOver;
     m_takeOverLookAhead = lookAhead;
     m_takeOverReceiver = receiver;
     // The last receiver set wins; the node's callback (Node::AddDevice) is let go, ~240 B.

@@ -139,8 +139,11 @@ class LaserNetDevice : public NetDevice
      * the frame in place, since the device keeps no reference to it (a promiscuous
      * callback and the MacRx trace get copies), and pass it on unchanged with SendFrame.
      * The receiver set last (this or the NetDevice receive callback) gets the packets.
+     * A function and its receiver, not a Callback: it runs at every hop, and a Callback
+     * reaches the function through two allocations of its own, which miss the cache when
+     * a million nodes' receivers take turns.
      */
-    typedef Callback<bool, Ptr<Packet>, uint32_t> TakeOverCallback;
+    typedef bool (*TakeOver)(void* receiver, Ptr<Packet> frame, uint32_t label);
     /**
      * A take-over receiver's look-ahead (the event queue's, for a frame due to arrive
      * soon): in steps a pop apart, it fetches what the receiver will read for a frame
@@ -151,9 +154,8 @@ class LaserNetDevice : public NetDevice
     typedef const void* (*TakeOverLookAhead)(const void* receiver, uint32_t label, uint32_t step, const void* state);
     /** Steps of a TakeOverLookAhead; the last returns the LaserNetDevice the frame leaves by. */
     static constexpr uint32_t TAKE_OVER_LOOK_AHEAD_STEPS = 3;
-    void SetTakeOverCallback(TakeOverCallback cb,
-                             TakeOverLookAhead lookAhead = nullptr,
-                             const void* receiver = nullptr);
+    /** Hand arriving frames to `takeOver(receiver, ...)`; the receiver outlives the device's use of it. */
+    void SetTakeOver(void* receiver, TakeOver takeOver, TakeOverLookAhead lookAhead = nullptr);
     /** One step of the take-over receiver's look-ahead (null without one). */
     const void* LookAheadTakeOver(uint32_t label, uint32_t step, const void* state) const;
     /**
@@ -344,9 +346,9 @@ class LaserNetDevice : public NetDevice
     bool m_linkUp{false};
 
     NetDevice::ReceiveCallback m_rxCallback;
-    TakeOverCallback m_takeOver;
+    TakeOver m_takeOver{nullptr};
     TakeOverLookAhead m_takeOverLookAhead{nullptr};
-    const void* m_takeOverReceiver{nullptr};
+    void* m_takeOverReceiver{nullptr};
     NetDevice::PromiscReceiveCallback m_promiscCallback;
     TracedCallback<> m_linkChangeCallbacks;
 

@@ -56,14 +56,19 @@ SatelliteForwarder::Setup(Ptr<ForwardingTable> table, uint32_t index, uint32_t n
     m_index = index;
     m_relay = relay;
     m_ports.assign(nPorts, nullptr);
-    m_forward = MakeCallback(&SatelliteForwarder::Forward, this);
 }
 
 void
 SatelliteForwarder::SetPort(uint32_t port, Ptr<LaserNetDevice> device)
 {
     m_ports.at(port) = device;
-    device->SetTakeOverCallback(m_forward, &SatelliteForwarder::LookAhead, this);
+    device->SetTakeOver(this, &SatelliteForwarder::TakeOver, &SatelliteForwarder::LookAhead);
+}
+
+bool
+SatelliteForwarder::TakeOver(void* receiver, Ptr<Packet> frame, uint32_t label)
+{
+    return static_cast<SatelliteForwarder*>(receiver)->Forward(frame, label);
 }
 
 const void*
@@ -264,7 +269,6 @@ void
 SatelliteForwarder::DoDispose()
 {
     m_localDeliver = MakeNullCallback<void, Ptr<Packet>>();
-    m_forward = MakeNullCallback<bool, Ptr<Packet>, uint32_t>();
     m_table = nullptr;
     m_ports.clear();
     Object::DoDispose();

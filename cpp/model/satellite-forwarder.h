@@ -55,7 +55,7 @@ class SatelliteForwarder : public Object
     void SetPort(uint32_t port, Ptr<LaserNetDevice> device);
 
     /**
-     * Forward a frame that arrived on a port (LaserNetDevice::TakeOverCallback, installed
+     * Forward a frame that arrived on a port (its LaserNetDevice::TakeOver, installed
      * by SetPort): it is this forwarder's to change, so it is not copied. In transit it
      * leaves framed as it came (only its FabricHopTag changes); it is unframed where it
      * enters or leaves the fabric, is traced by Forward or is dropped.
@@ -96,6 +96,8 @@ class SatelliteForwarder : public Object
      * down by one and it gets a FabricHopTag counting this first satellite hop.
      */
     void EnterFabric(Ptr<Packet> p) const;
+    /** Its LaserNetDevice::TakeOver: Forward. */
+    static bool TakeOver(void* receiver, Ptr<Packet> frame, uint32_t label);
     /** Its TakeOverLookAhead: this forwarder, the table entry, the port (label: destination column). */
     static const void* LookAhead(const void* receiver, uint32_t label, uint32_t step, const void* state);
     /** Count and trace a drop of p; false. */
@@ -107,7 +109,6 @@ class SatelliteForwarder : public Object
     uint16_t m_maxHops{4096};
     bool m_relay{true};
     std::vector<Ptr<LaserNetDevice>> m_ports;
-    LaserNetDevice::TakeOverCallback m_forward; // one callback shared by every port
     uint64_t m_drops[4]{0, 0, 0, 0};
     uint64_t m_forwarded{0};
     int64_t m_localDest{-1};
