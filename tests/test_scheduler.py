@@ -1,5 +1,6 @@
-"""The event queue of every run (ns3::FourAryHeapScheduler): events leave in (time, uid)
-order, the order of ns-3's own schedulers, checked against Python's heapq."""
+"""The event queues (ns3::FourAryHeapScheduler, ns3::TimeWindowScheduler): events leave in
+(time, uid) order, the order of ns-3's own schedulers, checked against Python's heapq; the
+look-ahead sees the events due next."""
 
 from __future__ import annotations
 
@@ -157,3 +158,74 @@ def test_time_windows_pop_in_time_then_uid_order_as_windows_narrow_and_widen():
     shifts = list(ns.cppyy.gbl.netsim_window_test.shifts)
     steps = np.diff(shifts)
     assert (steps < 0).any() and (steps > 0).any(), shifts
+
+
+_LOOK_AHEAD_DRIVER = """
+#include <set>
+namespace netsim_look_ahead_test {
+// What the queue's look-ahead is shown at each pop, against an ordered set of the pending
+// events: it must be the first min(LOOK_AHEAD, pending) of them, in order.
+std::set<std::pair<uint64_t, uint32_t>>* g_pending = nullptr;
+uint64_t g_calls = 0, g_short = 0, g_wrong = 0;
+void Record(const ns3::Scheduler::Event* next, std::size_t count) {
+    ++g_calls;
+    const std::size_t want = std::min<std::size_t>(ns3::TimeWindowScheduler::LOOK_AHEAD, g_pending->size());
+    g_short += count < want;
+    auto it = g_pending->begin();
+    for (std::size_t i = 0; i < count; ++i, ++it) {
+        g_wrong += it == g_pending->end() || it->first != next[i].key.m_ts || it->second != next[i].key.m_uid;
+    }
+}
+// kind 0 inserts at now + delay, 1 pops; returns the pops that left events pending.
+uint64_t Drive(const std::vector<int>& kinds, const std::vector<uint64_t>& delays) {
+    std::set<std::pair<uint64_t, uint32_t>> pending;
+    g_pending = &pending;
+    g_calls = g_short = g_wrong = 0;
+    const auto before = ns3::TimeWindowScheduler::SetLookAhead(&Record);
+    auto queue = ns3::CreateObject<ns3::TimeWindowScheduler>();
+    uint64_t now = 0, busyPops = 0;
+    uint32_t uid = 0;
+    for (size_t i = 0; i < kinds.size(); ++i) {
+        if (kinds[i] == 0 || pending.empty()) {
+            ns3::Scheduler::Event ev;
+            ev.impl = nullptr;
+            ev.key.m_ts = now + delays[i]; ev.key.m_uid = uid++; ev.key.m_context = 0;
+            pending.insert({ev.key.m_ts, ev.key.m_uid});
+            queue->Insert(ev);
+        } else {
+            // The look-ahead runs inside RemoveNext, when the popped event has left.
+            const auto first = *pending.begin();
+            pending.erase(pending.begin());
+            auto ev = queue->RemoveNext();
+            g_wrong += ev.key.m_ts != first.first || ev.key.m_uid != first.second;
+            now = ev.key.m_ts;
+            busyPops += !pending.empty();
+        }
+    }
+    ns3::TimeWindowScheduler::SetLookAhead(before);
+    g_pending = nullptr;
+    return busyPops;
+}
+}
+"""
+
+
+def test_the_look_ahead_sees_the_next_events_across_window_boundaries():
+    """At every pop that leaves events pending, the look-ahead is shown the next
+    min(LOOK_AHEAD, pending) events in (time, uid) order, a window's first events
+    included: the next window joins the due ones before they run out. 200,000 operations
+    with delays of a few windows (many windows a few events each, so boundaries come
+    every few pops) and a burst of same-instant ties; the pending events are an ordered
+    std::set kept beside the queue."""
+    ns, _ = drivers()
+    ns.cppyy.cppdef(_LOOK_AHEAD_DRIVER)
+    rng = np.random.default_rng(5)
+    n = 200_000
+    kinds = (rng.random(n) >= 0.5).astype(int)
+    delays = np.where(rng.random(n) < 0.1, 0, rng.integers(0, 20_000, n)).astype(np.uint64)
+    test = ns.cppyy.gbl.netsim_look_ahead_test
+    busy_pops = test.Drive(ns.cppyy.gbl.std.vector["int"](kinds.tolist()),
+                           ns.cppyy.gbl.std.vector["uint64_t"](delays.tolist()))
+    assert busy_pops > 50_000
+    assert test.g_calls == busy_pops
+    assert (test.g_short, test.g_wrong) == (0, 0)

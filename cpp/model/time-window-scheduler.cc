@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <utility>
 
 namespace ns3
 {
@@ -43,10 +44,10 @@ TimeWindowScheduler::TimeWindowScheduler()
 
 TimeWindowScheduler::~TimeWindowScheduler() = default;
 
-void
+TimeWindowScheduler::LookAhead
 TimeWindowScheduler::SetLookAhead(LookAhead lookAhead)
 {
-    s_lookAhead = lookAhead;
+    return std::exchange(s_lookAhead, lookAhead);
 }
 
 uint32_t
@@ -122,7 +123,15 @@ TimeWindowScheduler::RemoveNext()
     const Scheduler::Event next = m_due[m_head++];
     --m_size;
     ++m_pops;
-    if (const std::size_t left = m_due.size() - m_head; left > 0)
+    std::size_t left = m_due.size() - m_head;
+    if (left <= LOOK_AHEAD && m_size > left)
+    {
+        // The next window joins the due events before they run out, so the look-ahead
+        // sees as far at a window's first events as at any others.
+        Advance();
+        left = m_due.size() - m_head;
+    }
+    if (left > 0)
     {
         // The next events are known: start fetching the object of one a few places
         // ahead, and what the ones before it will read (their objects were asked for at
@@ -143,10 +152,6 @@ TimeWindowScheduler::RemoveNext()
     {
         m_due.clear();
         m_head = 0;
-        if (m_size > 0)
-        {
-            Advance();
-        }
     }
     if (m_pops == CHECK_EVERY)
     {
@@ -158,8 +163,13 @@ TimeWindowScheduler::RemoveNext()
 void
 TimeWindowScheduler::Advance()
 {
-    NS_ASSERT(m_due.empty() && m_size > 0);
+    NS_ASSERT(m_size > m_due.size() - m_head);
     ++m_advances;
+    // The due events not yet run move to the front; the next window's follow them (every
+    // one of those is later: its window is).
+    m_due.erase(m_due.begin(), m_due.begin() + m_head);
+    m_head = 0;
+    const std::size_t joined = m_due.size();
     // The next window: the first occupied bucket after the current one; the heap's first
     // only when the ring is empty (its windows all lie past the ring's reach).
     uint64_t next = UINT64_MAX;
@@ -188,10 +198,19 @@ TimeWindowScheduler::Advance()
         }
         NS_ASSERT(next != UINT64_MAX);
         const uint64_t slot = next & MASK;
-        m_due.swap(m_ring[slot]); // the emptied array serves as the bucket from now on
+        auto& bucket = m_ring[slot];
+        m_inRing -= bucket.size();
+        if (joined == 0)
+        {
+            m_due.swap(bucket); // the emptied array serves as the bucket from now on
+        }
+        else
+        {
+            m_due.insert(m_due.end(), bucket.begin(), bucket.end());
+            bucket.clear();
+        }
         m_occupied[slot / 64] &= ~(uint64_t(1) << (slot % 64));
-        m_inRing -= m_due.size();
-        std::sort(m_due.begin(), m_due.end());
+        std::sort(m_due.begin() + joined, m_due.end());
     }
     m_current = next;
     // The ring now reaches RING windows past the new current one: the heap's events in that
@@ -200,7 +219,7 @@ TimeWindowScheduler::Advance()
     {
         Place(m_far->RemoveNext());
     }
-    for (std::size_t i = 0; i < std::min(m_due.size(), LOOK_AHEAD + 1); ++i)
+    for (std::size_t i = joined; i < std::min(m_due.size(), LOOK_AHEAD + 1); ++i)
     {
         __builtin_prefetch(m_due[i].impl);
     }

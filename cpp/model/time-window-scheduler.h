@@ -29,7 +29,9 @@ namespace ns3
  * fetches the event object LOOK_AHEAD + 1 places ahead and hands the LOOK_AHEAD events
  * after it, in order, to a look-ahead function (SetLookAhead) that fetches what they
  * will read, a step further each pop — in a million-satellite fabric nearly every object
- * an arrival touches is a cache miss, and one object leads to the next.
+ * an arrival touches is a cache miss, and one object leads to the next. The next window
+ * becomes the current one while LOOK_AHEAD events of this one are left, its events
+ * sorted after them, so a window's first events are seen as far ahead as any.
  */
 class TimeWindowScheduler : public Scheduler
 {
@@ -54,8 +56,8 @@ class TimeWindowScheduler : public Scheduler
     /** Removes a pending event (a cancelled event's explicit removal): linear search. */
     void Remove(const Scheduler::Event& ev) override;
 
-    /** Sets the function every queue calls for the events due next (null: none). */
-    static void SetLookAhead(LookAhead lookAhead);
+    /** Sets the function every queue calls for the events due next (null: none); the one before. */
+    static LookAhead SetLookAhead(LookAhead lookAhead);
 
     /** The width of a window now: 2^k time steps. */
     uint32_t GetWindowShift() const;
@@ -69,7 +71,7 @@ class TimeWindowScheduler : public Scheduler
     uint64_t WindowOf(const Scheduler::Event& ev) const;
     /** Puts ev where its window belongs (current, ring or heap). */
     void Place(const Scheduler::Event& ev);
-    /** Makes the earliest pending window the current one (the current one is empty). */
+    /** Makes the earliest pending window past the current one the current one: its events join the due ones, after them. */
     void Advance();
     /** Looks at the last CHECK_EVERY pops and narrows or widens the windows. */
     void AdjustWidth();
