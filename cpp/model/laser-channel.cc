@@ -373,6 +373,8 @@ LaserChannel::TransmitStart(Ptr<Packet> p, Ptr<LaserNetDevice> src, Time txTime,
     // Geometry at the instant the packet leaves the terminal.
     const Vector txPos = PositionOf(from);
     const Vector rxPos = PositionOf(1 - from);
+    // Where the event queue will put the arrival, fetched while the link budget is worked out.
+    TimeWindowScheduler::PrefetchPlace(Simulator::Now() + txTime, CalculateDistance(txPos, rxPos) / SPEED_OF_LIGHT_MPS);
     bool corrupted = false;
     // Clouds over a ground station: its links are dark while a blocked interval lasts.
     if (src->IsBlocked(Simulator::Now()) || dst->IsBlocked(Simulator::Now()))

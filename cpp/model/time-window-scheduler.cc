@@ -13,6 +13,7 @@ namespace ns3
 NS_OBJECT_ENSURE_REGISTERED(TimeWindowScheduler);
 
 TimeWindowScheduler::LookAhead TimeWindowScheduler::s_lookAhead = nullptr;
+const TimeWindowScheduler* TimeWindowScheduler::s_latest = nullptr;
 
 // Events compare with ns-3's operator<: the earlier time first, at the same time the
 // earlier scheduled (smaller uid).
@@ -37,12 +38,33 @@ TimeWindowScheduler::GetTypeId()
 TimeWindowScheduler::TimeWindowScheduler()
     : m_shift(FIRST_SHIFT),
       m_ring(RING),
-      m_far(CreateObject<FourAryHeapScheduler>())
+      m_far(CreateObject<FourAryHeapScheduler>()),
+      m_stepsPerSecond(double(Seconds(1).GetTimeStep()))
 {
     m_due.reserve(256);
+    s_latest = this;
 }
 
-TimeWindowScheduler::~TimeWindowScheduler() = default;
+TimeWindowScheduler::~TimeWindowScheduler()
+{
+    if (s_latest == this)
+    {
+        s_latest = nullptr;
+    }
+}
+
+void
+TimeWindowScheduler::PrefetchPlace(Time t, double laterS)
+{
+    if (const TimeWindowScheduler* queue = s_latest)
+    {
+        const uint64_t w = uint64_t(t.GetTimeStep() + int64_t(laterS * queue->m_stepsPerSecond)) >> queue->m_shift;
+        if (w > queue->m_current && w - queue->m_current < RING)
+        {
+            __builtin_prefetch(&queue->m_ring[w & MASK], 1);
+        }
+    }
+}
 
 TimeWindowScheduler::LookAhead
 TimeWindowScheduler::SetLookAhead(LookAhead lookAhead)

@@ -3,6 +3,7 @@
 
 #include "four-ary-heap-scheduler.h"
 
+#include "ns3/nstime.h"
 #include "ns3/ptr.h"
 #include "ns3/scheduler.h"
 
@@ -59,6 +60,15 @@ class TimeWindowScheduler : public Scheduler
     /** Sets the function every queue calls for the events due next (null: none); the one before. */
     static LookAhead SetLookAhead(LookAhead lookAhead);
 
+    /**
+     * Fetch, for writing, the bucket an event due `laterS` seconds after `t` will be
+     * appended to in the queue last created (the run's): a sender knows roughly when
+     * its arrival is due some hundred nanoseconds before it schedules it, and at a
+     * million nodes the ring's bucket headers are a miss at nearly every insert. Only a
+     * fetch: a wrong guess costs the fetch.
+     */
+    static void PrefetchPlace(Time t, double laterS);
+
     /** The width of a window now: 2^k time steps. */
     uint32_t GetWindowShift() const;
 
@@ -92,7 +102,10 @@ class TimeWindowScheduler : public Scheduler
     uint32_t m_advances = 0;
     uint32_t m_farInserts = 0;
 
+    double m_stepsPerSecond; // for PrefetchPlace's guess
+
     static LookAhead s_lookAhead;
+    static const TimeWindowScheduler* s_latest; // the queue PrefetchPlace serves
 };
 
 } // namespace ns3
