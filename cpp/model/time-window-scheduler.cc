@@ -146,9 +146,9 @@ TimeWindowScheduler::RemoveNext()
     --m_size;
     ++m_pops;
     std::size_t left = m_due.size() - m_head;
-    if (left <= LOOK_AHEAD && m_size > left)
+    while (left <= LOOK_AHEAD && m_size > left)
     {
-        // The next window joins the due events before they run out, so the look-ahead
+        // The next windows join the due events before they run out, so the look-ahead
         // sees as far at a window's first events as at any others.
         Advance();
         left = m_due.size() - m_head;

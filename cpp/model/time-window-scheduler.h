@@ -30,9 +30,9 @@ namespace ns3
  * fetches the event object LOOK_AHEAD + 1 places ahead and hands the LOOK_AHEAD events
  * after it, in order, to a look-ahead function (SetLookAhead) that fetches what they
  * will read, a step further each pop — in a million-satellite fabric nearly every object
- * an arrival touches is a cache miss, and one object leads to the next. The next window
- * becomes the current one while LOOK_AHEAD events of this one are left, its events
- * sorted after them, so a window's first events are seen as far ahead as any.
+ * an arrival touches is a cache miss, and one object leads to the next. The next windows
+ * become current while no more than LOOK_AHEAD due events are left, their events sorted
+ * after those, so a window's first events are seen as far ahead as any.
  */
 class TimeWindowScheduler : public Scheduler
 {
