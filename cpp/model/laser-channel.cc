@@ -179,7 +179,7 @@ LaserChannel::LightTimeS(const Vector& txPos, const Vector& rxPos, const Vector&
 class LaserChannel::DeliverEvent : public EventImpl
 {
   public:
-    DeliverEvent(LaserChannel* channel, Ptr<Packet> packet, LaserNetDevice* dst, bool corrupted, uint32_t label)
+    DeliverEvent(LaserChannel* channel, const Ptr<Packet>& packet, LaserNetDevice* dst, bool corrupted, uint32_t label)
         : m_packet(packet),
           m_channel(channel),
           m_dst(dst),
@@ -362,7 +362,7 @@ LaserChannel::Unlink(DeliverEvent* event)
 }
 
 bool
-LaserChannel::TransmitStart(Ptr<Packet> p, Ptr<LaserNetDevice> src, Time txTime, uint32_t label)
+LaserChannel::TransmitStart(const Ptr<Packet>& p, Ptr<LaserNetDevice> src, Time txTime, uint32_t label)
 {
     if (!IsConnected())
     {

@@ -57,7 +57,7 @@ class LaserChannel : public Channel
      * look-ahead (LaserNetDevice::SendFrame).
      * @return false if the channel is not connected
      */
-    bool TransmitStart(Ptr<Packet> p,
+    bool TransmitStart(const Ptr<Packet>& p,
                        Ptr<LaserNetDevice> src,
                        Time txTime,
                        uint32_t label = LaserNetDevice::NO_LABEL);

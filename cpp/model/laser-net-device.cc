@@ -355,7 +355,7 @@ LaserNetDevice::LaneOfFlow(uint32_t src, uint32_t dst, uint8_t protocol, uint16_
 }
 
 uint32_t
-LaserNetDevice::LaneOf(Ptr<const Packet> p, uint32_t offset) const
+LaserNetDevice::LaneOf(const Packet& p, uint32_t offset) const
 {
     if (m_channels <= 1)
     {
@@ -363,7 +363,7 @@ LaserNetDevice::LaneOf(Ptr<const Packet> p, uint32_t offset) const
     }
     NS_ASSERT(offset <= PPP_HEADER_BYTES);
     uint8_t bytes[PPP_HEADER_BYTES + 64];
-    const uint32_t copied = p->CopyData(bytes, offset + 64);
+    const uint32_t copied = p.CopyData(bytes, offset + 64);
     const uint8_t* b = bytes + offset;
     const uint32_t n = copied < offset ? 0 : copied - offset;
     if (n < 20 || (b[0] >> 4) != 4)
@@ -546,7 +546,7 @@ LaserNetDevice::Send(Ptr<Packet> packet, const Address&, uint16_t protocolNumber
     {
         return false;
     }
-    const uint32_t lane = LaneOf(packet); // before framing: the packet starts with its IPv4 header
+    const uint32_t lane = LaneOf(*packet); // before framing: the packet starts with its IPv4 header
     PppHeader ppp;
     ppp.SetProtocol(EtherToPpp(protocolNumber));
     packet->AddHeader(ppp);
@@ -554,13 +554,13 @@ LaserNetDevice::Send(Ptr<Packet> packet, const Address&, uint16_t protocolNumber
 }
 
 bool
-LaserNetDevice::SendFrame(Ptr<Packet> frame, uint32_t label)
+LaserNetDevice::SendFrame(const Ptr<Packet>& frame, uint32_t label)
 {
-    return !RefusedWhileDown(frame) && SendOnLane(LaneOf(frame, PPP_HEADER_BYTES), frame, label);
+    return !RefusedWhileDown(frame) && SendOnLane(LaneOf(*frame, PPP_HEADER_BYTES), frame, label);
 }
 
 bool
-LaserNetDevice::RefusedWhileDown(Ptr<Packet> p)
+LaserNetDevice::RefusedWhileDown(const Ptr<Packet>& p)
 {
     if (m_linkUp)
     {
@@ -572,7 +572,7 @@ LaserNetDevice::RefusedWhileDown(Ptr<Packet> p)
 }
 
 bool
-LaserNetDevice::SendOnLane(uint32_t lane, Ptr<Packet> packet, uint32_t label)
+LaserNetDevice::SendOnLane(uint32_t lane, const Ptr<Packet>& packet, uint32_t label)
 {
     if (!m_macTxTrace.IsEmpty())
     {
@@ -692,7 +692,7 @@ LaserNetDevice::LaneQueueIsEmpty(uint32_t lane) const
 }
 
 void
-LaserNetDevice::Transmit(uint32_t lane, Ptr<Packet> p, uint32_t label)
+LaserNetDevice::Transmit(uint32_t lane, const Ptr<Packet>& p, uint32_t label)
 {
     Transmitter& tx = Tx(lane);
     TraceFrame(p, m_phyTxBeginTrace);
@@ -750,7 +750,7 @@ LaserNetDevice::TransmitComplete(uint32_t lane)
 }
 
 void
-LaserNetDevice::Receive(Ptr<Packet> packet, bool corrupted, uint32_t label)
+LaserNetDevice::Receive(const Ptr<Packet>& packet, bool corrupted, uint32_t label)
 {
     if (corrupted)
     {

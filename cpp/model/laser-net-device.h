@@ -99,7 +99,7 @@ class LaserNetDevice : public NetDevice
      * @return the channel a packet takes: an IPv4 datagram starting `offset` bytes in (0
      * before framing, PPP_HEADER_BYTES for a frame)
      */
-    uint32_t LaneOf(Ptr<const Packet> p, uint32_t offset = 0) const;
+    uint32_t LaneOf(const Packet& p, uint32_t offset = 0) const;
     /** Bytes of the PPP header in front of every frame */
     static constexpr uint32_t PPP_HEADER_BYTES = 2;
     /**
@@ -123,7 +123,7 @@ class LaserNetDevice : public NetDevice
     TerminalState GetTerminalState() const;
 
     /** Called by the channel when the last bit of p arrives; corrupted = bit errors. */
-    void Receive(Ptr<Packet> p, bool corrupted, uint32_t label = NO_LABEL);
+    void Receive(const Ptr<Packet>& p, bool corrupted, uint32_t label = NO_LABEL);
     /** Fetch into the cache the members Receive reads (a pending arrival's look-ahead). */
     void PrefetchReceive() const;
     /**
@@ -143,7 +143,7 @@ class LaserNetDevice : public NetDevice
      * reaches the function through two allocations of its own, which miss the cache when
      * a million nodes' receivers take turns.
      */
-    typedef bool (*TakeOver)(void* receiver, Ptr<Packet> frame, uint32_t label);
+    typedef bool (*TakeOver)(void* receiver, const Ptr<Packet>& frame, uint32_t label);
     /**
      * A take-over receiver's look-ahead (the event queue's, for a frame due to arrive
      * soon): in steps a pop apart, it fetches what the receiver will read for a frame
@@ -164,7 +164,7 @@ class LaserNetDevice : public NetDevice
      * nor re-adds the header. The label reaches the peer's take-over receiver when the
      * frame goes straight on the wire; a frame that waits in the queue arrives without.
      */
-    bool SendFrame(Ptr<Packet> frame, uint32_t label = NO_LABEL);
+    bool SendFrame(const Ptr<Packet>& frame, uint32_t label = NO_LABEL);
     /** Fetch into the cache what sending a frame reads of this terminal and its queue. */
     void PrefetchSend() const;
     /** Fetch what a transmission reads of its receiving terminal (node, blocking, pointing). */
@@ -267,9 +267,9 @@ class LaserNetDevice : public NetDevice
 
   private:
     /** A frame (PPP header on) onto channel `lane`: straight to the wire if nothing waits, else queued. */
-    bool SendOnLane(uint32_t lane, Ptr<Packet> frame, uint32_t label = NO_LABEL);
+    bool SendOnLane(uint32_t lane, const Ptr<Packet>& frame, uint32_t label = NO_LABEL);
     /** While the link is not up: count and trace p as refused (true); else false. */
-    bool RefusedWhileDown(Ptr<Packet> p);
+    bool RefusedWhileDown(const Ptr<Packet>& p);
     /** Put the next queued frame of a channel on the wire, if its transmitter is idle. */
     void StartNextTransmission(uint32_t lane = 0);
     void TransmitComplete(uint32_t lane);
@@ -321,7 +321,7 @@ class LaserNetDevice : public NetDevice
     bool IsBusy(uint32_t lane) const;
     void ScheduleWakeUp(uint32_t lane, Time delay);
     /** Put p on the wire of an idle channel. */
-    void Transmit(uint32_t lane, Ptr<Packet> p, uint32_t label = NO_LABEL);
+    void Transmit(uint32_t lane, const Ptr<Packet>& p, uint32_t label = NO_LABEL);
     /** @return true when no frame waits for the channel (its queue may not exist yet) */
     bool LaneQueueIsEmpty(uint32_t lane) const;
     bool m_userQueue{false}; //!< the queue came from SetQueue: every frame passes through it

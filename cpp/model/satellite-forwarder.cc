@@ -66,7 +66,7 @@ SatelliteForwarder::SetPort(uint32_t port, Ptr<LaserNetDevice> device)
 }
 
 bool
-SatelliteForwarder::TakeOver(void* receiver, Ptr<Packet> frame, uint32_t label)
+SatelliteForwarder::TakeOver(void* receiver, const Ptr<Packet>& frame, uint32_t label)
 {
     return static_cast<SatelliteForwarder*>(receiver)->Forward(frame, label);
 }
@@ -114,7 +114,7 @@ Unframed(Ptr<Packet> frame)
 } // namespace
 
 bool
-SatelliteForwarder::Forward(Ptr<Packet> frame, uint32_t label)
+SatelliteForwarder::Forward(const Ptr<Packet>& frame, uint32_t label)
 {
     FabricHopTag tag;
     const bool transit = frame->PeekPacketTag(tag);
@@ -190,7 +190,7 @@ SatelliteForwarder::Drop(Ptr<Packet> p, DropReason reason)
 }
 
 bool
-SatelliteForwarder::Handed(bool sent, Ptr<Packet> p)
+SatelliteForwarder::Handed(bool sent, const Ptr<Packet>& p)
 {
     if (sent)
     {

@@ -60,7 +60,7 @@ class SatelliteForwarder : public Object
      * leaves framed as it came (only its FabricHopTag changes); it is unframed where it
      * enters or leaves the fabric, is traced by Forward or is dropped.
      */
-    bool Forward(Ptr<Packet> frame, uint32_t label = LaserNetDevice::NO_LABEL);
+    bool Forward(const Ptr<Packet>& frame, uint32_t label = LaserNetDevice::NO_LABEL);
 
     /** @return how many packets were dropped for a reason */
     uint64_t GetDropCount(DropReason reason) const;
@@ -97,13 +97,13 @@ class SatelliteForwarder : public Object
      */
     void EnterFabric(Ptr<Packet> p) const;
     /** Its LaserNetDevice::TakeOver: Forward. */
-    static bool TakeOver(void* receiver, Ptr<Packet> frame, uint32_t label);
+    static bool TakeOver(void* receiver, const Ptr<Packet>& frame, uint32_t label);
     /** Its TakeOverLookAhead: this forwarder, the table entry, the port (label: destination column). */
     static const void* LookAhead(const void* receiver, uint32_t label, uint32_t step, const void* state);
     /** Count and trace a drop of p; false. */
     bool Drop(Ptr<Packet> p, DropReason reason);
     /** After a port took (sent) or refused p: count the hop, or the refusal. */
-    bool Handed(bool sent, Ptr<Packet> p);
+    bool Handed(bool sent, const Ptr<Packet>& p);
     Ptr<ForwardingTable> m_table;
     uint32_t m_index{0};
     uint16_t m_maxHops{4096};
