@@ -127,7 +127,7 @@ LaserChannel::GetDistance() const
 }
 
 int
-LaserChannel::IndexOf(Ptr<const LaserNetDevice> dev) const
+LaserChannel::IndexOf(const LaserNetDevice* dev) const
 {
     NS_ASSERT(m_end[0] == dev || m_end[1] == dev);
     return m_end[0] == dev ? 0 : 1;
@@ -151,7 +151,7 @@ LaserChannel::VelocityOf(int end) const
 Time
 LaserChannel::GetLightTime(Ptr<const LaserNetDevice> src) const
 {
-    const int from = IndexOf(src);
+    const int from = IndexOf(PeekPointer(src));
     return Seconds(LightTimeS(PositionOf(from), PositionOf(1 - from), VelocityOf(1 - from)));
 }
 
@@ -275,10 +275,10 @@ PrefetchFirstTag(const Packet& packet)
 void
 LaserChannel::PrefetchMembers() const
 {
-    // An arrival or a transmission reads the ends, the in-flight list, the ephemeris rows
-    // and the trace.
-    for (const void* member : {(const void*)m_end, (const void*)&m_firstInFlight, (const void*)&m_ephemerisRow,
-                               (const void*)&m_txrxTrace})
+    // An arrival or a transmission counts a reference to the channel (its arrival holds
+    // it) and reads the ends, the in-flight list, the ephemeris rows and the trace.
+    for (const void* member : {(const void*)this, (const void*)m_end, (const void*)&m_firstInFlight,
+                               (const void*)&m_ephemerisRow, (const void*)&m_txrxTrace})
     {
         __builtin_prefetch(member);
     }
@@ -351,8 +351,9 @@ LaserChannel::PrefetchArrivals(const Scheduler::Event* next, std::size_t count)
         }
         else if (step == LEAVING + 1)
         {
-            // The next link's ends: their ephemeris samples and pointing state. (The
-            // channel is asked for again: the terminal outlives the event, a channel may not.)
+            // The next link's ends: their ephemeris samples and pointing state, and its
+            // in-flight list's tail. (The channel is asked for again: the terminal outlives
+            // the event, a channel may not.)
             const auto* leaving = static_cast<const LaserNetDevice*>(arrival->m_ahead);
             if (const LaserChannel* channel = leaving ? leaving->PeekChannel() : nullptr)
             {
@@ -366,6 +367,11 @@ LaserChannel::PrefetchArrivals(const Scheduler::Event* next, std::size_t count)
                     {
                         channel->m_ephemeris->Prefetch(channel->m_ephemerisRow[end], Simulator::Now());
                     }
+                }
+                // The packet in flight its arrival will be linked after.
+                if (const DeliverEvent* last = channel->m_lastInFlight)
+                {
+                    __builtin_prefetch(&last->m_next, 1);
                 }
                 arrival->m_ahead = nullptr;
             }
@@ -390,7 +396,7 @@ LaserChannel::Unlink(DeliverEvent* event)
 }
 
 bool
-LaserChannel::TransmitStart(const Ptr<Packet>& p, Ptr<LaserNetDevice> src, Time txTime, uint32_t label)
+LaserChannel::TransmitStart(const Ptr<Packet>& p, LaserNetDevice* src, Time txTime, uint32_t label)
 {
     if (!IsConnected())
     {
@@ -409,7 +415,7 @@ LaserChannel::TransmitStart(const Ptr<Packet>& p, Ptr<LaserNetDevice> src, Time 
     {
         return false;
     }
-    if (Ptr<OpticalLinkModel> model = src->GetLinkModel())
+    if (const OpticalLinkModel* model = src->PeekLinkModel())
     {
         const double distance = CalculateDistance(txPos, rxPos);
         double transmittance = 1.0;
@@ -477,9 +483,10 @@ LaserChannel::TransmitStart(const Ptr<Packet>& p, Ptr<LaserNetDevice> src, Time 
 }
 
 void
-LaserChannel::TraceTxRx(const Ptr<Packet>& p, const Ptr<LaserNetDevice>& src, LaserNetDevice* dst, Time txTime, Time delay) const
+LaserChannel::TraceTxRx(const Ptr<Packet>& p, LaserNetDevice* src, LaserNetDevice* dst, Time txTime, Time delay) const
 {
-    // Most runs listen to none: the arguments (reference counts up and down) only for a listener.
+    // Most runs listen to none: the arguments (reference counts up and down, calls into
+    // ns-3 for each) only for a listener.
     if (!m_txrxTrace.IsEmpty())
     {
         m_txrxTrace(p, src, dst, txTime, delay);

@@ -58,7 +58,7 @@ class LaserChannel : public Channel
      * @return false if the channel is not connected
      */
     bool TransmitStart(const Ptr<Packet>& p,
-                       Ptr<LaserNetDevice> src,
+                       LaserNetDevice* src,
                        Time txTime,
                        uint32_t label = LaserNetDevice::NO_LABEL);
 
@@ -97,7 +97,7 @@ class LaserChannel : public Channel
     /** The packets on their way, oldest first: their arrival events, linked through them. */
     void Link(DeliverEvent* event);
     void Unlink(DeliverEvent* event);
-    int IndexOf(Ptr<const LaserNetDevice> dev) const;
+    int IndexOf(const LaserNetDevice* dev) const;
     /** Position and velocity of an end now, m and m/s. */
     Vector PositionOf(int end) const;
     Vector VelocityOf(int end) const;
@@ -112,7 +112,7 @@ class LaserChannel : public Channel
     };
     void DropArrivedRemote() const;
     /** The TxRxLaser trace, its arguments built only for a listener. */
-    void TraceTxRx(const Ptr<Packet>& p, const Ptr<LaserNetDevice>& src, LaserNetDevice* dst, Time txTime, Time delay) const;
+    void TraceTxRx(const Ptr<Packet>& p, LaserNetDevice* src, LaserNetDevice* dst, Time txTime, Time delay) const;
 
     static RemoteSender s_remoteSender;
     static uint32_t s_localSystemId;

@@ -866,6 +866,12 @@ LaserNetDevice::GetLinkModel() const
     return m_linkModel;
 }
 
+const OpticalLinkModel*
+LaserNetDevice::PeekLinkModel() const
+{
+    return PeekPointer(m_linkModel);
+}
+
 void
 LaserNetDevice::SetLinkModel(Ptr<OpticalLinkModel> model)
 {

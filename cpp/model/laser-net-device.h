@@ -181,6 +181,8 @@ class LaserNetDevice : public NetDevice
 
     /** The optical model of this terminal (null: an ideal, error-free link). */
     Ptr<OpticalLinkModel> GetLinkModel() const;
+    /** The same, without a reference counted (the channel asks at every hop). */
+    const OpticalLinkModel* PeekLinkModel() const;
     void SetLinkModel(Ptr<OpticalLinkModel> model);
     /** Seed this terminal's random stream (one stream per link end, reproducible). */
     void SetRandomStream(uint64_t seed);
