@@ -13,6 +13,9 @@ import threading
 import time
 
 
+SNAPSHOT_THREAD = "netsim-next-snapshot"
+
+
 def overlap_enabled() -> bool:
     return os.environ.get("NETSIM_OVERLAP", "1") != "0"
 
@@ -49,7 +52,7 @@ class Prefetch:
         self._value = None
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, args=(compute, args), daemon=True,
-                                        name="netsim-next-snapshot")
+                                        name=SNAPSHOT_THREAD)
         self._thread.start()
 
     def _run(self, compute, args) -> None:
