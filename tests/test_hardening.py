@@ -259,6 +259,44 @@ def test_sigterm_and_sighup_mark_the_run_failed(tmp_path, sig):
     assert manifest["status"] == "failed" and manifest["error"] == f"interrupted: {sig.name}"
 
 
+_SNAPSHOT_IN_CPP_AT_EXIT = """
+import sys, threading, time
+from types import SimpleNamespace
+import cppyy
+from netsim.cli.main import _stopped
+from netsim.run.prefetch import SNAPSHOT_THREAD
+cppyy.cppdef('''
+#include <chrono>
+#include <thread>
+void netsim_test_solve() { std::this_thread::sleep_for(std::chrono::milliseconds(300)); }
+''')
+solve = cppyy.gbl.netsim_test_solve
+solve.__release_gil__ = True  # as the core's solver: the GIL is released while it runs
+threading.Thread(target=solve, daemon=True, name=SNAPSHOT_THREAD).start()
+time.sleep(0.1)
+
+
+class SlowToFinalise:  # the interpreter is still finalising when the solve returns
+    def __del__(self):
+        time.sleep(1.0)
+
+
+slow = SlowToFinalise()
+sys.exit(_stopped(SimpleNamespace(from_command_line=True), 1) if sys.argv[1] == "stopped" else 1)
+"""
+
+
+def test_a_run_stopped_while_a_snapshot_computes_in_cpp_leaves_with_its_one_line():
+    """A routing snapshot still inside the C++ solver on its daemon thread when the run is
+    interrupted: a plain exit aborts in the interpreter's finalisation (the thread's C++
+    frames are unwound: "terminate called without an active exception", seen in CI after
+    the one line); the command's way out (_stopped) leaves with the code and nothing more."""
+    runs = {how: subprocess.run([sys.executable, "-c", _SNAPSHOT_IN_CPP_AT_EXIT, how], capture_output=True,
+                                text=True, timeout=120) for how in ("plain", "stopped")}
+    assert "terminate called" in runs["plain"].stderr  # the hazard is real here, else this tests nothing
+    assert (runs["stopped"].returncode, runs["stopped"].stderr) == (1, "")
+
+
 def test_sigkill_is_reported_incomplete_by_analyze_and_sweep_dry_run(tmp_path):
     proc, out = _start_run(tmp_path, 30.0)
     proc.kill()
