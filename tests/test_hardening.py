@@ -261,10 +261,8 @@ def test_sigterm_and_sighup_mark_the_run_failed(tmp_path, sig):
 
 _SNAPSHOT_IN_CPP_AT_EXIT = """
 import sys, threading, time
-from types import SimpleNamespace
 import cppyy
-from netsim.cli.main import _stopped
-from netsim.run.prefetch import SNAPSHOT_THREAD
+from netsim.run.prefetch import Prefetch
 cppyy.cppdef('''
 #include <chrono>
 #include <thread>
@@ -272,7 +270,10 @@ void netsim_test_solve() { std::this_thread::sleep_for(std::chrono::milliseconds
 ''')
 solve = cppyy.gbl.netsim_test_solve
 solve.__release_gil__ = True  # as the core's solver: the GIL is released while it runs
-threading.Thread(target=solve, daemon=True, name=SNAPSHOT_THREAD).start()
+if sys.argv[1] == "prefetch":
+    Prefetch(solve)  # the runner's snapshot thread
+else:
+    threading.Thread(target=solve, daemon=True).start()
 time.sleep(0.1)
 
 
@@ -282,19 +283,20 @@ class SlowToFinalise:  # the interpreter is still finalising when the solve retu
 
 
 slow = SlowToFinalise()
-sys.exit(_stopped(SimpleNamespace(from_command_line=True), 1) if sys.argv[1] == "stopped" else 1)
+sys.exit(1)  # the run stopped early
 """
 
 
 def test_a_run_stopped_while_a_snapshot_computes_in_cpp_leaves_with_its_one_line():
-    """A routing snapshot still inside the C++ solver on its daemon thread when the run is
-    interrupted: a plain exit aborts in the interpreter's finalisation (the thread's C++
-    frames are unwound: "terminate called without an active exception", seen in CI after
-    the one line); the command's way out (_stopped) leaves with the code and nothing more."""
+    """A routing snapshot still inside the C++ solver when the run stops early: on a daemon
+    thread the process aborts while the interpreter finalises (the thread's C++ frames are
+    unwound: "terminate called without an active exception", seen in CI after the one
+    line); on the runner's snapshot thread (Prefetch) it exits with its code and nothing
+    more."""
     runs = {how: subprocess.run([sys.executable, "-c", _SNAPSHOT_IN_CPP_AT_EXIT, how], capture_output=True,
-                                text=True, timeout=120) for how in ("plain", "stopped")}
-    assert "terminate called" in runs["plain"].stderr  # the hazard is real here, else this tests nothing
-    assert (runs["stopped"].returncode, runs["stopped"].stderr) == (1, "")
+                                text=True, timeout=120) for how in ("daemon", "prefetch")}
+    assert "terminate called" in runs["daemon"].stderr  # the hazard is real here, else this tests nothing
+    assert (runs["prefetch"].returncode, runs["prefetch"].stderr) == (1, "")
 
 
 def test_sigkill_is_reported_incomplete_by_analyze_and_sweep_dry_run(tmp_path):

@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 from netsim.errors import interrupt_name
-from netsim.run.prefetch import SNAPSHOT_THREAD
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 MAX_SEED = 2**31 - 1  # as the scenario's seed key
@@ -225,39 +224,22 @@ def _run(args) -> int:
         result = run(scenario, args.out, scenario_file=str(args.scenario), progress=not args.quiet)
     except KeyboardInterrupt as err:
         print(f"netsim: interrupted ({interrupt_name(err)}); the run folder is marked failed", file=sys.stderr)
-        return _stopped(args, EXIT_FAILED)
+        return EXIT_FAILED
     except ScenarioError as err:  # a rule checked once the network is laid out (e.g. pcap_max_files)
         print(f"netsim: error: {ScenarioError(args.scenario, err.key, err.problem)}", file=sys.stderr)
-        return _stopped(args, EXIT_BAD_INPUT)
+        return EXIT_BAD_INPUT
     except (NetsimError, OSError) as err:
         print(f"netsim: error: run failed: {_one_line(err)}", file=sys.stderr)
-        return _stopped(args, EXIT_FAILED)
+        return EXIT_FAILED
     except Exception as err:  # the manifest holds the traceback
         print(f"netsim: error: run failed: {type(err).__name__}: {_one_line(err)} "
               f"(details in {args.out}/manifest.json)", file=sys.stderr)
-        return _stopped(args, EXIT_FAILED)
+        return EXIT_FAILED
     from netsim.run.distributed import launched_rank
 
     if launched_rank() == 0:  # one summary per MPI job
         _print_summary(result)
     return EXIT_OK
-
-
-def _stopped(args, code: int) -> int:
-    """The exit code of a run that stopped early. A routing snapshot may still be computing
-    on its daemon thread inside the C++ solver (netsim.run.prefetch): when the interpreter
-    finalises, such a thread is stopped by unwinding its C++ frames, which aborts the
-    process ("terminate called without an active exception") after the one line. So the
-    command leaves at once instead (the manifest is written; nothing else is pending)."""
-    import threading
-
-    if args.from_command_line and any(t.name == SNAPSHOT_THREAD and t.is_alive() for t in threading.enumerate()):
-        import os
-
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
-    return code
 
 
 MAX_RANKS = 65_536  # MPI jobs beyond this are not a laptop's or a test's typo

@@ -13,9 +13,6 @@ import threading
 import time
 
 
-SNAPSHOT_THREAD = "netsim-next-snapshot"
-
-
 def overlap_enabled() -> bool:
     return os.environ.get("NETSIM_OVERLAP", "1") != "0"
 
@@ -45,14 +42,18 @@ class ComputeTimes:
 
 
 class Prefetch:
-    """One computation on a daemon thread (a killed run does not wait for it); result()
-    returns its value or raises its exception in the caller."""
+    """One computation on a thread of its own; result() returns its value or raises its
+    exception in the caller. Not a daemon thread: a run that stops early (Ctrl-C, SIGTERM,
+    an error) leaves while a snapshot may be inside the C++ solver with the GIL released,
+    and the interpreter ends a daemon thread that comes back from C++ while it finalises
+    by unwinding its C++ frames, which aborts the process ("terminate called without an
+    active exception"). The interpreter waits for this one instead: at most one snapshot."""
 
     def __init__(self, compute, *args):
         self._value = None
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, args=(compute, args), daemon=True,
-                                        name=SNAPSHOT_THREAD)
+        self._thread = threading.Thread(target=self._run, args=(compute, args), daemon=False,
+                                        name="netsim-next-snapshot")
         self._thread.start()
 
     def _run(self, compute, args) -> None:
