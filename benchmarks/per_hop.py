@@ -128,14 +128,12 @@ def main() -> None:
     for r in range(args.rounds):
         runs = {name: args.work / f"{name}-{r}" for name in ("base", "now")}
         trees = {"base": base, "now": None}
-        manifests = {}
         if args.together:
             started = {name: start(trees[name], scenario_file, runs[name]) for name in runs}
             manifests = {name: finish(started[name], runs[name]) for name in runs}
-        for name in runs:
-            if name not in manifests:
-                manifests[name] = finish(start(trees[name], scenario_file, runs[name]), runs[name])
-            manifest = manifests[name]
+        else:
+            manifests = {name: finish(start(trees[name], scenario_file, runs[name]), runs[name]) for name in runs}
+        for name, manifest in manifests.items():
             us = manifest["timing"]["packets"] / manifest["packet_hops"] * 1e6
             per_hop[name].append(us)
             print(f"round {r + 1} {name}: {manifest['packet_hops']:,} packet-hops, packets phase "

@@ -222,15 +222,8 @@ TimeWindowScheduler::Advance()
         const uint64_t slot = next & MASK;
         auto& bucket = m_ring[slot];
         m_inRing -= bucket.size();
-        if (joined == 0)
-        {
-            m_due.swap(bucket); // the emptied array serves as the bucket from now on
-        }
-        else
-        {
-            m_due.insert(m_due.end(), bucket.begin(), bucket.end());
-            bucket.clear();
-        }
+        m_due.insert(m_due.end(), bucket.begin(), bucket.end());
+        bucket.clear(); // its array is kept for the window it serves next
         m_occupied[slot / 64] &= ~(uint64_t(1) << (slot % 64));
         std::sort(m_due.begin() + joined, m_due.end());
     }
